@@ -1,0 +1,435 @@
+package solid
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/solidsdk/solid-go/gen"
+)
+
+// This file is the one request path every call takes, generated operations
+// included: auth, retries, timeout, body cap, logging and error decoding.
+
+// route is an operation from gen.Operations with its template split into
+// segments; "" marks a path parameter.
+type route struct {
+	op     *gen.Operation
+	segs   []string
+	params []string // parameter names, in path order
+}
+
+var routes = func() []route {
+	rs := make([]route, len(gen.Operations))
+	for i := range gen.Operations {
+		op := &gen.Operations[i]
+		r := route{op: op}
+		for _, s := range strings.Split(strings.TrimPrefix(op.Path, "/"), "/") {
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+				r.params = append(r.params, s[1:len(s)-1])
+				s = ""
+			}
+			r.segs = append(r.segs, s)
+		}
+		rs[i] = r
+	}
+	return rs
+}()
+
+func routeFor(id string) *route {
+	for i := range routes {
+		if routes[i].op.ID == id {
+			return &routes[i]
+		}
+	}
+	panic("solid: operation " + id + " missing from gen.Operations; run go generate")
+}
+
+// match finds the route for a request path relative to the base path. A
+// path parameter that is empty, a dot segment or has control characters
+// matches nothing, so no argument can move a request to another path.
+func (c *Client) match(method string, u *url.URL) *route {
+	p, ok := strings.CutPrefix(u.EscapedPath(), c.basePath+"/")
+	if !ok {
+		return nil
+	}
+	segs := strings.Split(p, "/")
+	for i := range routes {
+		r := &routes[i]
+		if r.op.Method != method || len(r.segs) != len(segs) {
+			continue
+		}
+		if r.matches(segs) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *route) matches(segs []string) bool {
+	for j, s := range r.segs {
+		if s != "" {
+			if segs[j] != s {
+				return false
+			}
+			continue
+		}
+		v, err := url.PathUnescape(segs[j])
+		if err != nil || checkPathParam("", v) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// pathParams returns the unescaped path parameters of u as log attributes.
+func (c *Client) pathParams(r *route, u *url.URL) []any {
+	p, _ := strings.CutPrefix(u.EscapedPath(), c.basePath+"/")
+	segs := strings.Split(p, "/")
+	var attrs []any
+	k := 0
+	for j, s := range r.segs {
+		if s == "" && j < len(segs) && k < len(r.params) {
+			v, _ := url.PathUnescape(segs[j])
+			attrs = append(attrs, slog.String(r.params[k], v))
+			k++
+		}
+	}
+	return attrs
+}
+
+// doer is the HttpRequestDoer the generated client sends through.
+type doer Client
+
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	c := (*Client)(d)
+	r := c.match(req.Method, req.URL)
+	if r == nil {
+		return nil, fmt.Errorf("solid: %w: %s %s matches no operation in openapi.yaml", ErrInvalidInput, req.Method, req.URL.EscapedPath())
+	}
+	return c.send(req, r)
+}
+
+// send runs req with auth, retries and limits. It returns a 2xx response
+// whose body is capped and must be closed, or an error: *APIError for a
+// non-2xx status, or a transport error naming the operation.
+func (c *Client) send(req *http.Request, r *route) (*http.Response, error) {
+	ctx := req.Context()
+	cancel := context.CancelFunc(func() {})
+	if c.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	if req.Body != nil && req.GetBody == nil {
+		// Make the body replayable for retries.
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("solid: %s: reading request body: %w", r.op.ID, err)
+		}
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		req.Body, _ = req.GetBody()
+	}
+	req.Header.Set("api-key", c.apiKey)
+	req.Header.Set("User-Agent", c.userAgent)
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+
+	for attempt := 1; ; attempt++ {
+		areq := req.WithContext(ctx)
+		if attempt > 1 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				cancel()
+				return nil, fmt.Errorf("solid: %s: replaying request body: %w", r.op.ID, err)
+			}
+			areq.Body = body
+		}
+		start := time.Now()
+		resp, err := c.hc.Do(areq)
+		if c.logger != nil {
+			c.logAttempt(ctx, r, req, resp, err, attempt, time.Since(start))
+		}
+		retry := attempt <= c.maxRetries && ctx.Err() == nil && retryable(r.op, resp, err)
+		var failure error
+		wait := c.backoffFor(attempt)
+		if err != nil {
+			failure = attemptsError(r.op.ID, attempt, err)
+		} else if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			resp.Body = &cappedBody{rc: resp.Body, left: c.maxBody, cancel: cancel}
+			return resp, nil
+		} else {
+			// Reading the (bounded) body also lets the connection be reused.
+			failure = c.apiError(r.op.ID, resp, attempt)
+			resp.Body.Close()
+			if ra, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+				wait = ra
+			}
+		}
+		if !retry {
+			cancel()
+			return nil, failure
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			// The wait would outlast the deadline: fail now, not later.
+			cancel()
+			return nil, failure
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			cancel()
+			return nil, fmt.Errorf("solid: %s: waiting to retry: %w; last attempt: %w", r.op.ID, ctx.Err(), failure)
+		case <-t.C:
+		}
+	}
+}
+
+func attemptsError(op string, attempts int, err error) error {
+	if attempts > 1 {
+		return fmt.Errorf("solid: %s: after %d attempts: %w", op, attempts, err)
+	}
+	return fmt.Errorf("solid: %s: %w", op, err)
+}
+
+// retryable decides whether a failed attempt may be repeated. Operations
+// that are safe to repeat retry on connection errors, 408, 429 and 5xx
+// gateway/availability statuses; others only where the server provably did
+// not process the request.
+func retryable(op *gen.Operation, resp *http.Response, err error) bool {
+	if err != nil {
+		if errors.Is(err, ErrRedirectRefused) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return false
+		}
+		if op.Idempotent {
+			return true
+		}
+		var opErr *net.OpError
+		return errors.As(err, &opErr) && opErr.Op == "dial"
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return op.Idempotent
+	}
+	return false
+}
+
+// backoffFor returns the wait after attempt n: exponential with jitter in
+// [75%, 100%] of the computed value.
+func (c *Client) backoffFor(n int) time.Duration {
+	d := c.backoff << (n - 1)
+	if d > c.maxBackoff || d <= 0 {
+		d = c.maxBackoff
+	}
+	return d - time.Duration(rand.Int64N(int64(d)/4+1))
+}
+
+// retryAfter parses Retry-After as seconds or an HTTP date, capped at
+// MaxRetryAfter.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		d = time.Duration(s) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = max(time.Until(t), 0)
+	} else {
+		return 0, false
+	}
+	return min(d, MaxRetryAfter), true
+}
+
+// cappedBody fails with ErrResponseTooLarge past its limit and ends the
+// call's timeout context when closed.
+type cappedBody struct {
+	rc     io.ReadCloser
+	left   int64
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Past the cap: any further byte means the body is too large.
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, ErrResponseTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(b.cancel)
+	return err
+}
+
+// envelope is Solid's error body.
+type envelope struct {
+	RequestID string `json:"request_id"`
+	Error     *struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		FieldName string `json:"field_name"`
+	} `json:"error"`
+}
+
+// maxErrorBody bounds how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// apiError reads a non-2xx response into an *APIError. It does not close
+// the body.
+func (c *Client) apiError(op string, resp *http.Response, attempts int) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Attempts: attempts}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, min(c.maxBody, maxErrorBody)))
+	var env envelope
+	if json.Unmarshal(b, &env) == nil && env.Error != nil && env.Error.Code != "" {
+		e.Code = c.scrub(env.Error.Code)
+		e.Message = c.scrub(env.Error.Message)
+		e.FieldName = c.scrub(env.Error.FieldName)
+		e.RequestID = c.scrub(env.RequestID)
+	} else {
+		e.Body = c.scrub(excerpt(b))
+	}
+	if e.RequestID == "" {
+		e.RequestID = requestID(resp.Header)
+	}
+	return e
+}
+
+func requestID(h http.Header) string {
+	if v := h.Get("X-Request-Id"); v != "" {
+		return truncate(v)
+	}
+	return truncate(h.Get("Request-Id"))
+}
+
+// pinTokenPattern matches anything shaped like a PIN token.
+var pinTokenPattern = regexp.MustCompile(`card_pin_[A-Za-z0-9_]+`)
+
+// scrub removes the API key and PIN tokens from text a server sent, since
+// errors get logged.
+func (c *Client) scrub(s string) string {
+	if strings.Contains(s, c.apiKey) {
+		s = strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	}
+	if strings.Contains(s, "card_pin_") {
+		s = pinTokenPattern.ReplaceAllString(s, "[REDACTED]")
+	}
+	return s
+}
+
+// excerpt returns the start of a body as printable text.
+func excerpt(b []byte) string {
+	const n = 200
+	cut := len(b) > n
+	if cut {
+		b = b[:n]
+	}
+	s := strings.ToValidUTF8(string(b), "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if cut {
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "..."
+	}
+	return strings.TrimSpace(s)
+}
+
+func (c *Client) logAttempt(ctx context.Context, r *route, req *http.Request, resp *http.Response, err error, attempt int, d time.Duration) {
+	attrs := []slog.Attr{
+		slog.String("operation", r.op.ID),
+		slog.String("method", req.Method),
+		slog.String("path", r.op.Path),
+		slog.Group("params", c.pathParams(r, req.URL)...),
+		slog.Int("attempt", attempt),
+		slog.Duration("duration", d),
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", c.scrub(err.Error())))
+	} else {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if id := requestID(resp.Header); id != "" {
+			attrs = append(attrs, slog.String("request_id", id))
+		}
+		if resp.StatusCode >= 400 {
+			level = slog.LevelWarn
+		}
+	}
+	c.logger.LogAttrs(ctx, level, "solid request", attrs...)
+}
+
+// defaultTransport is shared by clients without their own transport, so
+// connections are pooled across clients; it keeps far more idle connections
+// per host than Go's default of 2.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return t
+})
+
+// httpClient returns a copy of hc (or a new client) that refuses redirects
+// to another host or scheme before running hc's own redirect policy.
+func httpClient(hc *http.Client) *http.Client {
+	var cp http.Client
+	if hc != nil {
+		cp = *hc
+	}
+	if cp.Transport == nil {
+		cp.Transport = defaultTransport()
+	}
+	next := cp.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		from := via[0].URL
+		if !strings.EqualFold(req.URL.Host, from.Host) || req.URL.Scheme != from.Scheme {
+			return fmt.Errorf("%w: %s://%s to %s://%s", ErrRedirectRefused, from.Scheme, from.Host, req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &cp
+}

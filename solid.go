@@ -1,0 +1,26 @@
+// Package solid is a Go client for Solid's card-issuing API.
+//
+// The client is generated from openapi.yaml (package gen); this package adds
+// what every call needs: the api-key header, the choice of environment,
+// typed errors, retries with backoff, an overall timeout, a cap on response
+// bodies, refusal of cross-host redirects, and logging that never carries a
+// secret.
+//
+// Start with [NewClient] or [NewClientFromEnv], then call
+// [Client.CreateSetPinToken]. Every other operation in the spec is reachable
+// through [Client.API] with the same behaviour.
+package solid
+
+import _ "embed"
+
+// Version is the SDK's version; it is sent in the User-Agent header.
+const Version = "0.1.0"
+
+//go:embed openapi.yaml
+var spec []byte
+
+// OpenAPISpec returns the OpenAPI document the client was generated from,
+// for request validators and mock servers. Each call returns a fresh copy.
+func OpenAPISpec() []byte {
+	return append([]byte(nil), spec...)
+}
