@@ -60,7 +60,7 @@ func (e Environment) BaseURL() string {
 // Client calls Solid's API. It is safe for concurrent use; create one and
 // share it. Printing a Client never shows its API key.
 type Client struct {
-	apiKey      string // never printed: Client implements fmt.Formatter
+	apiKey      *secret // behind a pointer: fmt never follows it when nested
 	env         Environment
 	base        *url.URL // always ends in "/"
 	basePath    string   // base.EscapedPath() without the trailing "/"
@@ -202,7 +202,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		return nil, errors.New("solid: API key contains spaces or control characters")
 	}
 	c := &Client{
-		apiKey:     apiKey,
+		apiKey:     &secret{apiKey},
 		maxRetries: DefaultMaxRetries,
 		timeout:    DefaultTimeout,
 		maxBody:    DefaultMaxResponseBytes,
@@ -263,14 +263,17 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api }
 // BaseURL returns the base URL the client sends requests to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// secret holds the API key.
+type secret struct{ v string }
+
 // String describes the client without its API key.
-func (c *Client) String() string {
+func (c Client) String() string {
 	return fmt.Sprintf("solid.Client{BaseURL: %q, APIKey: [REDACTED]}", c.base.String())
 }
 
 // Format prints the client as String does, for every verb, so %v, %+v and
 // %#v cannot reveal the API key.
-func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 // SetPinToken is a one-time token for setting a card's PIN with Solid's PIN
 // SDK (step 2 of the flow). Printing it, with fmt or slog, shows the card ID

@@ -144,7 +144,7 @@ func (c *Client) send(req *http.Request, r *route) (*http.Response, error) {
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 		req.Body, _ = req.GetBody()
 	}
-	req.Header.Set("api-key", c.apiKey)
+	req.Header.Set("api-key", c.apiKey.v)
 	req.Header.Set("User-Agent", c.userAgent)
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
@@ -340,8 +340,8 @@ var pinTokenPattern = regexp.MustCompile(`card_pin_[A-Za-z0-9_]+`)
 // scrub removes the API key and PIN tokens from text a server sent, since
 // errors get logged.
 func (c *Client) scrub(s string) string {
-	if strings.Contains(s, c.apiKey) {
-		s = strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	if strings.Contains(s, c.apiKey.v) {
+		s = strings.ReplaceAll(s, c.apiKey.v, "[REDACTED]")
 	}
 	if strings.Contains(s, "card_pin_") {
 		s = pinTokenPattern.ReplaceAllString(s, "[REDACTED]")
