@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -318,7 +319,11 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Drain (through the cap) so the connection goes back to the pool.
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.apiError(op, resp, 1)
 	}
@@ -327,7 +332,7 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 		if errors.Is(err, ErrResponseTooLarge) {
 			return nil, fmt.Errorf("solid: %s: %w", op, err)
 		}
-		return nil, fmt.Errorf("solid: %s: %w: %v", op, ErrMalformedResponse, err)
+		return nil, fmt.Errorf("solid: %s: %w: %w", op, ErrMalformedResponse, err)
 	}
 	switch {
 	case body.Id == "":

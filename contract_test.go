@@ -129,6 +129,7 @@ func newTestClient(t *testing.T, baseURL string, opts ...solid.Option) *solid.Cl
 	opts = append([]solid.Option{
 		solid.WithBaseURL(baseURL),
 		solid.WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
+		solid.WithLogger(suiteLogger),
 	}, opts...)
 	c, err := solid.NewClient(testKey, opts...)
 	if err != nil {

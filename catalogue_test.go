@@ -1,0 +1,343 @@
+package solid_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	solid "github.com/solidsdk/solid-go"
+)
+
+// entry is one row of testdata/catalogue.json: a bad input or a server
+// fault, and what the SDK must do about it.
+type entry struct {
+	Kind     string `json:"kind"`  // card_id, api_key, base_url, server
+	Name     string `json:"name"`  // shown in the README
+	Input    string `json:"input"` // a Go string literal
+	Repeat   int    `json:"repeat"`
+	Fault    string `json:"fault"`    // server behaviour, see faultHandler
+	Want     string `json:"want"`     // the outcome, see check
+	Status   int    `json:"status"`   // with APIError outcomes
+	Attempts int    `json:"attempts"` // requests the server must see, when set
+	Contains string `json:"contains"` // in the error text, when set
+	Doc      string `json:"doc"`      // what the user sees, for the README
+}
+
+func loadCatalogue(t *testing.T) []entry {
+	t.Helper()
+	b, err := os.ReadFile("testdata/catalogue.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []entry
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&es); err != nil {
+		t.Fatalf("catalogue: %v", err)
+	}
+	return es
+}
+
+func (e entry) input(t *testing.T) string {
+	s, err := strconv.Unquote(e.Input)
+	if err != nil {
+		t.Fatalf("%s: input %s: %v", e.Name, e.Input, err)
+	}
+	if e.Repeat > 0 {
+		s = strings.Repeat(s, e.Repeat)
+	}
+	return s
+}
+
+var sentinels = map[string]error{
+	"ErrInvalidInput":      solid.ErrInvalidInput,
+	"ErrMalformedResponse": solid.ErrMalformedResponse,
+	"ErrResponseTooLarge":  solid.ErrResponseTooLarge,
+	"ErrRedirectRefused":   solid.ErrRedirectRefused,
+	"ErrUnauthorized":      solid.ErrUnauthorized,
+	"ErrNotFound":          solid.ErrNotFound,
+	"DeadlineExceeded":     context.DeadlineExceeded,
+}
+
+// faultServer serves one fault and counts the requests that reached it.
+type faultServer struct {
+	URL   string
+	mu    sync.Mutex
+	hits  int
+	close func()
+}
+
+func (f *faultServer) hit() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hits++
+	return f.hits
+}
+
+func (f *faultServer) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits
+}
+
+func readFixture(name string) []byte {
+	b, err := os.ReadFile("testdata/responses/" + name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func newFaultServer(t *testing.T, fault string) *faultServer {
+	t.Helper()
+	f := &faultServer{}
+	if fault == "refused" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.URL = "http://" + l.Addr().String()
+		l.Close()
+		return f
+	}
+	var other *httptest.Server
+	if fault == "cross-host-redirect" {
+		other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Errorf("the other host got a request (key present: %v)", r.Header.Get("api-key") != "")
+		}))
+		t.Cleanup(other.Close)
+	}
+	json200 := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+	}
+	h := func(w http.ResponseWriter, r *http.Request) {
+		n := f.hit()
+		switch fault {
+		case "unauthorized", "not-found":
+			w.Header().Set("Content-Type", "application/json")
+			status, file := 401, "401.json"
+			if fault == "not-found" {
+				status, file = 404, "404.json"
+			}
+			w.WriteHeader(status)
+			w.Write(readFixture(file))
+		case "html-500":
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(500)
+			w.Write(readFixture("500.html"))
+		case "truncated-json":
+			json200(w, string(readFixture("truncated.json")))
+		case "wrong-shape":
+			json200(w, `{"id": 42, "set_pin_token": ["card_pin_test_0"]}`)
+		case "empty-token":
+			json200(w, `{"id":"`+seedCard+`","set_pin_token":""}`)
+		case "other-card":
+			json200(w, `{"id":"crd_someone_else","set_pin_token":"card_pin_test_01920c6725b4707688fa0ad517bdeddb"}`)
+		case "huge-body":
+			w.Header().Set("Content-Type", "application/json")
+			chunk := []byte(strings.Repeat(" ", 32<<10))
+			for written := 0; written < 100<<20; written += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return // the client hung up, as it should
+				}
+			}
+		case "never-answers":
+			<-r.Context().Done()
+		case "reset-mid-body", "drop":
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if fault == "reset-mid-body" {
+				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"crd_")
+				buf.Flush()
+			}
+			conn.Close()
+		case "rate-limited":
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(429)
+		case "flaky":
+			if n == 1 {
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(503)
+				return
+			}
+			json200(w, string(readFixture("200.json")))
+		case "redirect-loop":
+			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+		case "cross-host-redirect":
+			http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+		default:
+			t.Errorf("unknown fault %q", fault)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(h))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+// TestCatalogue runs every bad input and server fault in the catalogue and
+// checks the SDK fails clearly, never returns a token with an error, and
+// never leaks the key or a PIN token into the error.
+func TestCatalogue(t *testing.T) {
+	for _, e := range loadCatalogue(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			var err error
+			var hits int
+			switch e.Kind {
+			case "api_key":
+				_, err = solid.NewClient(e.input(t), solid.WithEnvironment(solid.Sandbox))
+			case "base_url":
+				_, err = solid.NewClient(testKey, solid.WithBaseURL(e.input(t)))
+			case "card_id":
+				cs := newContractServer(t, 200, "")
+				cs.echoID = true
+				c := newTestClient(t, cs.srv.URL)
+				id := e.input(t)
+				var tok *solid.SetPinToken
+				tok, err = c.CreateSetPinToken(context.Background(), id)
+				reqs := cs.requests()
+				hits = len(reqs)
+				if e.Want == "escaped" {
+					if err != nil || hits != 1 || reqs[0].cardID != id || tok.CardID != id {
+						t.Fatalf("want %q to reach the server exactly; err %v, requests %+v", id, err, reqs)
+					}
+					return
+				}
+			case "server":
+				f := newFaultServer(t, e.Fault)
+				c := newTestClient(t, f.URL, solid.WithTimeout(2*time.Second))
+				if e.Fault == "never-answers" {
+					c = newTestClient(t, f.URL, solid.WithTimeout(200*time.Millisecond))
+				}
+				var tok *solid.SetPinToken
+				tok, err = c.CreateSetPinToken(context.Background(), seedCard)
+				hits = f.count()
+				if err != nil && tok != nil {
+					t.Errorf("got a token alongside error %v", err)
+				}
+				if e.Attempts > 0 && hits != e.Attempts {
+					t.Errorf("server saw %d requests, want %d", hits, e.Attempts)
+				}
+			default:
+				t.Fatalf("unknown kind %q", e.Kind)
+			}
+			check(t, e, err, hits)
+		})
+	}
+}
+
+func check(t *testing.T, e entry, err error, hits int) {
+	t.Helper()
+	if e.Want == "ok" {
+		if err != nil {
+			t.Fatalf("want success, got %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want an error (%s), got none", e.Want)
+	}
+	msg := err.Error()
+	for _, secret := range []string{testKey, "card_pin_", "secret@", "\r", "\n", "\x00"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error text contains %q: %q", secret, msg)
+		}
+	}
+	if e.Contains != "" && !strings.Contains(msg, e.Contains) {
+		t.Errorf("error %q does not contain %q", msg, e.Contains)
+	}
+	switch e.Want {
+	case "config", "transport":
+	case "APIError":
+		var apiErr *solid.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != e.Status {
+			t.Errorf("err = %v, want *APIError with status %d", err, e.Status)
+		}
+	default:
+		target, ok := sentinels[e.Want]
+		if !ok {
+			t.Fatalf("unknown want %q", e.Want)
+		}
+		if !errors.Is(err, target) {
+			t.Errorf("err = %v, want errors.Is %s", err, e.Want)
+		}
+		if e.Want == "ErrInvalidInput" && hits != 0 {
+			t.Errorf("a refused input still sent %d requests", hits)
+		}
+		if e.Status != 0 {
+			var apiErr *solid.APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != e.Status {
+				t.Errorf("err = %v, want *APIError with status %d", err, e.Status)
+			}
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the README's failure-modes table from the catalogue")
+
+// TestReadmeFailureModes keeps the README's "Failure modes" table equal to
+// what the catalogue says; go test -run TestReadmeFailureModes -update
+// rewrites it.
+func TestReadmeFailureModes(t *testing.T) {
+	const start, end = "<!-- failure-modes:start -->\n", "<!-- failure-modes:end -->"
+	var b strings.Builder
+	b.WriteString("| case | what the SDK does | how to match it |\n|---|---|---|\n")
+	for _, e := range loadCatalogue(t) {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Name, e.Doc, matchDoc(e))
+	}
+	want := b.String()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q markers", start, end)
+	}
+	if got := s[i+len(start) : j]; got != want {
+		if !*update {
+			t.Fatalf("README failure-modes table is stale; run go test -run TestReadmeFailureModes -update\nwant:\n%s", want)
+		}
+		s = s[:i+len(start)] + want + s[j:]
+		if err := os.WriteFile("README.md", []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func matchDoc(e entry) string {
+	switch e.Want {
+	case "ok":
+		return "no error"
+	case "escaped":
+		return "no error; 404 if no such card"
+	case "config":
+		return "`NewClient` error"
+	case "transport":
+		return "error wrapping the `net/http` error"
+	case "APIError":
+		return fmt.Sprintf("`*solid.APIError`, `StatusCode` %d", e.Status)
+	case "DeadlineExceeded":
+		return "`errors.Is(err, context.DeadlineExceeded)`"
+	}
+	return "`errors.Is(err, solid." + e.Want + ")`"
+}
+

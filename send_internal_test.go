@@ -1,0 +1,145 @@
+package solid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/solidsdk/solid-go/gen"
+)
+
+func TestRetryable(t *testing.T) {
+	idem := &gen.Operation{ID: "x", Method: "POST", Idempotent: true}
+	post := &gen.Operation{ID: "y", Method: "POST"}
+	dial := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	reset := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}}
+	redirect := &url.Error{Op: "Post", URL: "https://x", Err: fmt.Errorf("%w: a to b", ErrRedirectRefused)}
+	tests := []struct {
+		status int
+		err    error
+		idem   bool
+		post   bool
+	}{
+		{status: 200}, {status: 400}, {status: 401}, {status: 404}, {status: 409}, {status: 422},
+		{status: 408, idem: true},
+		{status: 429, idem: true, post: true},
+		{status: 500, idem: true},
+		{status: 501},
+		{status: 502, idem: true},
+		{status: 503, idem: true, post: true},
+		{status: 504, idem: true},
+		{err: dial, idem: true, post: true},
+		{err: reset, idem: true},
+		{err: io.ErrUnexpectedEOF, idem: true},
+		{err: redirect},
+		{err: fmt.Errorf("wrapped: %w", errors.Join(errors.New("x"), errTimeout))},
+	}
+	for _, tt := range tests {
+		name := fmt.Sprint(tt.status)
+		if tt.err != nil {
+			name = tt.err.Error()
+		}
+		t.Run(name, func(t *testing.T) {
+			var resp *http.Response
+			if tt.err == nil {
+				resp = &http.Response{StatusCode: tt.status}
+			}
+			if got := retryable(idem, resp, tt.err); got != tt.idem {
+				t.Errorf("idempotent op: retryable = %v, want %v", got, tt.idem)
+			}
+			if got := retryable(post, resp, tt.err); got != tt.post {
+				t.Errorf("plain POST: retryable = %v, want %v", got, tt.post)
+			}
+		})
+	}
+}
+
+var errTimeout = fmt.Errorf("ctx: %w", context.DeadlineExceeded)
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"0", 0, true},
+		{"3", 3 * time.Second, true},
+		{" 7 ", 7 * time.Second, true},
+		{"3600", MaxRetryAfter, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{"1.5", 0, false},
+		{"Wed, 21 Oct 2015 07:28:00 GMT", 0, true}, // in the past: retry now
+		{time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), MaxRetryAfter, true},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	future := time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)
+	if got, ok := retryAfter(future); !ok || got < 8*time.Second || got > 10*time.Second {
+		t.Errorf("retryAfter(now+10s) = %v, %v", got, ok)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	c := &Client{backoff: DefaultRetryBackoff, maxBackoff: DefaultMaxRetryBackoff}
+	for n := 1; n <= 12; n++ {
+		want := min(DefaultRetryBackoff<<(n-1), DefaultMaxRetryBackoff)
+		for range 100 {
+			got := c.backoffFor(n)
+			if got > want || got < want*3/4 {
+				t.Fatalf("backoffFor(%d) = %v, want within [%v, %v]", n, got, want*3/4, want)
+			}
+		}
+	}
+}
+
+func TestCappedBody(t *testing.T) {
+	tests := []struct {
+		size, limit int
+		wantErr     error
+	}{
+		{size: 0, limit: 10},
+		{size: 10, limit: 10},
+		{size: 11, limit: 10, wantErr: ErrResponseTooLarge},
+		{size: 5 << 20, limit: 1 << 20, wantErr: ErrResponseTooLarge},
+	}
+	for _, tt := range tests {
+		cancelled := false
+		b := &cappedBody{rc: io.NopCloser(strings.NewReader(strings.Repeat("x", tt.size))), left: int64(tt.limit), cancel: func() { cancelled = true }}
+		got, err := io.ReadAll(b)
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && len(got) != tt.size) || len(got) > tt.limit {
+			t.Errorf("size %d limit %d: read %d bytes, err %v", tt.size, tt.limit, len(got), err)
+		}
+		b.Close()
+		b.Close()
+		if !cancelled {
+			t.Errorf("Close did not end the call's context")
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a\r\nb\x00c", "a  b c"},
+		{strings.Repeat("é", 150), strings.Repeat("é", 100) + "..."},
+		{"\xff\xfebad", "bad"},
+	}
+	for _, tt := range tests {
+		if got := excerpt([]byte(tt.in)); got != tt.want {
+			t.Errorf("excerpt(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
