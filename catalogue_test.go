@@ -73,10 +73,9 @@ var sentinels = map[string]error{
 
 // faultServer serves one fault and counts the requests that reached it.
 type faultServer struct {
-	URL   string
-	mu    sync.Mutex
-	hits  int
-	close func()
+	URL  string
+	mu   sync.Mutex
+	hits int
 }
 
 func (f *faultServer) hit() int {
@@ -340,4 +339,3 @@ func matchDoc(e entry) string {
 	}
 	return "`errors.Is(err, solid." + e.Want + ")`"
 }
-
