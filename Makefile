@@ -5,7 +5,7 @@ GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
 GENFILES := gen/solid.gen.go gen/operations.gen.go
 
-.PHONY: all generate check-generated lint test ci
+.PHONY: all generate check-generated lint test fuzz ci
 
 all: ci
 
@@ -35,5 +35,14 @@ lint:
 test:
 	$(GO) test -race -count=1 ./...
 
+## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzResponseDecoding FuzzCardIDPath
+fuzz:
+	@for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . || exit 1; \
+	done
+
 ## ci: everything CI runs
-ci: check-generated lint test
+ci: check-generated lint test fuzz

@@ -398,14 +398,21 @@ func (c *Client) logAttempt(ctx context.Context, r *route, req *http.Request, re
 }
 
 // defaultTransport is shared by clients without their own transport, so
-// connections are pooled across clients; it keeps far more idle connections
-// per host than Go's default of 2.
+// connections are pooled across clients. It keeps up to maxConnsPerHost
+// connections per host, all of which may stay idle (Go's default keeps 2,
+// so under concurrency most calls would pay a new handshake); callers
+// beyond that wait for a free connection, bounded by their context, rather
+// than open more.
 var defaultTransport = sync.OnceValue(func() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = 4 * maxConnsPerHost
+	t.MaxIdleConnsPerHost = maxConnsPerHost
+	t.MaxConnsPerHost = maxConnsPerHost
 	return t
 })
+
+// maxConnsPerHost bounds the shared pool per host.
+const maxConnsPerHost = 128
 
 // httpClient returns a copy of hc (or a new client) that refuses redirects
 // to another host or scheme before running hc's own redirect policy.
