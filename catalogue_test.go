@@ -169,12 +169,20 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 		case "rate-limited":
 			w.Header().Set("Retry-After", "0")
 			w.WriteHeader(429)
+		case "unavailable-long-wait":
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(503)
+		case "unavailable-slow":
+			time.Sleep(50 * time.Millisecond)
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(503)
 		case "flaky":
 			if n == 1 {
 				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(503)
 				return
 			}
+			w.Header().Set("X-Request-Id", "req_flaky_ok")
 			json200(w, string(readFixture("200.json")))
 		case "redirect-loop":
 			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
