@@ -121,18 +121,63 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	if r == nil {
 		return nil, fmt.Errorf("solid: %w: %s %s matches no operation in openapi.yaml", ErrInvalidInput, req.Method, req.URL.EscapedPath())
 	}
-	return c.send(req, r)
+	ctx, cancel := c.withTimeout(req.Context())
+	return c.send(req.WithContext(ctx), r, cancel)
 }
 
-// send runs req with auth, retries and limits. It returns a 2xx response
-// whose body is capped and must be closed, or an error: *APIError for a
-// non-2xx status, or a transport error naming the operation.
-func (c *Client) send(req *http.Request, r *route) (*http.Response, error) {
-	ctx := req.Context()
-	cancel := context.CancelFunc(func() {})
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+func noop() {}
+
+// withTimeout applies the client's overall timeout to ctx, unless ctx
+// already ends sooner.
+func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout <= 0 {
+		return ctx, noop
 	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= c.timeout {
+		return ctx, noop
+	}
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// newRequest builds a request for route r from its template, escaping each
+// path parameter into one segment. Nothing is parsed: the URL is assembled
+// from the base URL parsed once in NewClient.
+func (c *Client) newRequest(ctx context.Context, r *route, params ...string) (*http.Request, error) {
+	if len(params) != len(r.params) {
+		return nil, fmt.Errorf("%s takes %d path parameters, got %d", r.op.ID, len(r.params), len(params))
+	}
+	var raw, path strings.Builder
+	raw.WriteString(c.basePath)
+	path.WriteString(strings.TrimSuffix(c.base.Path, "/"))
+	k := 0
+	for _, s := range r.segs {
+		raw.WriteByte('/')
+		path.WriteByte('/')
+		if s == "" {
+			raw.WriteString(url.PathEscape(params[k]))
+			path.WriteString(params[k])
+			k++
+			continue
+		}
+		raw.WriteString(s)
+		path.WriteString(s)
+	}
+	// An empty URL parses without work; the real one is set below.
+	req, err := http.NewRequestWithContext(ctx, r.op.Method, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.URL = &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: path.String(), RawPath: raw.String()}
+	req.Host = c.base.Host
+	return req, nil
+}
+
+// send runs req with auth, retries and limits; req's context is the call's
+// (timeout applied) and cancel ends it. It returns a 2xx response whose
+// body is capped and must be closed, or an error: *APIError for a non-2xx
+// status, or a transport error naming the operation.
+func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*http.Response, error) {
+	ctx := req.Context()
 	if req.Body != nil && req.GetBody == nil {
 		// Make the body replayable for retries.
 		b, err := io.ReadAll(req.Body)
@@ -144,24 +189,25 @@ func (c *Client) send(req *http.Request, r *route) (*http.Response, error) {
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 		req.Body, _ = req.GetBody()
 	}
-	req.Header.Set("api-key", c.apiKey.v)
-	req.Header.Set("User-Agent", c.userAgent)
-	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json")
+	// Canonical keys and shared, read-only values: no per-call allocation.
+	req.Header["Api-Key"] = c.apiKey.header
+	req.Header["User-Agent"] = c.uaHeader
+	if _, ok := req.Header["Accept"]; !ok {
+		req.Header["Accept"] = acceptJSON
 	}
 
 	for attempt := 1; ; attempt++ {
-		areq := req.WithContext(ctx)
 		if attempt > 1 && req.GetBody != nil {
+			// The previous response is closed, so req may be sent again.
 			body, err := req.GetBody()
 			if err != nil {
 				cancel()
 				return nil, fmt.Errorf("solid: %s: replaying request body: %w", r.op.ID, err)
 			}
-			areq.Body = body
+			req.Body = body
 		}
 		start := time.Now()
-		resp, err := c.hc.Do(areq)
+		resp, err := c.hc.Do(req)
 		if c.logger != nil {
 			c.logAttempt(ctx, r, req, resp, err, attempt, time.Since(start))
 		}
@@ -293,6 +339,8 @@ func (b *cappedBody) Close() error {
 	b.once.Do(b.cancel)
 	return err
 }
+
+var acceptJSON = []string{"application/json"}
 
 // envelope is Solid's error body.
 type envelope struct {

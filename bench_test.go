@@ -1,0 +1,182 @@
+package solid_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen"
+)
+
+// The benchmarks compare three clients making the same call, in the same
+// run: a hand-written net/http + encoding/json baseline, the raw generated
+// ClientWithResponses, and the SDK's CreateSetPinToken with default options
+// (retries armed, body cap, timeout; logging off). `make bench` prints the
+// ratios.
+
+// handWritten is the baseline: what a careful engineer writes without an SDK.
+type handWritten struct {
+	hc   *http.Client
+	base string
+	key  string
+}
+
+type handToken struct {
+	ID          string `json:"id"`
+	SetPinToken string `json:"set_pin_token"`
+}
+
+func (h *handWritten) setPinToken(ctx context.Context, cardID string) (*handToken, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/v2/issuing/card/"+url.PathEscape(cardID)+"/set_pin_token", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("api-key", h.key)
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, resp.Body)
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	var t handToken
+	if err := json.NewDecoder(resp.Body).Decode(&t); err != nil {
+		return nil, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	return &t, nil
+}
+
+// memTransport answers every request in memory with a fixed response.
+type memTransport struct {
+	status int
+	body   string
+}
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: m.status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(m.body)),
+		ContentLength: int64(len(m.body)), Request: r,
+	}, nil
+}
+
+type benchCase struct {
+	name   string
+	status int
+	rt     http.RoundTripper // nil: loopback
+}
+
+func benchClients(b *testing.B, bc benchCase) (base string, hand *handWritten, raw *gen.ClientWithResponses, ours *solid.Client) {
+	b.Helper()
+	body := string(readFixture("200.json"))
+	if bc.status == 404 {
+		body = string(readFixture("404.json"))
+	}
+	base = "http://127.0.0.1:1"
+	rt := bc.rt
+	var oursOpts []solid.Option
+	if rt == nil {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(bc.status)
+			io.WriteString(w, body)
+		}))
+		b.Cleanup(srv.Close)
+		base = srv.URL
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 128
+		rt = t
+		// The SDK uses its own pooled transport, as users get it.
+	} else {
+		rt = memTransport{status: bc.status, body: body}
+		oursOpts = append(oursOpts, solid.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	hc := &http.Client{Transport: rt}
+	hand = &handWritten{hc: hc, base: base, key: testKey}
+	raw, err := gen.NewClientWithResponses(base, gen.WithHTTPClient(hc), gen.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("api-key", testKey)
+		return nil
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ours, err = solid.NewClient(testKey, append(oursOpts, solid.WithBaseURL(base))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return base, hand, raw, ours
+}
+
+func BenchmarkSetPinToken(b *testing.B) {
+	cases := []benchCase{
+		{name: "inmemory", status: 200, rt: memTransport{}},
+		{name: "inmemory404", status: 404, rt: memTransport{}},
+		{name: "loopback", status: 200},
+	}
+	ctx := context.Background()
+	for _, bc := range cases {
+		_, hand, raw, ours := benchClients(b, bc)
+		want200 := bc.status == 200
+		b.Run(bc.name+"/baseline", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := hand.setPinToken(ctx, seedCard); (err == nil) != want200 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/generated", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard)
+				if err != nil || (r.JSON200 != nil) != want200 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/sdk", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ours.CreateSetPinToken(ctx, seedCard); (err == nil) != want200 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSetPinTokenParallel(b *testing.B) {
+	_, hand, raw, ours := benchClients(b, benchCase{status: 200})
+	ctx := context.Background()
+	run := func(b *testing.B, call func() error) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := call(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("loopback/baseline", func(b *testing.B) {
+		run(b, func() error { _, err := hand.setPinToken(ctx, seedCard); return err })
+	})
+	b.Run("loopback/generated", func(b *testing.B) {
+		run(b, func() error { _, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard); return err })
+	})
+	b.Run("loopback/sdk", func(b *testing.B) {
+		run(b, func() error { _, err := ours.CreateSetPinToken(ctx, seedCard); return err })
+	})
+}
