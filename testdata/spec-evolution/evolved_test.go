@@ -99,7 +99,10 @@ func (s *evoServer) client(t *testing.T) *solid.Client {
 	t.Helper()
 	c, err := solid.NewClient(evoKey,
 		solid.WithBaseURL(s.srv.URL+s.prefix),
-		solid.WithRetryBackoff(time.Millisecond, 2*time.Millisecond))
+		solid.WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
+		// main_test.go's suite logger: its TestMain then checks that the
+		// new operations' log records carry no secret.
+		solid.WithLogger(suiteLogger))
 	if err != nil {
 		t.Fatal(err)
 	}
