@@ -4,8 +4,11 @@
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
 GENFILES := gen/solid.gen.go gen/operations.gen.go
+# Spectral is pinned, with its whole dependency tree, by
+# tools/spectral/package-lock.json; `npm ci` installs it on first use.
+SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: all generate check-generated lint test fuzz ci
+.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz ci release-check
 
 all: ci
 
@@ -44,5 +47,25 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . || exit 1; \
 	done
 
+## check-breaking: fail if openapi.yaml breaks clients of the released spec
+## (api/released.yaml), unless CHANGELOG.md's [Unreleased] says BREAKING
+check-breaking:
+	scripts/check-breaking.sh api/released.yaml openapi.yaml CHANGELOG.md
+
+## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml); any
+## warning fails. Needs the npm registry the first time.
+lint-spec: $(SPECTRAL)
+	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml testdata/spec-evolution/openapi.yaml
+
+$(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
+	npm ci --prefix tools/spectral --ignore-scripts --no-audit --no-fund
+	touch $@
+
 ## ci: everything CI runs
-ci: check-generated lint test fuzz
+ci: check-generated check-breaking lint lint-spec test fuzz
+
+## release-check: everything before tagging a release: ci (which includes
+## check-breaking and lint-spec), and the released spec recorded
+release-check: ci
+	@cmp -s openapi.yaml api/released.yaml || { echo "release-check: copy openapi.yaml to api/released.yaml (see README, Spec lifecycle)"; exit 1; }
+	@echo "release-check: ready to tag v$$(sed -n 's/^const Version = "\(.*\)"$$/\1/p' solid.go)"
