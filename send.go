@@ -141,35 +141,55 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 
 // newRequest builds a request for route r from its template, escaping each
 // path parameter into one segment. Nothing is parsed: the URL is assembled
-// from the base URL parsed once in NewClient.
+// from the base URL parsed once in NewClient, in one allocation when no
+// parameter needs escaping.
 func (c *Client) newRequest(ctx context.Context, r *route, params ...string) (*http.Request, error) {
 	if len(params) != len(r.params) {
 		return nil, fmt.Errorf("%s takes %d path parameters, got %d", r.op.ID, len(r.params), len(params))
 	}
-	var raw, path strings.Builder
-	raw.WriteString(c.basePath)
-	path.WriteString(strings.TrimSuffix(c.base.Path, "/"))
-	k := 0
-	for _, s := range r.segs {
-		raw.WriteByte('/')
-		path.WriteByte('/')
-		if s == "" {
-			raw.WriteString(url.PathEscape(params[k]))
-			path.WriteString(params[k])
-			k++
-			continue
-		}
-		raw.WriteString(s)
-		path.WriteString(s)
+	escaped := make([]string, 0, 4)
+	n, plain := len(c.basePath), c.base.RawPath == ""
+	for _, p := range params {
+		e := url.PathEscape(p)
+		plain = plain && e == p
+		escaped = append(escaped, e)
+		n += len(e)
 	}
-	// An empty URL parses without work; the real one is set below.
+	for _, s := range r.segs {
+		n += 1 + len(s)
+	}
+	raw := r.join(c.basePath, escaped, n)
+	path := raw
+	if !plain {
+		path = r.join(strings.TrimSuffix(c.base.Path, "/"), params, 0)
+	} else {
+		raw = "" // the default encoding of path is raw itself
+	}
+	// An empty URL parses without work; its URL value is then filled in.
 	req, err := http.NewRequestWithContext(ctx, r.op.Method, "", nil)
 	if err != nil {
 		return nil, err
 	}
-	req.URL = &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: path.String(), RawPath: raw.String()}
+	*req.URL = url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: path, RawPath: raw}
 	req.Host = c.base.Host
 	return req, nil
+}
+
+// join fills r's template with params after prefix; n is a size hint.
+func (r *route) join(prefix string, params []string, n int) string {
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(prefix)
+	k := 0
+	for _, s := range r.segs {
+		b.WriteByte('/')
+		if s == "" {
+			s = params[k]
+			k++
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // send runs req with auth, retries and limits; req's context is the call's
@@ -213,7 +233,7 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 		}
 		retry := attempt <= c.maxRetries && ctx.Err() == nil && retryable(r.op, resp, err)
 		var failure error
-		wait := c.backoffFor(attempt)
+		var wait time.Duration
 		if err != nil {
 			failure = attemptsError(r.op.ID, attempt, err)
 		} else if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
@@ -223,13 +243,14 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 			// Reading the (bounded) body also lets the connection be reused.
 			failure = c.apiError(r.op.ID, resp, attempt)
 			resp.Body.Close()
-			if ra, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-				wait = ra
-			}
+			wait, _ = retryAfter(resp.Header.Get("Retry-After"))
 		}
 		if !retry {
 			cancel()
 			return nil, failure
+		}
+		if wait == 0 && (resp == nil || resp.Header.Get("Retry-After") == "") {
+			wait = c.backoffFor(attempt)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			// The wait would outlast the deadline: fail now, not later.
