@@ -10,14 +10,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"testing"
 
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
 // ContractTransport returns an http.RoundTripper that sends through next
 // (http.DefaultTransport when nil) and checks both directions against the
-// embedded openapi.yaml, reporting each violation with t.Errorf:
+// embedded openapi.yaml, reporting each violation with t.Errorf. t is
+// usually the test's *testing.T; any value with an Errorf method will do.
+//
+// What it checks:
 //
 //   - every request must match an operation and pass its checks, the
 //     api-key header included;
@@ -37,7 +39,7 @@ import (
 // direction. Reports never include the API key or PIN tokens. Requests
 // that violate the spec are still sent, so the code under test sees the
 // server's answer. Do not use it after the test has ended.
-func ContractTransport(t testing.TB, next http.RoundTripper) http.RoundTripper {
+func ContractTransport(t interface{ Errorf(format string, args ...any) }, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
@@ -49,7 +51,7 @@ func ContractTransport(t testing.TB, next http.RoundTripper) http.RoundTripper {
 }
 
 type contractTransport struct {
-	t    testing.TB
+	t    interface{ Errorf(format string, args ...any) }
 	next http.RoundTripper
 	v    *specval.Validator
 }
