@@ -39,7 +39,9 @@ import (
 // direction. Reports never include the API key or PIN tokens. Requests
 // that violate the spec are still sent, so the code under test sees the
 // server's answer. Do not use it after the test has ended.
-func ContractTransport(t interface{ Errorf(format string, args ...any) }, next http.RoundTripper) http.RoundTripper {
+func ContractTransport(t interface {
+	Errorf(format string, args ...any)
+}, next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
@@ -51,7 +53,9 @@ func ContractTransport(t interface{ Errorf(format string, args ...any) }, next h
 }
 
 type contractTransport struct {
-	t    interface{ Errorf(format string, args ...any) }
+	t interface {
+		Errorf(format string, args ...any)
+	}
 	next http.RoundTripper
 	v    *specval.Validator
 }
