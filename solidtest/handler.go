@@ -43,9 +43,9 @@ type Handler struct {
 	faults  []Fault
 	nfaults atomic.Int32 // len(faults), read without the lock
 
-	rmu   sync.Mutex
-	reqs  []Request // a ring of at most MaxRecordedRequests
-	rnext int       // where the next record goes once the ring is full
+	rmu  sync.Mutex
+	reqs []recorded // a ring of at most MaxRecordedRequests
+	seq  uint64     // requests recorded so far
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -206,30 +206,59 @@ type Request struct {
 	CardID string
 	// HasAPIKey reports whether the request had a non-empty api-key header.
 	HasAPIKey bool
-	// Status is the status the mock answered with; 0 for a dropped
-	// connection or a request that ended during the latency wait.
+	// Status is the status the mock answered with; 0 while the request is
+	// waiting out SetLatency, and for one that got no answer (a dropped
+	// connection, or a client that gave up during the wait).
 	Status int
 }
 
+type recorded struct {
+	seq uint64
+	Request
+}
+
 // Requests returns a copy of the requests received so far, oldest first
-// (at most the last MaxRecordedRequests).
+// (at most the last MaxRecordedRequests). A request is recorded when it
+// arrives, after validation, and its Status filled in when answered.
 func (h *Handler) Requests() []Request {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
 	out := make([]Request, 0, len(h.reqs))
-	out = append(out, h.reqs[h.rnext:]...)
-	return append(out, h.reqs[:h.rnext]...)
+	start := int(h.seq % MaxRecordedRequests)
+	if len(h.reqs) < MaxRecordedRequests {
+		start = 0
+	}
+	for i := range h.reqs {
+		out = append(out, h.reqs[(start+i)%len(h.reqs)].Request)
+	}
+	return out
 }
 
-func (h *Handler) record(r Request) {
+// record adds r to the record and returns its sequence number, for finish.
+func (h *Handler) record(r Request) uint64 {
 	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	e := recorded{seq: h.seq, Request: r}
 	if len(h.reqs) < MaxRecordedRequests {
-		h.reqs = append(h.reqs, r)
+		h.reqs = append(h.reqs, e)
 	} else {
-		h.reqs[h.rnext] = r
-		h.rnext = (h.rnext + 1) % MaxRecordedRequests
+		h.reqs[h.seq%MaxRecordedRequests] = e
 	}
-	h.rmu.Unlock()
+	h.seq++
+	return e.seq
+}
+
+// finish sets the status of recorded request seq, unless it has since
+// been forgotten.
+func (h *Handler) finish(seq uint64, status int) {
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	if len(h.reqs) == 0 {
+		return
+	}
+	if e := &h.reqs[seq%MaxRecordedRequests%uint64(len(h.reqs))]; e.seq == seq {
+		e.Status = status
+	}
 }
 
 // Reset forgets queued faults, the latency and the request record. Cards
@@ -241,7 +270,7 @@ func (h *Handler) Reset() {
 	h.fmu.Unlock()
 	h.latency.Store(0)
 	h.rmu.Lock()
-	h.reqs, h.rnext = nil, 0
+	h.reqs = nil
 	h.rmu.Unlock()
 }
 
@@ -286,10 +315,29 @@ var (
 
 // ServeHTTP answers one request as described in the package documentation.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
-		h.record(Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: r.Header.Get("api-key") != ""})
-		drop(w)
-		return
+	key := r.Header.Get("api-key")
+	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
+	cardID, vErr, routeErr := h.validate(r, rec.Path)
+	rec.CardID = cardID
+
+	// With latency, the request is recorded on arrival, so a test can see
+	// it while it waits; otherwise once, with its status.
+	var seq uint64
+	delayed := false
+	if d := time.Duration(h.latency.Load()); d > 0 {
+		seq, delayed = h.record(rec), true
+		if !h.wait(r, d) {
+			drop(w)
+			return
+		}
+	}
+	done := func(status int) {
+		if delayed {
+			h.finish(seq, status)
+			return
+		}
+		rec.Status = status
+		h.record(rec)
 	}
 
 	// 16 random bytes for the request id, 16 for a token.
@@ -300,64 +348,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hex.Encode(reqID[4:], rnd[:16])
 	id := string(reqID[:])
 
-	key := r.Header.Get("api-key")
-	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
-	cardID, vErr, routeErr := h.validate(r, rec.Path)
-	rec.CardID = cardID
-
 	if f, ok := h.nextFault(); ok {
 		if f.Drop {
-			h.record(rec)
+			done(0)
 			drop(w)
 			return
 		}
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		rec.Status = f.Status
-		h.record(rec)
+		done(f.Status)
 		h.writeError(w, r, id, f.Status, faultCode(f.Status), http.StatusText(f.Status), "")
 		return
 	}
 
+	var status int
+	var code, msg, field string
 	switch {
 	case routeErr != nil:
-		status, code, msg := http.StatusNotFound, codeNotFound, "no operation in openapi.yaml matches "+r.Method+" "+truncate(rec.Path)
+		status, code, msg = http.StatusNotFound, codeNotFound, "no operation in openapi.yaml matches "+r.Method+" "+truncate(rec.Path)
 		if allow := h.allowed(r, rec.Path); allow != "" {
 			w.Header().Set("Allow", allow)
 			status, code, msg = http.StatusMethodNotAllowed, codeMethodNotAllowed, "method "+r.Method+" not allowed; allowed: "+allow
 		}
-		rec.Status = status
-		h.record(rec)
-		h.writeError(w, r, id, status, code, msg, "")
 	case vErr != nil && errors.Is(vErr, specval.ErrNoAPIKey):
-		rec.Status = http.StatusUnauthorized
-		h.record(rec)
-		h.writeError(w, r, id, http.StatusUnauthorized, codeUnauthorized, "unauthorized", "")
+		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
 	case vErr != nil:
-		rec.Status = http.StatusBadRequest
-		h.record(rec)
-		field := ""
+		status, code, msg = http.StatusBadRequest, codeInvalidRequest, "request does not match openapi.yaml: "+vErr.Error()
+		if key != "" {
+			msg = strings.ReplaceAll(msg, key, "[REDACTED]")
+		}
+		msg = truncate(msg)
 		var re *openapi3filter.RequestError
 		if errors.As(vErr, &re) && re.Parameter != nil {
 			field = re.Parameter.Name
 		}
-		msg := "request does not match openapi.yaml: " + vErr.Error()
-		if key != "" {
-			msg = strings.ReplaceAll(msg, key, "[REDACTED]")
-		}
-		h.writeError(w, r, id, http.StatusBadRequest, codeInvalidRequest, truncate(msg), field)
 	case !h.knownKey(key):
-		rec.Status = http.StatusUnauthorized
-		h.record(rec)
-		h.writeError(w, r, id, http.StatusUnauthorized, codeUnauthorized, "unauthorized", "")
+		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
 	case !h.knownCard(cardID):
-		rec.Status = http.StatusNotFound
-		h.record(rec)
-		h.writeError(w, r, id, http.StatusNotFound, codeNotFound, "cannot find card holder by id in qldb", "")
+		status, code, msg = http.StatusNotFound, codeNotFound, "cannot find card holder by id in qldb"
 	default:
-		rec.Status = http.StatusOK
-		h.record(rec)
+		done(http.StatusOK)
 		bp := bufPool.Get().(*[]byte)
 		b := append((*bp)[:0], `{"id":`...)
 		b = appendJSONString(b, cardID)
@@ -367,7 +398,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.write(w, http.StatusOK, id, b)
 		*bp = b
 		bufPool.Put(bp)
+		return
 	}
+	done(status)
+	h.writeError(w, r, id, status, code, msg, field)
 }
 
 // validate routes and validates r. routeErr is set when no operation

@@ -415,6 +415,9 @@ func TestLatency(t *testing.T) {
 	}()
 	<-waiting // the first request's
 	<-waiting
+	if got := srv.Requests(); len(got) != 2 || got[1].Status != 0 || got[1].CardID != DefaultCardID || got[1].HasAPIKey {
+		t.Errorf("record while waiting: %+v", got)
+	}
 	srv.Close()
 	if err := <-done; err == nil {
 		t.Fatal("a request waiting out the latency was answered after Close")
