@@ -167,8 +167,8 @@ func TestMockCommand(t *testing.T) {
 				t.Errorf("response violates openapi.yaml: %v", err)
 			}
 			var got struct {
-				ID    string `json:"id"`
-				Token string `json:"set_pin_token"`
+				ID    string                `json:"id"`
+				Token string                `json:"set_pin_token"`
 				Error struct{ Code string } `json:"error"`
 			}
 			if err := json.Unmarshal(body, &got); err != nil {
