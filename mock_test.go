@@ -22,7 +22,7 @@ func TestMockCreateSetPinToken(t *testing.T) {
 	tests := []struct {
 		name     string
 		card     string
-		key      string // the client's key; testKey when empty
+		mockKey  string // the key the mock accepts; testKey when empty
 		faults   []solidtest.Fault
 		latency  time.Duration
 		opts     []solid.Option
@@ -33,7 +33,7 @@ func TestMockCreateSetPinToken(t *testing.T) {
 		{name: "seed card", card: seedCard, attempts: 1},
 		{name: "unknown card", card: "crd_unknown", attempts: 1, wantIs: []error{solid.ErrNotFound},
 			wantAPI: &solid.APIError{StatusCode: 404, Code: "ERROR_CODE_RESOURCE_NOT_FOUND", Attempts: 1}},
-		{name: "wrong key", card: seedCard, key: "sk_test_wrong", attempts: 1, wantIs: []error{solid.ErrUnauthorized},
+		{name: "wrong key", card: seedCard, mockKey: "sk_test_another_key", attempts: 1, wantIs: []error{solid.ErrUnauthorized},
 			wantAPI: &solid.APIError{StatusCode: 401, Code: "ERROR_CODE_UNAUTHORIZED", Attempts: 1}},
 		{name: "503 with Retry-After, then success", card: seedCard, attempts: 2,
 			faults: []solidtest.Fault{{Status: 503, RetryAfter: "0"}}},
@@ -52,26 +52,20 @@ func TestMockCreateSetPinToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := solidtest.NewServer(solidtest.WithAPIKeys(testKey))
+			mockKey := testKey
+			if tt.mockKey != "" {
+				mockKey = tt.mockKey
+			}
+			srv := solidtest.NewServer(solidtest.WithAPIKeys(mockKey))
 			defer srv.Close()
 			for _, f := range tt.faults {
 				srv.QueueFault(f)
 			}
 			srv.SetLatency(tt.latency)
-			key := testKey
-			if tt.key != "" {
-				key = tt.key
-			}
+			// newTestClient logs to the suite's leak check: the mock's
+			// tokens must not appear in the logs either.
 			hc := &http.Client{Transport: solidtest.ContractTransport(t, srv.Client().Transport)}
-			opts := append([]solid.Option{
-				solid.WithBaseURL(srv.URL),
-				solid.WithHTTPClient(hc),
-				solid.WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
-			}, tt.opts...)
-			c, err := solid.NewClient(key, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newTestClient(t, srv.URL, append([]solid.Option{solid.WithHTTPClient(hc)}, tt.opts...)...)
 			tok, err := c.CreateSetPinToken(context.Background(), tt.card)
 
 			reqs := srv.Requests()
@@ -114,7 +108,7 @@ func TestMockCreateSetPinToken(t *testing.T) {
 					t.Errorf("APIError = %+v, want status %d code %s attempts %d", *apiErr, w.StatusCode, w.Code, w.Attempts)
 				}
 			}
-			if strings.Contains(err.Error(), key) {
+			if strings.Contains(err.Error(), testKey) {
 				t.Errorf("error reveals the API key: %v", err)
 			}
 		})
