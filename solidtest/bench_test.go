@@ -7,6 +7,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/internal/specval"
 )
 
 // BenchmarkServe compares the mock, validation included, with a minimal
@@ -88,3 +91,43 @@ type discardWriter struct{ header http.Header }
 func (w *discardWriter) Header() http.Header         { return w.header }
 func (w *discardWriter) WriteHeader(int)             {}
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// BenchmarkStartup measures the time from nothing to the first 200: "cold"
+// parses and checks openapi.yaml as the first NewServer in a process does,
+// "warm" reuses the parsed spec as every later NewServer does.
+func BenchmarkStartup(b *testing.B) {
+	for _, cold := range []bool{true, false} {
+		name := "warm"
+		if cold {
+			name = "cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				var opts []Option
+				if cold {
+					v, err := specval.New(solid.OpenAPISpec())
+					if err != nil {
+						b.Fatal(err)
+					}
+					opts = append(opts, withValidator(v))
+				}
+				srv := NewServer(opts...)
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2/issuing/card/"+DefaultCardID+"/set_pin_token", nil)
+				req.Header.Set("api-key", DefaultAPIKey)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+				srv.Close()
+			}
+		})
+	}
+}
+
+// withValidator makes NewServer use v instead of the shared one.
+func withValidator(v *specval.Validator) Option { return func(c *config) { c.v = v } }

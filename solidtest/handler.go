@@ -62,11 +62,18 @@ const MaxRecordedRequests = 10000
 // per process and shared. It panics only if the embedded openapi.yaml is
 // invalid, which the SDK's own tests rule out.
 func NewHandler(opts ...Option) *Handler {
-	v, err := specval.Default()
-	if err != nil {
-		panic("solidtest: " + err.Error())
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
 	}
-	return newHandler(v, opts...)
+	v := cfg.v
+	if v == nil {
+		var err error
+		if v, err = specval.Default(); err != nil {
+			panic("solidtest: " + err.Error())
+		}
+	}
+	return newHandlerConfig(v, cfg)
 }
 
 func newHandler(v *specval.Validator, opts ...Option) *Handler {
@@ -74,6 +81,10 @@ func newHandler(v *specval.Validator, opts ...Option) *Handler {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return newHandlerConfig(v, cfg)
+}
+
+func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 	if !cfg.set {
 		cfg.keys = []string{DefaultAPIKey}
 	}

@@ -32,6 +32,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/solidsdk/solid-go/internal/specval"
 )
 
 const (
@@ -50,7 +52,8 @@ type Option func(*config)
 type config struct {
 	cards []string
 	keys  []string
-	set   bool // WithAPIKeys was used
+	set   bool               // WithAPIKeys was used
+	v     *specval.Validator // for tests; specval.Default() when nil
 }
 
 // WithCards adds card IDs the mock knows, besides DefaultCardID. A request
