@@ -326,7 +326,7 @@ var (
 
 // ServeHTTP answers one request as described in the package documentation.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	key := r.Header.Get("api-key")
+	key := headerValue(r.Header, "Api-Key") // r.Header.Get("api-key"), without an allocation
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
 	cardID, vErr, routeErr := h.validate(r, rec.Path)
 	rec.CardID = cardID
@@ -455,6 +455,14 @@ func (h *Handler) allowed(r *http.Request, path string) string {
 	return strings.Join(allow, ", ")
 }
 
+// headerValue is h.Get(canonicalKey), skipping the canonicalisation.
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func (h *Handler) knownKey(k string) bool {
 	h.mu.RLock()
 	_, ok := h.keys[k]
@@ -524,7 +532,7 @@ func (h *Handler) write(w http.ResponseWriter, status int, id string, body []byt
 	hdr := w.Header()
 	hdr["Content-Type"] = jsonType
 	hdr["X-Request-Id"] = []string{id}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	// net/http adds Content-Length itself for a body this small.
 	w.WriteHeader(status)
 	w.Write(body)
 }
