@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go gen/operations.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz ci release-check
+.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo ci release-check
 
 all: ci
 
@@ -60,6 +60,10 @@ lint-spec: $(SPECTRAL)
 $(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
 	npm ci --prefix tools/spectral --ignore-scripts --no-audit --no-fund
 	touch $@
+
+## demo: mint a PIN token from an in-process mock (no key, no network)
+demo:
+	$(GO) run ./cmd/solid demo
 
 ## ci: everything CI runs
 ci: check-generated check-breaking lint lint-spec test fuzz

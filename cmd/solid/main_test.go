@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/solidsdk/solid-go/internal/specval"
+	"github.com/solidsdk/solid-go/solidtest"
+)
+
+var tokenLine = regexp.MustCompile(`(?m)^\{"id":"crd_7948d9a96706dd05360a340002de725f","set_pin_token":"card_pin_test_[0-9a-f]{32}"\}$`)
+
+func TestRun(t *testing.T) {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	faulty := solidtest.NewServer()
+	defer faulty.Close()
+
+	keyEnv := map[string]string{"SOLID_API_KEY": solidtest.DefaultAPIKey}
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		before     func()
+		code       int
+		stdout     string // regexp
+		stderr     string // regexp
+		noSecretIn bool   // stderr must not hold the key
+	}{
+		{name: "no command", args: nil, code: 2, stderr: "Usage:"},
+		{name: "unknown command", args: []string{"pin"}, code: 2, stderr: `unknown command "pin"`},
+		{name: "help", args: []string{"--help"}, code: 0, stdout: "set-pin-token"},
+
+		{name: "set-pin-token --help", args: []string{"set-pin-token", "--help"}, code: 0, stdout: "SOLID_API_KEY"},
+		{name: "set-pin-token without a card", args: []string{"set-pin-token"}, env: keyEnv, code: 2, stderr: "exactly one CARD_ID"},
+		{name: "set-pin-token with two cards", args: []string{"set-pin-token", "a", "b"}, env: keyEnv, code: 2, stderr: "exactly one CARD_ID"},
+		{name: "set-pin-token unknown flag", args: []string{"set-pin-token", "--api-key", "x", "crd_1"}, env: keyEnv, code: 2, stderr: "flag provided but not defined: -api-key"},
+		{name: "set-pin-token without SOLID_API_KEY", args: []string{"set-pin-token", "--base-url", srv.URL, solidtest.DefaultCardID}, code: 2, stderr: "SOLID_API_KEY is not set"},
+		{name: "set-pin-token unknown env", args: []string{"set-pin-token", "--env", "staging", "crd_1"}, env: keyEnv, code: 2, stderr: "unknown environment", noSecretIn: true},
+		{name: "set-pin-token plain http elsewhere", args: []string{"set-pin-token", "--base-url", "http://example.com", "crd_1"}, env: keyEnv, code: 2, stderr: "loopback"},
+		{name: "set-pin-token refused card ID", args: []string{"set-pin-token", "--base-url", srv.URL, ".."}, env: keyEnv, code: 2, stderr: "invalid input"},
+		{name: "set-pin-token ok", args: []string{"set-pin-token", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv, code: 0, stdout: tokenLine.String()},
+		{name: "set-pin-token base URL from SOLID_BASE_URL", args: []string{"set-pin-token", solidtest.DefaultCardID},
+			env: map[string]string{"SOLID_API_KEY": solidtest.DefaultAPIKey, "SOLID_BASE_URL": srv.URL}, code: 0, stdout: tokenLine.String()},
+		{name: "set-pin-token wrong key", args: []string{"set-pin-token", "--base-url", srv.URL, solidtest.DefaultCardID},
+			env: map[string]string{"SOLID_API_KEY": "sk_test_wrong_key_0123"}, code: 1,
+			stderr: `status 401\n  code: +ERROR_CODE_UNAUTHORIZED\n  message: +unauthorized\n  request id: req_[0-9a-f]{32}`, noSecretIn: true},
+		{name: "set-pin-token unknown card", args: []string{"set-pin-token", "--base-url", srv.URL, "crd_nope"}, env: keyEnv, code: 1,
+			stderr: `status 404\n  code: +ERROR_CODE_RESOURCE_NOT_FOUND\n  message: +cannot find card holder by id in qldb\n  request id: req_[0-9a-f]{32}`, noSecretIn: true},
+		{name: "set-pin-token 503 until retries run out", args: []string{"set-pin-token", "--base-url", faulty.URL, solidtest.DefaultCardID}, env: keyEnv,
+			before: func() { faulty.QueueFault(solidtest.Fault{Status: 503, RetryAfter: "0", Count: 3}) },
+			code:   1, stderr: `status 503[\s\S]*attempts: +3`, noSecretIn: true},
+
+		{name: "mock --help", args: []string{"mock", "--help"}, code: 0, stdout: "--addr"},
+		{name: "mock with an argument", args: []string{"mock", "extra"}, code: 2, stderr: "unexpected arguments"},
+		{name: "mock with an empty key", args: []string{"mock", "--api-key", ""}, code: 2, stderr: "empty key"},
+		{name: "mock on a bad address", args: []string{"mock", "--addr", "127.0.0.1:notaport"}, code: 1, stderr: "solid mock: "},
+
+		{name: "demo", args: []string{"demo"}, code: 0, stdout: `Step 1[\s\S]*` + tokenLine.String() + `[\s\S]*Step 2`},
+		{name: "demo --help", args: []string{"demo", "--help"}, code: 0, stdout: "Usage: solid demo"},
+		{name: "demo with an argument", args: []string{"demo", "x"}, code: 2, stderr: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.before != nil {
+				tt.before()
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, &stdout, &stderr)
+			}
+			if tt.stdout != "" && !regexp.MustCompile(tt.stdout).MatchString(stdout.String()) {
+				t.Errorf("stdout does not match %q:\n%s", tt.stdout, &stdout)
+			}
+			if tt.stderr != "" && !regexp.MustCompile(tt.stderr).MatchString(stderr.String()) {
+				t.Errorf("stderr does not match %q:\n%s", tt.stderr, &stderr)
+			}
+			if tt.code != 0 && stdout.Len() > 0 && !strings.Contains(strings.Join(tt.args, " "), "help") {
+				t.Errorf("stdout on failure: %s", &stdout)
+			}
+			if k := tt.env["SOLID_API_KEY"]; tt.noSecretIn && k != "" && strings.Contains(stderr.String(), k) {
+				t.Errorf("stderr reveals the API key: %s", &stderr)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the mock's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestMockCommand runs `solid mock` in-process on a free port and sends it
+// what curl would, checking every answer against openapi.yaml.
+func TestMockCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	urls := make(chan string, 1)
+	exit := make(chan int, 1)
+	go func() {
+		exit <- runMock(ctx, []string{"--addr", "127.0.0.1:0", "--card", "crd_extra", "--api-key", "sk_test_cli", "--api-key", "sk_test_cli2"},
+			&stdout, &stderr, func(u string) { urls <- u })
+	}()
+	var base string
+	select {
+	case base = <-urls:
+	case code := <-exit:
+		t.Fatalf("mock exited %d: %s", code, stderr.String())
+	}
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, card, key string
+		status          int
+		code            string
+	}{
+		{name: "no key", card: solidtest.DefaultCardID, status: 401, code: "ERROR_CODE_UNAUTHORIZED"},
+		{name: "default key is replaced", card: solidtest.DefaultCardID, key: solidtest.DefaultAPIKey, status: 401, code: "ERROR_CODE_UNAUTHORIZED"},
+		{name: "key, unknown card", card: "crd_nope", key: "sk_test_cli", status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
+		{name: "key, seed card", card: solidtest.DefaultCardID, key: "sk_test_cli", status: 200},
+		{name: "second key, added card", card: "crd_extra", key: "sk_test_cli2", status: 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, base+"/v2/issuing/card/"+tt.card+"/set_pin_token", nil)
+			if tt.key != "" {
+				req.Header.Set("api-key", tt.key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, body)
+			}
+			rt, err := v.FindRoute(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.ValidateResponse(rt, resp.StatusCode, resp.Header, body); err != nil {
+				t.Errorf("response violates openapi.yaml: %v", err)
+			}
+			var got struct {
+				ID    string                `json:"id"`
+				Token string                `json:"set_pin_token"`
+				Error struct{ Code string } `json:"error"`
+			}
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if tt.status == 200 && (got.ID != tt.card || !strings.HasPrefix(got.Token, "card_pin_test_")) {
+				t.Errorf("200 body %s", body)
+			}
+			if tt.status != 200 && got.Error.Code != tt.code {
+				t.Errorf("code %q, want %q", got.Error.Code, tt.code)
+			}
+		})
+	}
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Errorf("mock exited %d after its context ended: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{base, "sk_test_cli, sk_test_cli2", "crd_extra", "stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}

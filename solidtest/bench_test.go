@@ -1,0 +1,133 @@
+package solidtest
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+
+	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/internal/specval"
+)
+
+// BenchmarkServe compares the mock, validation included, with a minimal
+// net/http handler that returns a constant body, over loopback in the same
+// run: same request, same kind of client (keeping up to 128 idle
+// connections), 32 concurrent clients. Compare their
+// req/s; run with -cpu and -benchtime to taste, e.g.
+//
+//	go test -run '^$' -bench Serve -benchtime 20000x ./solidtest
+func BenchmarkServe(b *testing.B) {
+	constant := []byte(`{"id":"crd_7948d9a96706dd05360a340002de725f","set_pin_token":"card_pin_test_01920c6725b4707688fa0ad517bdeddb"}`)
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"baseline", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(constant)
+		})},
+		{"mock", NewHandler()},
+	}
+	for _, hh := range handlers {
+		b.Run(hh.name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := &http.Server{Handler: hh.h, ReadHeaderTimeout: 10 * time.Second}
+			go srv.Serve(ln)
+			defer srv.Close()
+			tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128}
+			defer tr.CloseIdleConnections()
+			hc := &http.Client{Transport: tr}
+			url := "http://" + ln.Addr().String() + "/v2/issuing/card/" + DefaultCardID + "/set_pin_token"
+
+			// 32 concurrent clients, whatever GOMAXPROCS is.
+			procs := runtime.GOMAXPROCS(0)
+			b.SetParallelism((32 + procs - 1) / procs)
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest(http.MethodPost, url, nil)
+					req.Header.Set("api-key", DefaultAPIKey)
+					resp, err := hc.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkHandler measures the mock's own cost per request, without the
+// network: routing, validation against openapi.yaml and the answer.
+func BenchmarkHandler(b *testing.B) {
+	h := NewHandler()
+	req, _ := http.NewRequest(http.MethodPost, "http://x/v2/issuing/card/"+DefaultCardID+"/set_pin_token", nil)
+	req.Header.Set("api-key", DefaultAPIKey)
+	w := &discardWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}
+
+type discardWriter struct{ header http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.header }
+func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// BenchmarkStartup measures the time from nothing to the first 200: "cold"
+// parses and checks openapi.yaml as the first NewServer in a process does,
+// "warm" reuses the parsed spec as every later NewServer does.
+func BenchmarkStartup(b *testing.B) {
+	for _, cold := range []bool{true, false} {
+		name := "warm"
+		if cold {
+			name = "cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				var opts []Option
+				if cold {
+					v, err := specval.New(solid.OpenAPISpec())
+					if err != nil {
+						b.Fatal(err)
+					}
+					opts = append(opts, withValidator(v))
+				}
+				srv := NewServer(opts...)
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2/issuing/card/"+DefaultCardID+"/set_pin_token", nil)
+				req.Header.Set("api-key", DefaultAPIKey)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+				srv.Close()
+			}
+		})
+	}
+}
+
+// withValidator makes NewServer use v instead of the shared one.
+func withValidator(v *specval.Validator) Option { return func(c *config) { c.v = v } }

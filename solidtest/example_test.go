@@ -1,0 +1,75 @@
+package solidtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/solidtest"
+)
+
+// printer stands in for a test's *testing.T, whose Errorf would fail the
+// test; here it prints each contract violation.
+type printer struct{}
+
+func (printer) Errorf(format string, args ...any) { fmt.Printf("violation: "+format+"\n", args...) }
+
+// A test of code that calls Solid points the client at the mock and routes
+// it through ContractTransport, so any request or response that strays
+// from openapi.yaml fails the test. In a real test pass t, not printer{}.
+func Example() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+
+	hc := &http.Client{Transport: solidtest.ContractTransport(printer{}, srv.Client().Transport)}
+	c, err := solid.NewClient(solidtest.DefaultAPIKey,
+		solid.WithBaseURL(srv.URL),
+		solid.WithHTTPClient(hc),
+		solid.WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+
+	tok, err := c.CreateSetPinToken(ctx, solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok.CardID, regexp.MustCompile(`^card_pin_test_[0-9a-f]{32}$`).MatchString(tok.Token))
+
+	_, err = c.CreateSetPinToken(ctx, "crd_unknown")
+	fmt.Println("not found:", errors.Is(err, solid.ErrNotFound))
+
+	// Two 503s with Retry-After, then success: the SDK's retries absorb them.
+	srv.QueueFault(solidtest.Fault{Status: http.StatusServiceUnavailable, RetryAfter: "0", Count: 2})
+	_, err = c.CreateSetPinToken(ctx, solidtest.DefaultCardID)
+	fmt.Println("after two 503s:", err)
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.CardID, r.HasAPIKey, r.Status)
+	}
+
+	// A request without the api-key header breaks the contract.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2/issuing/card/"+solidtest.DefaultCardID+"/set_pin_token", nil)
+	if resp, err := hc.Do(req); err == nil {
+		resp.Body.Close()
+		fmt.Println("status:", resp.StatusCode)
+	}
+	// Output:
+	// crd_7948d9a96706dd05360a340002de725f true
+	// not found: true
+	// after two 503s: <nil>
+	// POST crd_7948d9a96706dd05360a340002de725f true 200
+	// POST crd_unknown true 404
+	// POST crd_7948d9a96706dd05360a340002de725f true 503
+	// POST crd_7948d9a96706dd05360a340002de725f true 503
+	// POST crd_7948d9a96706dd05360a340002de725f true 200
+	// violation: solidtest: request POST /v2/issuing/card/crd_7948d9a96706dd05360a340002de725f/set_pin_token violates openapi.yaml: security requirements failed: api-key header missing (api-key)
+	// status: 401
+}

@@ -1,0 +1,479 @@
+package solidtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidsdk/solid-go/internal/specval"
+)
+
+var (
+	tokenRE = regexp.MustCompile(`^card_pin_test_[0-9a-f]{32}$`)
+	reqIDRE = regexp.MustCompile(`^req_[0-9a-f]{32}$`)
+)
+
+const setPinPath = "/v2/issuing/card/" + DefaultCardID + "/set_pin_token"
+
+func pinPath(escapedID string) string { return "/v2/issuing/card/" + escapedID + "/set_pin_token" }
+
+type envelope struct {
+	RequestID string `json:"request_id"`
+	ClientID  string `json:"client_id"`
+	Method    string `json:"method"`
+	Status    int    `json:"status"`
+	Error     struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		FieldName string `json:"field_name"`
+	} `json:"error"`
+	CreatedAt string `json:"created_at"`
+}
+
+// response is one raw exchange with the mock.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// send makes a raw request and checks what every response must satisfy:
+// JSON, an X-Request-Id, and a body that openapi.yaml allows (declared
+// statuses with ValidateResponse, others against ErrorEnvelope).
+func send(t *testing.T, hc *http.Client, base, method, path, key string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("api-key", key)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResponse(t, req, resp.StatusCode, resp.Header, body)
+	return response{resp.StatusCode, resp.Header, body}
+}
+
+func checkResponse(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	id := header.Get("X-Request-Id")
+	if !reqIDRE.MatchString(id) {
+		t.Errorf("X-Request-Id %q", id)
+	}
+	rt, _ := v.FindRoute(req)
+	if rt != nil && declared(rt, status) {
+		if err := v.ValidateResponse(rt, status, header, body); err != nil {
+			t.Errorf("response %d violates openapi.yaml: %v", status, err)
+		}
+	} else if err := validateEnvelope(v, body); err != nil {
+		t.Errorf("undeclared response %d: %v", status, err)
+	}
+	if status == http.StatusOK {
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatalf("error body %q: %v", body, err)
+	}
+	if env.RequestID != id || env.Status != status || env.Method != req.Method || env.ClientID != "" {
+		t.Errorf("envelope %+v for %d %s (header id %s)", env, status, req.Method, id)
+	}
+	if ts, err := time.Parse(time.RFC3339, env.CreatedAt); err != nil || ts.Location() != time.UTC {
+		t.Errorf("created_at %q: %v", env.CreatedAt, err)
+	}
+}
+
+func TestServerAnswers(t *testing.T) {
+	srv := NewServer(WithCards("crd_extra", "a/b", "crd_ünï"))
+	defer srv.Close()
+	tests := []struct {
+		name    string
+		method  string
+		path    string
+		key     string
+		status  int
+		code    string
+		message string
+		cardID  string // the id in a 200 body
+		allow   string
+	}{
+		{name: "seed card", method: "POST", path: setPinPath, key: DefaultAPIKey, status: 200, cardID: DefaultCardID},
+		{name: "added card", method: "POST", path: pinPath("crd_extra"), key: DefaultAPIKey, status: 200, cardID: "crd_extra"},
+		{name: "escaped slash stays in the id", method: "POST", path: pinPath("a%2Fb"), key: DefaultAPIKey, status: 200, cardID: "a/b"},
+		{name: "unicode id", method: "POST", path: pinPath(url.PathEscape("crd_ünï")), key: DefaultAPIKey, status: 200, cardID: "crd_ünï"},
+		{name: "no key", method: "POST", path: setPinPath, status: 401, code: "ERROR_CODE_UNAUTHORIZED", message: "unauthorized"},
+		{name: "wrong key", method: "POST", path: setPinPath, key: "sk_wrong", status: 401, code: "ERROR_CODE_UNAUTHORIZED", message: "unauthorized"},
+		{name: "no key, unknown card", method: "POST", path: pinPath("crd_nope"), status: 401, code: "ERROR_CODE_UNAUTHORIZED"},
+		{name: "unknown card", method: "POST", path: pinPath("crd_nope"), key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND", message: "cannot find card holder by id in qldb"},
+		{name: "quote in id", method: "POST", path: pinPath("%22%5C"), key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
+		{name: "unknown path", method: "POST", path: "/v2/nope", key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
+		{name: "root", method: "GET", path: "/", status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
+		{name: "extra segment", method: "POST", path: "/v2/issuing/card/a/b/set_pin_token", key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
+		// The router gives an empty segment to card_id, which the spec requires.
+		{name: "empty card segment", method: "POST", path: "/v2/issuing/card//set_pin_token", key: DefaultAPIKey, status: 400, code: "ERROR_CODE_INVALID_REQUEST"},
+		// kin-openapi's router tolerates a trailing slash.
+		{name: "trailing slash", method: "POST", path: setPinPath + "/", key: DefaultAPIKey, status: 200, cardID: DefaultCardID},
+		{name: "GET is not allowed", method: "GET", path: setPinPath, key: DefaultAPIKey, status: 405, code: "ERROR_CODE_METHOD_NOT_ALLOWED", allow: "POST"},
+		{name: "DELETE is not allowed", method: "DELETE", path: setPinPath, status: 405, allow: "POST"},
+		{name: "odd method", method: "PURGE", path: setPinPath, status: 405, allow: "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := send(t, srv.Client(), srv.URL, tt.method, tt.path, tt.key)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			if tt.allow != "" && r.header.Get("Allow") != tt.allow {
+				t.Errorf("Allow %q, want %q", r.header.Get("Allow"), tt.allow)
+			}
+			if tt.status == 200 {
+				var tok struct {
+					ID    string `json:"id"`
+					Token string `json:"set_pin_token"`
+				}
+				if err := json.Unmarshal(r.body, &tok); err != nil {
+					t.Fatal(err)
+				}
+				if tok.ID != tt.cardID || !tokenRE.MatchString(tok.Token) {
+					t.Errorf("200 body %s", r.body)
+				}
+				return
+			}
+			var env envelope
+			json.Unmarshal(r.body, &env)
+			if (tt.code != "" && env.Error.Code != tt.code) || (tt.message != "" && env.Error.Message != tt.message) {
+				t.Errorf("error %+v, want %s %q", env.Error, tt.code, tt.message)
+			}
+			if strings.Contains(string(r.body), DefaultAPIKey) {
+				t.Error("body reveals the API key")
+			}
+		})
+	}
+}
+
+func TestTokensAndRequestIDsAreFresh(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	seen := map[string]bool{}
+	for range 5 {
+		r := send(t, srv.Client(), srv.URL, "POST", setPinPath, DefaultAPIKey)
+		for _, v := range []string{string(r.body), r.header.Get("X-Request-Id")} {
+			if seen[v] {
+				t.Fatalf("repeated %q", v)
+			}
+			seen[v] = true
+		}
+	}
+}
+
+func TestKeysAndCards(t *testing.T) {
+	srv := NewServer(WithAPIKeys("sk_a", ""))
+	defer srv.Close()
+	steps := []struct {
+		key, card string
+		add       func()
+		status    int
+	}{
+		{key: DefaultAPIKey, card: DefaultCardID, status: 401},
+		{key: "sk_a", card: DefaultCardID, status: 200},
+		{key: "sk_b", card: DefaultCardID, status: 401},
+		{add: func() { srv.AddAPIKey("sk_b") }, key: "sk_b", card: DefaultCardID, status: 200},
+		{key: "sk_a", card: "crd_new", status: 404},
+		{add: func() { srv.AddCard("crd_new") }, key: "sk_a", card: "crd_new", status: 200},
+	}
+	for i, s := range steps {
+		if s.add != nil {
+			s.add()
+		}
+		if r := send(t, srv.Client(), srv.URL, "POST", pinPath(s.card), s.key); r.status != s.status {
+			t.Errorf("step %d: status %d, want %d", i, r.status, s.status)
+		}
+	}
+}
+
+// TestFastPathMatchesRouter checks that the fast path accepts only what the
+// generic router would route, with the same card ID.
+func TestFastPathMatchesRouter(t *testing.T) {
+	h := NewHandler()
+	if h.route == nil {
+		t.Fatal("no fast path for createSetPinToken")
+	}
+	for _, p := range []string{setPinPath, pinPath("a%2Fb"), pinPath("%25"), pinPath("a%20b"), pinPath("."), pinPath("%2e%2e"),
+		pinPath(""), pinPath("a/b"), setPinPath + "/", "/v2/issuing/card/set_pin_token", "//v2/issuing/card/x/set_pin_token"} {
+		u, err := url.Parse("http://x" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := &http.Request{Method: "POST", URL: u, Header: http.Header{"Api-Key": {"k"}}}
+		id, vErr, routeErr := h.validate(req, u.EscapedPath())
+		h2 := NewHandler()
+		h2.route = nil
+		id2, vErr2, routeErr2 := h2.validate(req, u.EscapedPath())
+		if id != id2 || (vErr == nil) != (vErr2 == nil) || (routeErr == nil) != (routeErr2 == nil) {
+			t.Errorf("%s: fast path (%q, %v, %v), router (%q, %v, %v)", p, id, vErr, routeErr, id2, vErr2, routeErr2)
+		}
+	}
+}
+
+// TestInvalidRequest uses a spec with a typed parameter to reach the 400
+// path, which openapi.yaml's one string parameter cannot.
+func TestInvalidRequest(t *testing.T) {
+	spec := `openapi: 3.0.3
+info: {title: t, version: "1"}
+security: [{apiKey: []}]
+paths:
+  /things/{n}:
+    get:
+      parameters:
+        - {name: n, in: path, required: true, schema: {type: integer}}
+      responses:
+        "200": {description: ok}
+components:
+  securitySchemes:
+    apiKey: {type: apiKey, in: header, name: api-key}
+  schemas:
+    ErrorEnvelope:
+      type: object
+      required: [request_id, status, error]
+      properties:
+        request_id: {type: string}
+        status: {type: integer}
+        error: {type: object, required: [code, message]}
+`
+	v, err := specval.New([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(v)
+	tests := []struct {
+		path, key string
+		status    int
+		code      string
+	}{
+		{"/things/abc", DefaultAPIKey, 400, "ERROR_CODE_INVALID_REQUEST"},
+		{"/things/abc", "", 401, "ERROR_CODE_UNAUTHORIZED"},
+		{"/things/1", "wrong", 401, "ERROR_CODE_UNAUTHORIZED"},
+		{"/nothing", DefaultAPIKey, 404, "ERROR_CODE_RESOURCE_NOT_FOUND"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", "http://x"+tt.path, nil)
+		if tt.key != "" {
+			req.Header.Set("api-key", tt.key)
+		}
+		w := &recorder{header: http.Header{}}
+		h.ServeHTTP(w, req)
+		var env envelope
+		if err := json.Unmarshal(w.body, &env); err != nil {
+			t.Fatalf("%s: %q", tt.path, w.body)
+		}
+		if w.status != tt.status || env.Error.Code != tt.code {
+			t.Errorf("%s key %q: %d %+v, want %d %s", tt.path, tt.key, w.status, env.Error, tt.status, tt.code)
+		}
+		if tt.status == 400 && (env.Error.FieldName != "n" || strings.Contains(env.Error.Message, DefaultAPIKey)) {
+			t.Errorf("400 error %+v", env.Error)
+		}
+		if err := validateEnvelope(v, w.body); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+type recorder struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(s int)           { r.status = s }
+func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
+
+func TestFaults(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	srv.QueueFault(Fault{Status: 503, RetryAfter: "1", Count: 2})
+	srv.QueueFault(Fault{Status: 429})
+	srv.QueueFault(Fault{Drop: true})
+	want := []struct {
+		status     int
+		retryAfter string
+		code       string
+		dropped    bool
+	}{
+		{status: 503, retryAfter: "1", code: "ERROR_CODE_SERVICE_UNAVAILABLE"},
+		{status: 503, retryAfter: "1", code: "ERROR_CODE_SERVICE_UNAVAILABLE"},
+		{status: 429, code: "ERROR_CODE_TOO_MANY_REQUESTS"},
+		{dropped: true},
+		{status: 200},
+	}
+	for i, w := range want {
+		if w.dropped {
+			req, _ := http.NewRequest("POST", srv.URL+setPinPath, nil)
+			req.Header.Set("api-key", DefaultAPIKey)
+			resp, err := srv.Client().Do(req)
+			if err == nil {
+				resp.Body.Close()
+				t.Fatalf("request %d: got %d, want a dropped connection", i, resp.StatusCode)
+			}
+			continue
+		}
+		r := send(t, srv.Client(), srv.URL, "POST", setPinPath, DefaultAPIKey)
+		if r.status != w.status || r.header.Get("Retry-After") != w.retryAfter {
+			t.Fatalf("request %d: %d Retry-After %q, want %d %q", i, r.status, r.header.Get("Retry-After"), w.status, w.retryAfter)
+		}
+		var env envelope
+		json.Unmarshal(r.body, &env)
+		if env.Error.Code != w.code {
+			t.Errorf("request %d: code %q, want %q", i, env.Error.Code, w.code)
+		}
+	}
+	got := srv.Requests()
+	wantStatus := []int{503, 503, 429, 0, 200}
+	if len(got) != len(wantStatus) {
+		t.Fatalf("recorded %d requests, want %d: %+v", len(got), len(wantStatus), got)
+	}
+	for i, r := range got {
+		if r.Status != wantStatus[i] || r.Method != "POST" || r.Path != setPinPath || r.CardID != DefaultCardID || !r.HasAPIKey {
+			t.Errorf("record %d = %+v", i, r)
+		}
+	}
+	srv.QueueFault(Fault{Status: 500, Count: 3})
+	srv.Reset()
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests after Reset", n)
+	}
+	if r := send(t, srv.Client(), srv.URL, "POST", setPinPath, DefaultAPIKey); r.status != 200 {
+		t.Errorf("after Reset: %d", r.status)
+	}
+}
+
+func TestQueueFaultRefusesMistakes(t *testing.T) {
+	h := NewHandler()
+	for _, f := range []Fault{{Status: 200}, {Status: 0}, {Status: 600}, {Status: 503, Count: -1}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("QueueFault(%+v) did not panic", f)
+				}
+			}()
+			h.QueueFault(f)
+		}()
+	}
+}
+
+func TestLatency(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	waiting := make(chan struct{}, 2)
+	srv.testHookWait = func() { waiting <- struct{}{} }
+	srv.SetLatency(time.Hour)
+
+	// A client that gives up ends the request without an answer.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+setPinPath, nil)
+	req.Header.Set("api-key", DefaultAPIKey)
+	if resp, err := srv.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+
+	// Close ends requests still waiting.
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", srv.URL+setPinPath, nil)
+		resp, err := srv.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-waiting // the first request's
+	<-waiting
+	if got := srv.Requests(); len(got) != 2 || got[1].Status != 0 || got[1].CardID != DefaultCardID || got[1].HasAPIKey {
+		t.Errorf("record while waiting: %+v", got)
+	}
+	srv.Close()
+	if err := <-done; err == nil {
+		t.Fatal("a request waiting out the latency was answered after Close")
+	}
+}
+
+func TestRequestRecordIsBounded(t *testing.T) {
+	h := NewHandler()
+	for i := range MaxRecordedRequests + 5 {
+		h.record(Request{Status: i})
+	}
+	got := h.Requests()
+	if len(got) != MaxRecordedRequests || got[0].Status != 5 || got[len(got)-1].Status != MaxRecordedRequests+4 {
+		t.Fatalf("len %d first %d last %d", len(got), got[0].Status, got[len(got)-1].Status)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 4 {
+			case 0:
+				srv.QueueFault(Fault{Status: 502})
+			case 1:
+				srv.AddCard("crd_x")
+			case 2:
+				srv.Requests()
+			}
+			req, _ := http.NewRequest("POST", srv.URL+setPinPath, nil)
+			req.Header.Set("api-key", DefaultAPIKey)
+			if resp, err := srv.Client().Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(srv.Requests()); n != 8 {
+		t.Errorf("recorded %d requests, want 8", n)
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\`, "ctl\x00\x1f\x7f", "ünï", "bad\xff", "<&>"} {
+		var got string
+		if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil {
+			t.Errorf("%q: %v", s, err)
+			continue
+		}
+		if want := strings.ToValidUTF8(s, "\ufffd"); got != want {
+			t.Errorf("round trip %q = %q", s, got)
+		}
+	}
+}
