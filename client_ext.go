@@ -2,7 +2,6 @@ package solid
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -336,7 +335,7 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	// SetPinToken has the JSON names of gen.SetPinToken (a test keeps them
 	// equal), so the body decodes straight into the value returned.
 	tok := new(SetPinToken)
-	if err := json.NewDecoder(resp.Body).Decode(tok); err != nil {
+	if err := decodeJSON(resp.Body, tok); err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
 			return nil, fmt.Errorf("solid: %s: %w", op, err)
 		}

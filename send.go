@@ -363,6 +363,26 @@ func (b *cappedBody) Close() error {
 
 var acceptJSON = []string{"application/json"}
 
+// bodyBufs recycles the buffers success bodies are read into.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decodeJSON reads body (already capped) into a pooled buffer and decodes
+// it into v: cheaper than a json.Decoder per call, and a truncated body
+// fails with the read error rather than a vague syntax error.
+func decodeJSON(body io.Reader, v any) error {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bodyBufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return err
+	}
+	return json.Unmarshal(buf.Bytes(), v)
+}
+
 // envelope is Solid's error body.
 type envelope struct {
 	RequestID string `json:"request_id"`
