@@ -65,6 +65,20 @@ $(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
 demo:
 	$(GO) run ./cmd/solid demo
 
+## bench: client and mock benchmarks beside their hand-written baselines,
+## BENCH_ROUNDS interleaved rounds, one table of ratios (best run of each)
+BENCH_ROUNDS ?= 5
+bench:
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && \
+	for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "round $$i of $(BENCH_ROUNDS)" >&2; \
+		$(GO) test -run '^$$' -bench 'SetPinToken' -benchtime 20000x . >> "$$tmp" && \
+		$(GO) test -run '^$$' -bench 'Serve|Handler' -benchtime 10000x ./solidtest >> "$$tmp" && \
+		$(GO) test -run '^$$' -bench 'Startup' -benchtime 50x ./solidtest >> "$$tmp" || exit 1; \
+	done; \
+	grep -E '^(goos|goarch|cpu):' "$$tmp" | sort -u; $(GO) version; \
+	$(GO) run ./internal/cmd/benchratio < "$$tmp"
+
 ## ci: everything CI runs
 ci: check-generated check-breaking lint lint-spec test fuzz
 

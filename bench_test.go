@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
@@ -45,8 +46,17 @@ func (h *handWritten) setPinToken(ctx context.Context, cardID string) (*handToke
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		// Same decode as the SDK: the error envelope, for a useful message.
+		var e struct {
+			RequestID string `json:"request_id"`
+			Error     struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
 		io.Copy(io.Discard, resp.Body)
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
+		return nil, fmt.Errorf("status %d %s: %s (request id %s)", resp.StatusCode, e.Error.Code, e.Error.Message, e.RequestID)
 	}
 	var t handToken
 	if err := json.NewDecoder(resp.Body).Decode(&t); err != nil {
@@ -161,6 +171,7 @@ func BenchmarkSetPinTokenParallel(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, call func() error) {
 		b.ReportAllocs()
+		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := call(); err != nil {
@@ -169,6 +180,7 @@ func BenchmarkSetPinTokenParallel(b *testing.B) {
 				}
 			}
 		})
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 	}
 	b.Run("loopback/baseline", func(b *testing.B) {
 		run(b, func() error { _, err := hand.setPinToken(ctx, seedCard); return err })

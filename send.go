@@ -400,15 +400,18 @@ const maxErrorBody = 64 << 10
 // the body.
 func (c *Client) apiError(op string, resp *http.Response, attempts int) *APIError {
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Attempts: attempts}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, min(c.maxBody, maxErrorBody)))
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bodyBufs.Put(buf)
+	buf.ReadFrom(io.LimitReader(resp.Body, min(c.maxBody, maxErrorBody)))
 	var env envelope
-	if json.Unmarshal(b, &env) == nil && env.Error != nil && env.Error.Code != "" {
+	if json.Unmarshal(buf.Bytes(), &env) == nil && env.Error != nil && env.Error.Code != "" {
 		e.Code = c.scrub(env.Error.Code)
 		e.Message = c.scrub(env.Error.Message)
 		e.FieldName = c.scrub(env.Error.FieldName)
 		e.RequestID = c.scrub(env.RequestID)
 	} else {
-		e.Body = c.scrub(excerpt(b))
+		e.Body = c.scrub(excerpt(buf.Bytes()))
 	}
 	if e.RequestID == "" {
 		e.RequestID = requestID(resp.Header)

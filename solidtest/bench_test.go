@@ -1,10 +1,13 @@
 package solidtest
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,9 +17,9 @@ import (
 
 // BenchmarkServe compares the mock, validation included, with a minimal
 // net/http handler that returns a constant body, over loopback in the same
-// run: same request, same kind of client (keeping up to 128 idle
-// connections), 32 concurrent clients. Compare their
-// req/s; run with -cpu and -benchtime to taste, e.g.
+// run: same request, same client (keeping up to 128 idle connections), at
+// 1 and 32 concurrent clients. It reports requests/s and the p50 and p99
+// latencies; `make bench` prints the mock's ratios to the baseline.
 //
 //	go test -run '^$' -bench Serve -benchtime 20000x ./solidtest
 func BenchmarkServe(b *testing.B) {
@@ -31,45 +34,84 @@ func BenchmarkServe(b *testing.B) {
 		})},
 		{"mock", NewHandler()},
 	}
-	for _, hh := range handlers {
-		b.Run(hh.name, func(b *testing.B) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			srv := &http.Server{Handler: hh.h, ReadHeaderTimeout: 10 * time.Second}
-			go srv.Serve(ln)
-			defer srv.Close()
-			tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128}
-			defer tr.CloseIdleConnections()
-			hc := &http.Client{Transport: tr}
-			url := "http://" + ln.Addr().String() + "/v2/issuing/card/" + DefaultCardID + "/set_pin_token"
-
-			// 32 concurrent clients, whatever GOMAXPROCS is.
-			procs := runtime.GOMAXPROCS(0)
-			b.SetParallelism((32 + procs - 1) / procs)
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					req, _ := http.NewRequest(http.MethodPost, url, nil)
-					req.Header.Set("api-key", DefaultAPIKey)
-					resp, err := hc.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
+	for _, conc := range []int{1, 32} {
+		for _, hh := range handlers {
+			b.Run(fmt.Sprintf("c%d/%s", conc, hh.name), func(b *testing.B) {
+				serveBench(b, hh.h, conc)
 			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		}
+	}
+}
+
+func serveBench(b *testing.B, h http.Handler, conc int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	url := "http://" + ln.Addr().String() + "/v2/issuing/card/" + DefaultCardID + "/set_pin_token"
+
+	call := func() (time.Duration, bool) {
+		t0 := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, url, nil)
+		req.Header.Set("api-key", DefaultAPIKey)
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Error(err)
+			return 0, false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Errorf("status %d", resp.StatusCode)
+			return 0, false
+		}
+		return time.Since(t0), true
+	}
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	if conc == 1 {
+		for b.Loop() {
+			d, ok := call()
+			if !ok {
+				return
+			}
+			lat = append(lat, d)
+		}
+	} else {
+		// RunParallel starts parallelism x GOMAXPROCS goroutines.
+		procs := runtime.GOMAXPROCS(0)
+		b.SetParallelism((conc + procs - 1) / procs)
+		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			defer func() {
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+			for pb.Next() {
+				d, ok := call()
+				if !ok {
+					return
+				}
+				mine = append(mine, d)
+			}
 		})
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	}
 }
 
