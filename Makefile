@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go gen/operations.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo ci release-check
+.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo bench ci release-check
 
 all: ci
 
