@@ -4,34 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
+	"strings"
 
 	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/solidtest"
 )
 
-// fakeSolid answers like Solid's sandbox for the seed's card and a 404
-// envelope for any other.
-func fakeSolid() *httptest.Server {
-	ok, _ := os.ReadFile("testdata/responses/200.json")
-	notFound, _ := os.ReadFile("testdata/responses/404.json")
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path != "/v2/issuing/card/crd_7948d9a96706dd05360a340002de725f/set_pin_token" {
-			w.WriteHeader(http.StatusNotFound)
-			w.Write(notFound)
-			return
-		}
-		w.Write(ok)
-	}))
-}
-
 func ExampleClient_CreateSetPinToken() {
-	srv := fakeSolid() // in real use: solid.WithEnvironment(solid.Sandbox)
+	srv := solidtest.NewServer() // in real use: solid.WithEnvironment(solid.Sandbox)
 	defer srv.Close()
 
-	c, err := solid.NewClient("sk_test_example", solid.WithBaseURL(srv.URL))
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,18 +24,18 @@ func ExampleClient_CreateSetPinToken() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(tok)            // printing never shows the token
-	fmt.Println(len(tok.Token)) // the value is there for the PIN SDK
+	fmt.Println(tok) // printing never shows the token
+	fmt.Println(strings.HasPrefix(tok.Token, "card_pin_test_"), len(tok.Token))
 	// Output:
 	// solid.SetPinToken{CardID: "crd_7948d9a96706dd05360a340002de725f", Token: [REDACTED]}
-	// 46
+	// true 46
 }
 
 func ExampleAPIError() {
-	srv := fakeSolid()
+	srv := solidtest.NewServer()
 	defer srv.Close()
 
-	c, err := solid.NewClient("sk_test_example", solid.WithBaseURL(srv.URL))
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -61,16 +44,16 @@ func ExampleAPIError() {
 	var apiErr *solid.APIError
 	switch {
 	case errors.Is(err, solid.ErrNotFound) && errors.As(err, &apiErr):
-		fmt.Println("no such card:", apiErr.Code)
-		fmt.Println("quote to support:", apiErr.RequestID)
+		fmt.Println("no such card:", apiErr.Code, apiErr.Message)
+		fmt.Println("request id to quote to support:", strings.HasPrefix(apiErr.RequestID, "req_"))
+	case errors.Is(err, solid.ErrUnauthorized):
+		fmt.Println("check SOLID_API_KEY")
 	case err != nil:
 		fmt.Println("other failure:", err)
 	}
-	fmt.Println(err)
 	// Output:
-	// no such card: ERROR_CODE_RESOURCE_NOT_FOUND
-	// quote to support: req_01900e959896706b870affad1b4d71dd
-	// solid: createSetPinToken: status 404 ERROR_CODE_RESOURCE_NOT_FOUND: cannot find card holder by id in qldb (request id req_01900e959896706b870affad1b4d71dd)
+	// no such card: ERROR_CODE_RESOURCE_NOT_FOUND cannot find card holder by id in qldb
+	// request id to quote to support: true
 }
 
 func ExampleNewClient() {
@@ -89,4 +72,23 @@ func ExampleNewClient() {
 	// solid: no environment: use WithEnvironment(solid.Sandbox), WithEnvironment(solid.Production) or WithBaseURL
 	// https://api.sandbox.solidfi.com/
 	// solid.Client{BaseURL: "https://api.sandbox.solidfi.com/", APIKey: [REDACTED]}
+}
+
+func ExampleClient_API() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Every generated operation, with the same key, retries and limits.
+	resp, err := c.API().CreateSetPinTokenWithResponse(context.Background(), solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.StatusCode(), resp.JSON200.Id)
+	// Output:
+	// 200 crd_7948d9a96706dd05360a340002de725f
 }
