@@ -3,7 +3,7 @@
 
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
-GENFILES := gen/solid.gen.go gen/operations.gen.go
+GENFILES := gen/solid.gen.go gen/operations.gen.go gen/spec/spec.gen.go
 # Spectral is pinned, with its whole dependency tree, by
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
@@ -24,7 +24,7 @@ check-generated:
 	for f in $(GENFILES); do \
 		diff -u "$$f" "$$tmp/$$f" || { echo "$$f is stale or edited by hand: run 'make generate'"; exit 1; }; \
 	done; \
-	extra=$$(cd "$$tmp" && ls gen/*.go | sort) ; have=$$(ls gen/*.go | sort); \
+	extra=$$(cd "$$tmp" && find gen -name '*.go' | sort) ; have=$$(find gen -name '*.go' | sort); \
 	[ "$$extra" = "$$have" ] || { echo "gen/ file list differs from generated: $$extra"; exit 1; }; \
 	echo "gen/ matches openapi.yaml"
 

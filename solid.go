@@ -11,16 +11,13 @@
 // through [Client.API] with the same behaviour.
 package solid
 
-import _ "embed"
+import "github.com/solidsdk/solid-go/gen/spec"
 
 // Version is the SDK's version; it is sent in the User-Agent header.
 const Version = "0.1.0"
 
-//go:embed openapi.yaml
-var spec []byte
-
 // OpenAPISpec returns the OpenAPI document the client was generated from,
 // for request validators and mock servers. Each call returns a fresh copy.
 func OpenAPISpec() []byte {
-	return append([]byte(nil), spec...)
+	return []byte(spec.YAML)
 }

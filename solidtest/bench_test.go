@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen/spec"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -147,7 +147,7 @@ func BenchmarkStartup(b *testing.B) {
 			for b.Loop() {
 				var opts []Option
 				if cold {
-					v, err := specval.New(solid.OpenAPISpec())
+					v, err := specval.New([]byte(spec.YAML))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -19,7 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen/spec"
 )
 
 // ErrNoAPIKey is returned, wrapped, when a request lacks the api-key header.
@@ -33,9 +33,10 @@ type Validator struct {
 	opts   *openapi3filter.Options
 }
 
-// Default returns the validator for the embedded openapi.yaml, built once.
+// Default returns the validator for openapi.yaml (as generated into
+// gen/spec), built once.
 var Default = sync.OnceValues(func() (*Validator, error) {
-	return New(solid.OpenAPISpec())
+	return New([]byte(spec.YAML))
 })
 
 // New loads and validates spec (examples included) and builds a router that
