@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	ms := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	for _, tt := range []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one p50", ms(7), 50, 7 * time.Millisecond},
+		{"one p99", ms(7), 99, 7 * time.Millisecond},
+		{"two p50 is the lower", ms(1, 2), 50, 1 * time.Millisecond},
+		{"two p99 is the upper", ms(1, 2), 99, 2 * time.Millisecond},
+		{"four p50", ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{"four p75", ms(1, 2, 3, 4), 75, 3 * time.Millisecond},
+		{"four p100", ms(1, 2, 3, 4), 100, 4 * time.Millisecond},
+		{"hundred p50", ms(hundred...), 50, 50 * time.Millisecond},
+		{"hundred p99", ms(hundred...), 99, 99 * time.Millisecond},
+		{"hundred p1", ms(hundred...), 1, 1 * time.Millisecond},
+		{"tail outlier p99 of 100", ms(append(make([]int, 99), 1000)...), 99, 0},
+		{"tail outlier p100 of 100", ms(append(make([]int, 99), 1000)...), 100, time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoopbackRefusal(t *testing.T) {
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://127.0.0.1:4010/x", true},
+		{"http://127.1.2.3:80/", true},
+		{"http://[::1]:4010/", true},
+		{"http://localhost:4010/", true},
+		{"http://LOCALHOST/", true},
+		{"https://127.0.0.1/", true},
+		{"http://10.0.0.1:4010/", false},
+		{"http://192.168.1.1/", false},
+		{"http://0.0.0.0:4010/", false},
+		{"http://[::]:4010/", false},
+		{"http://example.com/", false},
+		{"http://localhost.example.com/", false},
+		{"http://127.0.0.1.nip.io/", false},
+		{"ftp://127.0.0.1/", false},
+		{"127.0.0.1:4010", false},
+		{"", false},
+	} {
+		t.Run(tt.url, func(t *testing.T) {
+			err := checkLoopbackURL(tt.url)
+			if (err == nil) != tt.ok {
+				t.Errorf("checkLoopbackURL(%q) = %v, want ok=%v", tt.url, err, tt.ok)
+			}
+		})
+	}
+
+	// The command refuses before sending anything, with a usage error.
+	for _, args := range [][]string{
+		{"-url", "http://10.1.2.3:4010/", "-n", "1"},
+		{"-await", "http://example.com/", "-timeout", "10ms"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), "not loopback") {
+			t.Errorf("run(%q) = %d, stderr %q; want 2 and a refusal", args, code, errb.String())
+		}
+	}
+
+	// The dialer refuses a non-loopback address even past the URL check.
+	if _, err := loopbackDialer.Dial("tcp", "192.0.2.1:9"); err == nil || !strings.Contains(err.Error(), "not loopback") {
+		t.Errorf("dial 192.0.2.1: %v, want a refusal", err)
+	}
+}
+
+func TestCounting(t *testing.T) {
+	var seen atomic.Int64
+	var badKey atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get("Api-Key") != "k1" {
+			badKey.Add(1)
+		}
+		// Every third request fails with 500, one in five with 404.
+		switch i := seen.Add(1); {
+		case i%3 == 0:
+			w.WriteHeader(http.StatusInternalServerError)
+		case i%5 == 0:
+			w.WriteHeader(http.StatusNotFound)
+		default:
+			w.Write([]byte("ok"))
+		}
+	}))
+	defer srv.Close()
+
+	for _, tt := range []struct {
+		c, n, warmup int
+	}{
+		{1, 30, 0},
+		{4, 300, 0},
+		{32, 3000, 100},
+		{64, 10, 0}, // more workers than requests
+	} {
+		t.Run("c="+strconv.Itoa(tt.c), func(t *testing.T) {
+			seen.Store(0)
+			hdr := http.Header{"Api-Key": {"k1"}}
+			r := load(config{url: srv.URL, method: http.MethodPost, headers: hdr, c: tt.c, n: tt.n, warmup: tt.warmup, timeout: 5 * time.Second})
+			// The counts follow from the server's sequence, whatever
+			// order the workers ran in; the warm-up is not counted.
+			if got := int(seen.Load()); got != tt.warmup+tt.n {
+				t.Errorf("server saw %d requests, want %d", got, tt.warmup+tt.n)
+			}
+			wantBad := 0
+			for i := tt.warmup + 1; i <= tt.warmup+tt.n; i++ {
+				if i%3 == 0 || i%5 == 0 {
+					wantBad++
+				}
+			}
+			if r.OK+r.Non2xx+r.Errors != tt.n || r.Non2xx != wantBad || r.Errors != 0 {
+				t.Errorf("got %s, want n=%d ok=%d non2xx=%d errors=0", r, tt.n, tt.n-wantBad, wantBad)
+			}
+			if r.P50ms <= 0 || r.P99ms < r.P50ms || r.MaxMs < r.P99ms || r.RPS <= 0 {
+				t.Errorf("implausible latencies: %+v", r)
+			}
+		})
+	}
+	if badKey.Load() != 0 {
+		t.Errorf("%d requests without the method or header", badKey.Load())
+	}
+
+	// The command exits 1 when any answer was non-2xx, and prints JSON.
+	seen.Store(0)
+	var out, errb bytes.Buffer
+	code := run([]string{"-url", srv.URL, "-method", "POST", "-H", "api-key: k1", "-c", "2", "-n", "6", "-json"}, &out, &errb)
+	var r result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output %q: %v", out.String(), err)
+	}
+	if code != 1 || r.OK != 3 || r.Non2xx != 3 {
+		t.Errorf("run = %d, %+v; want 1 with ok=3 non2xx=3", code, r)
+	}
+}
+
+func TestErrorsCounted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	url := srv.URL
+	srv.Close() // nothing listens: every request fails
+	r := phase(newClient(2, time.Second), config{url: url, method: http.MethodGet, c: 2}, 5)
+	if r.Errors != 5 || r.OK != 0 || r.FirstError == "" {
+		t.Errorf("got %+v, want 5 errors", r)
+	}
+}
+
+func TestAwait(t *testing.T) {
+	var ready atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() || r.Header.Get("Api-Key") != "k1" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	time.AfterFunc(30*time.Millisecond, func() { ready.Store(true) })
+	start := time.Now()
+	ms, err := awaitOK(srv.URL, http.MethodPost, http.Header{"Api-Key": {"k1"}}, start, 5*time.Second)
+	if err != nil || ms < 30 || ms > 5000 {
+		t.Errorf("awaitOK = %v, %v; want 30 ms or more", ms, err)
+	}
+
+	// A server that never says 200: a timeout, exit 1.
+	ready.Store(false)
+	var out, errb bytes.Buffer
+	t0 := strconv.FormatInt(time.Now().UnixNano(), 10)
+	if code := run([]string{"-await", srv.URL, "-t0", t0, "-timeout", "50ms"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no 200") {
+		t.Errorf("run -await = %d, stderr %q; want 1", code, errb.String())
+	}
+}
