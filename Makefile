@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go gen/operations.gen.go gen/spec/spec.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo bench ci release-check
+.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 all: ci
 
@@ -78,6 +78,11 @@ bench:
 	done; \
 	grep -E '^(goos|goarch|cpu):' "$$tmp" | sort -u; $(GO) version; \
 	$(GO) run ./internal/cmd/benchratio < "$$tmp"
+
+## bench-mock: process-level load benchmark of `solid mock` beside a
+## constant net/http server (PRISM=1: and Prism); loopback only. Not in ci.
+bench-mock:
+	GO="$(GO)" scripts/bench-mock.sh
 
 ## ci: everything CI runs
 ci: check-generated check-breaking lint lint-spec test fuzz

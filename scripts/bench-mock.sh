@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# bench-mock.sh: process-level load benchmark of `solid mock` (full request
+# validation against openapi.yaml) beside a constant net/http server, and
+# optionally Prism, all measured the same way with internal/cmd/loadgen.
+#
+#   scripts/bench-mock.sh                 # constant and solid mock
+#   PRISM=1 scripts/bench-mock.sh         # and Prism 5.16.0 (needs npm the first time)
+#
+# For each target: t0, start the server on a free loopback port, time to the
+# first 200 (loadgen -await), closed-loop load at c=1 and c=32, peak RSS
+# (VmHWM), stop. Prints one markdown table. Loopback only, bounded counts.
+#
+# Environment: N1 (requests at c=1, default 3000), N32 (at c=32, default
+# 20000), WARMUP1 / WARMUP32 (unmeasured requests first, default 300 / 2000),
+# PRISM=1, PRISM_N1 / PRISM_N32 (default N1 / N32), PIN=1 to pin the server
+# to CPU 0 and loadgen to CPU 1 (taskset), GO (default go).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+N1=${N1:-3000}
+N32=${N32:-20000}
+WARMUP1=${WARMUP1:-300}
+WARMUP32=${WARMUP32:-2000}
+PRISM=${PRISM:-0}
+PRISM_PKG=@stoplight/prism-cli@5.16.0
+PRISM_N1=${PRISM_N1:-$N1}
+PRISM_N32=${PRISM_N32:-$N32}
+PIN=${PIN:-0}
+
+CARD=crd_7948d9a96706dd05360a340002de725f
+PATH_=/v2/issuing/card/$CARD/set_pin_token
+MOCK_KEY=$(sed -n 's/^[[:space:]]*DefaultAPIKey = "\(.*\)"$/\1/p' solidtest/solidtest.go)
+[ -n "$MOCK_KEY" ] || { echo "bench-mock: cannot find solidtest.DefaultAPIKey" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		# Each server runs in its own process group (setsid): stop the group.
+		kill -TERM -- "-$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "building into $tmp" >&2
+"$GO" build -o "$tmp/solid" ./cmd/solid
+"$GO" build -o "$tmp/constserver" ./internal/cmd/constserver
+"$GO" build -o "$tmp/loadgen" ./internal/cmd/loadgen
+
+srv_cpu=() lg_cpu=()
+if [ "$PIN" = 1 ]; then
+	srv_cpu=(taskset -c 0)
+	lg_cpu=(taskset -c 1)
+fi
+
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 30000))
+		if [ -z "$(ss -Htln "sport = :$p")" ]; then
+			echo "$p"
+			return
+		fi
+	done
+	echo "bench-mock: no free port" >&2
+	return 1
+}
+
+# start NAME CMD...: starts CMD in its own process group with output to
+# $tmp/NAME.log; sets $pid.
+start() {
+	local name=$1
+	shift
+	setsid "${srv_cpu[@]}" "$@" >"$tmp/$name.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+}
+
+# stop PID: stops the process group and waits for it.
+stop() {
+	kill -TERM -- "-$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	local p keep=()
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]+"${keep[@]}"}")
+}
+
+# listener_pid PORT: the pid of the process listening on PORT.
+listener_pid() {
+	ss -Htlnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1
+}
+
+# tree_pids PID: PID and all its descendants.
+tree_pids() {
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1" || true); do
+		tree_pids "$p"
+	done
+}
+
+# hwm_kb PID: peak resident set size (VmHWM) of one process, in kB.
+hwm_kb() {
+	awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+json_field() { # json_field JSON NAME
+	sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"
+}
+
+lg() { "${lg_cpu[@]}" "$tmp/loadgen" "$@"; }
+
+rows=()
+const_rps32=
+
+# measure NAME KEY N1 N32 CMD...: one row of the table.
+measure() {
+	local name=$1 key=$2 n1=$3 n32=$4
+	shift 4
+	local port url t0 startup r1 r32 spid rss_kb rss_tree_kb p
+	port=$(free_port)
+	url=http://127.0.0.1:$port$PATH_
+	local cmd=("$@")
+	cmd=("${cmd[@]//@PORT@/$port}")
+	t0=$(date +%s%N)
+	start "$name" "${cmd[@]}"
+	if ! startup=$(lg -await "$url" -method POST -H "api-key: $key" -t0 "$t0" -timeout 120s); then
+		echo "bench-mock: $name did not answer 200; its log:" >&2
+		cat "$tmp/$name.log" >&2
+		return 1
+	fi
+	r1=$(lg -url "$url" -method POST -H "api-key: $key" -c 1 -n "$n1" -warmup "$WARMUP1" -json) ||
+		{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
+	r32=$(lg -url "$url" -method POST -H "api-key: $key" -c 32 -n "$n32" -warmup "$WARMUP32" -json) ||
+		{ echo "bench-mock: $name at c=32: $r32" >&2; return 1; }
+	spid=$(listener_pid "$port")
+	rss_kb=$(hwm_kb "${spid:-$pid}")
+	rss_tree_kb=0
+	for p in $(tree_pids "$pid"); do
+		rss_tree_kb=$((rss_tree_kb + $(hwm_kb "$p")))
+	done
+	stop "$pid"
+
+	local rps1 rps32 ratio rss
+	rps1=$(json_field "$r1" req_per_s)
+	rps32=$(json_field "$r32" req_per_s)
+	[ -n "$const_rps32" ] || const_rps32=$rps32
+	ratio=$(awk -v a="$rps32" -v b="$const_rps32" 'BEGIN {printf "%.2f", a / b}')
+	rss=$(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k / 1024}')
+	if [ "$rss_tree_kb" -gt "$rss_kb" ]; then
+		rss="$rss (tree $(awk -v k="$rss_tree_kb" 'BEGIN {printf "%.1f", k / 1024}'))"
+	fi
+	rows+=("$(printf '| %s | %s | %.0f | %.2f / %.2f | %.0f | %.2f / %.2f | %s | %s |' \
+		"$name" "$startup" "$rps1" "$(json_field "$r1" p50_ms)" "$(json_field "$r1" p99_ms)" \
+		"$rps32" "$(json_field "$r32" p50_ms)" "$(json_field "$r32" p99_ms)" "$rss" "$ratio")")
+	echo "  $name: start-up ${startup} ms; c=1: $r1" >&2
+	echo "  $name: c=32: $r32" >&2
+}
+
+# startup_only NAME KEY CMD...: start-up time to the first 200, nothing
+# else; sets $startup.
+startup_only() {
+	local name=$1 key=$2
+	shift 2
+	local port url t0
+	port=$(free_port)
+	url=http://127.0.0.1:$port$PATH_
+	local cmd=("$@")
+	cmd=("${cmd[@]//@PORT@/$port}")
+	t0=$(date +%s%N)
+	start "$name" "${cmd[@]}"
+	if ! startup=$(lg -await "$url" -method POST -H "api-key: $key" -t0 "$t0" -timeout 300s); then
+		cat "$tmp/$name.log" >&2
+		return 1
+	fi
+	stop "$pid"
+}
+
+echo "measuring constant" >&2
+measure constant "$MOCK_KEY" "$N1" "$N32" "$tmp/constserver" -addr 127.0.0.1:@PORT@
+echo "measuring solid mock" >&2
+measure "solid mock" "$MOCK_KEY" "$N1" "$N32" "$tmp/solid" mock --addr 127.0.0.1:@PORT@
+
+notes=()
+if [ "$PRISM" = 1 ]; then
+	spec=$PWD/openapi.yaml
+	npx_cmd=(npx --yes "$PRISM_PKG" mock -p @PORT@ -h 127.0.0.1 "$spec")
+	# First through npx: downloads the package unless cached.
+	echo "prism via npx (first start: fills the npx cache if needed)" >&2
+	startup_only "prism-npx-first" "any-key" "${npx_cmd[@]}"
+	s_first=$startup
+	echo "prism via npx (cached)" >&2
+	startup_only "prism-npx" "any-key" "${npx_cmd[@]}"
+	s_npx=$startup
+	# The same package, without npx's resolution: node runs Prism's own
+	# entry point from the npx cache, as the mock's binary runs directly.
+	bin=
+	for d in "$(npm config get cache)"/_npx/*/node_modules/@stoplight/prism-cli; do
+		if grep -q "\"version\": \"${PRISM_PKG##*@}\"" "$d/package.json" 2>/dev/null; then
+			bin=$d/dist/index.js
+			break
+		fi
+	done
+	if [ -z "$bin" ] || [ ! -f "$bin" ]; then
+		echo "bench-mock: cannot find Prism in the npx cache" >&2
+		exit 1
+	fi
+	echo "measuring prism ($bin)" >&2
+	measure "prism ${PRISM_PKG##*@}" "any-key" "$PRISM_N1" "$PRISM_N32" node "$bin" mock -p @PORT@ -h 127.0.0.1 "$spec"
+	notes+=("Prism start-up through npx: ${s_first} ms the first time in this run, ${s_npx} ms cached (npx resolution included); the table's row runs node on Prism's entry point directly.")
+fi
+
+echo
+echo "| target | start-up ms | req/s c=1 | p50/p99 ms c=1 | req/s c=32 | p50/p99 ms c=32 | peak RSS MB | req/s c=32 vs constant |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32. pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no)."
+for n in "${notes[@]+"${notes[@]}"}"; do
+	echo "$n"
+done
