@@ -12,7 +12,8 @@
 #
 # Environment: N1 (requests at c=1, default 3000), N32 (at c=32, default
 # 20000), WARMUP1 / WARMUP32 (unmeasured requests first, default 300 / 2000),
-# PRISM=1, PRISM_N1 / PRISM_N32 (default N1 / N32), PIN=1 to pin the server
+# PRISM=1, PRISM_N1 / PRISM_N32 (default N1 / N32), PRISM_ARGS (extra
+# arguments for `prism mock`, e.g. "-v error"; default none), PIN=1 to pin the server
 # to CPU 0 and loadgen to CPU 1 (taskset), GO (default go).
 set -euo pipefail
 
@@ -26,6 +27,7 @@ PRISM=${PRISM:-0}
 PRISM_PKG=@stoplight/prism-cli@5.16.0
 PRISM_N1=${PRISM_N1:-$N1}
 PRISM_N32=${PRISM_N32:-$N32}
+PRISM_ARGS=${PRISM_ARGS:-}
 PIN=${PIN:-0}
 
 CARD=crd_7948d9a96706dd05360a340002de725f
@@ -60,11 +62,14 @@ if [ "$PIN" = 1 ]; then
 	lg_cpu=(taskset -c 1)
 fi
 
+# free_port: a loopback port no socket uses, below the ephemeral range
+# (where loadgen's own connections would otherwise collide with it).
 free_port() {
-	local p
+	local p lo
+	lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 30000))
-		if [ -z "$(ss -Htln "sport = :$p")" ]; then
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if [ -z "$(ss -Htan "( sport = :$p or dport = :$p )")" ]; then
 			echo "$p"
 			return
 		fi
@@ -113,6 +118,30 @@ hwm_kb() {
 	awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
+# await_ok NAME URL KEY T0 TIMEOUT: sets $startup to the ms from T0 to the
+# first 200 from URL, or fails when the server ($pid) exits first.
+await_ok() {
+	local name=$1 url=$2 key=$3 t0=$4 timeout=$5 apid
+	lg -await "$url" -method POST -H "api-key: $key" -t0 "$t0" -timeout "$timeout" >"$tmp/await.out" &
+	apid=$!
+	while kill -0 "$apid" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			kill "$apid" 2>/dev/null || true
+			wait "$apid" 2>/dev/null || true
+			echo "bench-mock: $name exited before answering 200; its log:" >&2
+			cat "$tmp/$name.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	if ! wait "$apid"; then
+		echo "bench-mock: $name did not answer 200; its log:" >&2
+		cat "$tmp/$name.log" >&2
+		return 1
+	fi
+	startup=$(cat "$tmp/await.out")
+}
+
 json_field() { # json_field JSON NAME
 	sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"
 }
@@ -126,18 +155,14 @@ const_rps32=
 measure() {
 	local name=$1 key=$2 n1=$3 n32=$4
 	shift 4
-	local port url t0 startup r1 r32 spid rss_kb rss_tree_kb p
+	local port url t0 r1 r32 spid rss_kb rss_tree_kb p
 	port=$(free_port)
 	url=http://127.0.0.1:$port$PATH_
 	local cmd=("$@")
 	cmd=("${cmd[@]//@PORT@/$port}")
 	t0=$(date +%s%N)
 	start "$name" "${cmd[@]}"
-	if ! startup=$(lg -await "$url" -method POST -H "api-key: $key" -t0 "$t0" -timeout 120s); then
-		echo "bench-mock: $name did not answer 200; its log:" >&2
-		cat "$tmp/$name.log" >&2
-		return 1
-	fi
+	await_ok "$name" "$url" "$key" "$t0" 120s || return 1
 	r1=$(lg -url "$url" -method POST -H "api-key: $key" -c 1 -n "$n1" -warmup "$WARMUP1" -json) ||
 		{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
 	r32=$(lg -url "$url" -method POST -H "api-key: $key" -c 32 -n "$n32" -warmup "$WARMUP32" -json) ||
@@ -178,10 +203,7 @@ startup_only() {
 	cmd=("${cmd[@]//@PORT@/$port}")
 	t0=$(date +%s%N)
 	start "$name" "${cmd[@]}"
-	if ! startup=$(lg -await "$url" -method POST -H "api-key: $key" -t0 "$t0" -timeout 300s); then
-		cat "$tmp/$name.log" >&2
-		return 1
-	fi
+	await_ok "$name" "$url" "$key" "$t0" 300s || return 1
 	stop "$pid"
 }
 
@@ -193,12 +215,13 @@ measure "solid mock" "$MOCK_KEY" "$N1" "$N32" "$tmp/solid" mock --addr 127.0.0.1
 notes=()
 if [ "$PRISM" = 1 ]; then
 	spec=$PWD/openapi.yaml
-	npx_cmd=(npx --yes "$PRISM_PKG" mock -p @PORT@ -h 127.0.0.1 "$spec")
+	read -r -a prism_args <<<"$PRISM_ARGS"
+	npx_cmd=(npx --yes "$PRISM_PKG" mock -p @PORT@ -h 127.0.0.1 "${prism_args[@]}" "$spec")
 	# First through npx: downloads the package unless cached.
-	echo "prism via npx (first start: fills the npx cache if needed)" >&2
+	echo "prism via npx (first start in this run: downloads unless cached)" >&2
 	startup_only "prism-npx-first" "any-key" "${npx_cmd[@]}"
 	s_first=$startup
-	echo "prism via npx (cached)" >&2
+	echo "prism via npx (second start)" >&2
 	startup_only "prism-npx" "any-key" "${npx_cmd[@]}"
 	s_npx=$startup
 	# The same package, without npx's resolution: node runs Prism's own
@@ -215,8 +238,8 @@ if [ "$PRISM" = 1 ]; then
 		exit 1
 	fi
 	echo "measuring prism ($bin)" >&2
-	measure "prism ${PRISM_PKG##*@}" "any-key" "$PRISM_N1" "$PRISM_N32" node "$bin" mock -p @PORT@ -h 127.0.0.1 "$spec"
-	notes+=("Prism start-up through npx: ${s_first} ms the first time in this run, ${s_npx} ms cached (npx resolution included); the table's row runs node on Prism's entry point directly.")
+	measure "prism ${PRISM_PKG##*@}" "any-key" "$PRISM_N1" "$PRISM_N32" node "$bin" mock -p @PORT@ -h 127.0.0.1 "${prism_args[@]}" "$spec"
+	notes+=("Prism ($(node --version)) start-up through npx: ${s_first} ms the first time in this run, ${s_npx} ms the second (npx resolution included); the table's row runs node on Prism's entry point directly.")
 fi
 
 echo
@@ -224,6 +247,7 @@ echo "| target | start-up ms | req/s c=1 | p50/p99 ms c=1 | req/s c=32 | p50/p99
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
+[ -z "$PRISM_ARGS" ] || echo "Prism's extra arguments: $PRISM_ARGS"
 echo "c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32. pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no)."
 for n in "${notes[@]+"${notes[@]}"}"; do
 	echo "$n"
