@@ -324,13 +324,13 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		// Drain (through the cap) so the connection goes back to the pool.
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}()
+	// decodeJSON reads to EOF; other paths drain what is left (through the
+	// cap) so the connection goes back to the pool.
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.apiError(op, resp, 1)
+		apiErr := c.apiError(op, resp, 1)
+		io.Copy(io.Discard, resp.Body)
+		return nil, apiErr
 	}
 	// SetPinToken has the JSON names of gen.SetPinToken (a test keeps them
 	// equal), so the body decodes straight into the value returned.

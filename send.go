@@ -165,14 +165,17 @@ func (c *Client) newRequest(ctx context.Context, r *route, params ...string) (*h
 	} else {
 		raw = "" // the default encoding of path is raw itself
 	}
-	// An empty URL parses without work; its URL value is then filled in.
-	req, err := http.NewRequestWithContext(ctx, r.op.Method, "", nil)
-	if err != nil {
-		return nil, err
+	// Built, not parsed: the fields http.NewRequestWithContext would set.
+	req := &http.Request{
+		Method:     r.op.Method,
+		URL:        &url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: path, RawPath: raw},
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     make(http.Header, 3),
+		Host:       c.base.Host,
 	}
-	*req.URL = url.URL{Scheme: c.base.Scheme, Host: c.base.Host, Path: path, RawPath: raw}
-	req.Host = c.base.Host
-	return req, nil
+	return req.WithContext(ctx), nil
 }
 
 // join fills r's template with params after prefix; n is a size hint.
@@ -212,9 +215,6 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 	// Canonical keys and shared, read-only values: no per-call allocation.
 	req.Header["Api-Key"] = c.apiKey.header
 	req.Header["User-Agent"] = c.uaHeader
-	if _, ok := req.Header["Accept"]; !ok {
-		req.Header["Accept"] = acceptJSON
-	}
 
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 && req.GetBody != nil {
@@ -226,19 +226,23 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 			}
 			req.Body = body
 		}
-		start := time.Now()
+		var start time.Time
+		if c.logger != nil {
+			start = time.Now()
+		}
 		resp, err := c.hc.Do(req)
 		if c.logger != nil {
 			c.logAttempt(ctx, r, req, resp, err, attempt, time.Since(start))
+		}
+		if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			resp.Body = &cappedBody{rc: resp.Body, left: c.maxBody, cancel: cancel}
+			return resp, nil
 		}
 		retry := attempt <= c.maxRetries && ctx.Err() == nil && retryable(r.op, resp, err)
 		var failure error
 		var wait time.Duration
 		if err != nil {
 			failure = attemptsError(r.op.ID, attempt, err)
-		} else if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			resp.Body = &cappedBody{rc: resp.Body, left: c.maxBody, cancel: cancel}
-			return resp, nil
 		} else {
 			// Reading the (bounded) body also lets the connection be reused.
 			failure = c.apiError(r.op.ID, resp, attempt)
@@ -360,8 +364,6 @@ func (b *cappedBody) Close() error {
 	b.once.Do(b.cancel)
 	return err
 }
-
-var acceptJSON = []string{"application/json"}
 
 // bodyBufs recycles the buffers success bodies are read into.
 var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
