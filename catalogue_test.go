@@ -172,6 +172,9 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 		case "unavailable-long-wait":
 			w.Header().Set("Retry-After", "30")
 			w.WriteHeader(503)
+		case "unavailable-bad-retry-after":
+			w.Header().Set("Retry-After", "soon")
+			w.WriteHeader(503)
 		case "unavailable-slow":
 			time.Sleep(50 * time.Millisecond)
 			w.Header().Set("Retry-After", "0")

@@ -32,6 +32,15 @@ func TestRetryWaitsEnd(t *testing.T) {
 		// response is returned now.
 		{name: "wait past the deadline is skipped", fault: "unavailable-long-wait", opts: []solid.Option{solid.WithTimeout(time.Second)},
 			wantAPI: 503, attempts: 1},
+		// An unreadable Retry-After falls back to the backoff (an hour
+		// here), which outlasts the deadline: no immediate retry storm.
+		{name: "bad Retry-After means backoff", fault: "unavailable-bad-retry-after",
+			opts:    []solid.Option{solid.WithTimeout(time.Second), solid.WithRetryBackoff(time.Hour, time.Hour)},
+			wantAPI: 503, attempts: 1},
+		// A valid Retry-After: 0 retries at once, up to the limit.
+		{name: "Retry-After 0 retries at once", fault: "rate-limited",
+			opts:    []solid.Option{solid.WithTimeout(time.Second), solid.WithRetryBackoff(time.Hour, time.Hour)},
+			wantAPI: 429, attempts: 3},
 		// The overall timeout covers every attempt.
 		{name: "timeout covers all attempts", fault: "unavailable-slow", opts: []solid.Option{solid.WithTimeout(120 * time.Millisecond), solid.WithMaxRetries(10)},
 			wantIs: context.DeadlineExceeded},

@@ -241,19 +241,20 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 		retry := attempt <= c.maxRetries && ctx.Err() == nil && retryable(r.op, resp, err)
 		var failure error
 		var wait time.Duration
+		toldWhen := false // the server sent a valid Retry-After
 		if err != nil {
 			failure = attemptsError(r.op.ID, attempt, err)
 		} else {
 			// Reading the (bounded) body also lets the connection be reused.
 			failure = c.apiError(r.op.ID, resp, attempt)
 			resp.Body.Close()
-			wait, _ = retryAfter(resp.Header.Get("Retry-After"))
+			wait, toldWhen = retryAfter(resp.Header.Get("Retry-After"))
 		}
 		if !retry {
 			cancel()
 			return nil, failure
 		}
-		if wait == 0 && (resp == nil || resp.Header.Get("Retry-After") == "") {
+		if !toldWhen {
 			wait = c.backoffFor(attempt)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
