@@ -194,7 +194,7 @@ func WithUserAgent(ua string) Option {
 
 // NewClient returns a client that authenticates with apiKey. It needs
 // WithEnvironment or WithBaseURL. It refuses an empty key, a key with
-// control characters, and options that do not make sense.
+// spaces or control characters, and options that do not make sense.
 func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	if apiKey == "" {
 		return nil, errors.New("solid: empty API key")
