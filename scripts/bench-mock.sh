@@ -151,18 +151,27 @@ lg() { "${lg_cpu[@]}" "$tmp/loadgen" "$@"; }
 rows=()
 const_rps32=
 
-# measure NAME KEY N1 N32 CMD...: one row of the table.
-measure() {
-	local name=$1 key=$2 n1=$3 n32=$4
-	shift 4
-	local port url t0 r1 r32 spid rss_kb rss_tree_kb p
+# launch NAME KEY TIMEOUT CMD...: start CMD on a free port (@PORT@ in its
+# arguments) and wait for its first 200; sets $port, $url, $pid, $startup.
+launch() {
+	local name=$1 key=$2 timeout=$3
+	shift 3
+	local t0
 	port=$(free_port)
 	url=http://127.0.0.1:$port$PATH_
 	local cmd=("$@")
 	cmd=("${cmd[@]//@PORT@/$port}")
 	t0=$(date +%s%N)
 	start "$name" "${cmd[@]}"
-	await_ok "$name" "$url" "$key" "$t0" 120s || return 1
+	await_ok "$name" "$url" "$key" "$t0" "$timeout"
+}
+
+# measure NAME KEY N1 N32 CMD...: one row of the table.
+measure() {
+	local name=$1 key=$2 n1=$3 n32=$4
+	shift 4
+	local port url r1 r32 spid rss_kb rss_tree_kb p
+	launch "$name" "$key" 120s "$@" || return 1
 	r1=$(lg -url "$url" -method POST -H "api-key: $key" -c 1 -n "$n1" -warmup "$WARMUP1" -json) ||
 		{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
 	r32=$(lg -url "$url" -method POST -H "api-key: $key" -c 32 -n "$n32" -warmup "$WARMUP32" -json) ||
@@ -196,14 +205,8 @@ measure() {
 startup_only() {
 	local name=$1 key=$2
 	shift 2
-	local port url t0
-	port=$(free_port)
-	url=http://127.0.0.1:$port$PATH_
-	local cmd=("$@")
-	cmd=("${cmd[@]//@PORT@/$port}")
-	t0=$(date +%s%N)
-	start "$name" "${cmd[@]}"
-	await_ok "$name" "$url" "$key" "$t0" 300s || return 1
+	local port url
+	launch "$name" "$key" 300s "$@" || return 1
 	stop "$pid"
 }
 
