@@ -63,11 +63,10 @@ func routeFor(id string) *route {
 // path parameter that is empty, a dot segment or has control characters
 // matches nothing, so no argument can move a request to another path.
 func (c *Client) match(method string, u *url.URL) *route {
-	p, ok := strings.CutPrefix(u.EscapedPath(), c.basePath+"/")
+	segs, ok := c.segments(u)
 	if !ok {
 		return nil
 	}
-	segs := strings.Split(p, "/")
 	for i := range routes {
 		r := &routes[i]
 		if r.op.Method != method || len(r.segs) != len(segs) {
@@ -96,10 +95,18 @@ func (r *route) matches(segs []string) bool {
 	return true
 }
 
+// segments splits u's escaped path below the client's base path.
+func (c *Client) segments(u *url.URL) ([]string, bool) {
+	p, ok := strings.CutPrefix(u.EscapedPath(), c.basePath+"/")
+	if !ok {
+		return nil, false
+	}
+	return strings.Split(p, "/"), true
+}
+
 // pathParams returns the unescaped path parameters of u as log attributes.
 func (c *Client) pathParams(r *route, u *url.URL) []any {
-	p, _ := strings.CutPrefix(u.EscapedPath(), c.basePath+"/")
-	segs := strings.Split(p, "/")
+	segs, _ := c.segments(u)
 	var attrs []any
 	k := 0
 	for j, s := range r.segs {
