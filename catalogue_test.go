@@ -155,13 +155,19 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 			}
 		case "never-answers":
 			<-r.Context().Done()
+		case "reset-once":
+			if n > 1 {
+				json200(w, string(readFixture("200.json")))
+				return
+			}
+			fallthrough
 		case "reset-mid-body", "drop":
 			conn, buf, err := http.NewResponseController(w).Hijack()
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if fault == "reset-mid-body" {
+			if fault != "drop" {
 				buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\":\"crd_")
 				buf.Flush()
 			}

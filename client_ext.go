@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -324,21 +323,14 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	if err != nil {
 		return nil, err
 	}
-	// decodeJSON reads to EOF; other paths drain what is left (through the
-	// cap) so the connection goes back to the pool.
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		apiErr := c.apiError(op, resp, 1)
-		io.Copy(io.Discard, resp.Body)
-		return nil, apiErr
+		return nil, c.apiError(op, resp, 1)
 	}
 	// SetPinToken has the JSON names of gen.SetPinToken (a test keeps them
 	// equal), so the body decodes straight into the value returned.
 	tok := new(SetPinToken)
 	if err := decodeJSON(resp.Body, tok); err != nil {
-		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, fmt.Errorf("solid: %s: %w", op, err)
-		}
 		return nil, fmt.Errorf("solid: %s: %w: %w", op, ErrMalformedResponse, err)
 	}
 	switch {

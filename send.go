@@ -204,8 +204,9 @@ func (r *route) join(prefix string, params []string, n int) string {
 
 // send runs req with auth, retries and limits; req's context is the call's
 // (timeout applied) and cancel ends it. It returns a 2xx response whose
-// body is capped and must be closed, or an error: *APIError for a non-2xx
-// status, or a transport error naming the operation.
+// body has been read, through the size cap, into memory (close it to
+// recycle the buffer), or an error: *APIError for a non-2xx status, or a
+// transport error naming the operation.
 func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*http.Response, error) {
 	ctx := req.Context()
 	if req.Body != nil && req.GetBody == nil {
@@ -238,11 +239,18 @@ func (c *Client) send(req *http.Request, r *route, cancel context.CancelFunc) (*
 			start = time.Now()
 		}
 		resp, err := c.hc.Do(req)
+		ok := false
+		if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			// Read the body within the attempt: a connection cut mid-body
+			// is then a failed attempt, retried like any connection error.
+			resp, err = c.hold(resp)
+			ok = err == nil
+		}
 		if c.logger != nil {
 			c.logAttempt(ctx, r, req, resp, err, attempt, time.Since(start))
 		}
-		if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			resp.Body = &cappedBody{rc: resp.Body, left: c.maxBody, cancel: cancel}
+		if ok {
+			cancel()
 			return resp, nil
 		}
 		retry := attempt <= c.maxRetries && ctx.Err() == nil && retryable(r.op, resp, err)
@@ -293,7 +301,8 @@ func attemptsError(op string, attempts int, err error) error {
 // not process the request.
 func retryable(op *gen.Operation, resp *http.Response, err error) bool {
 	if err != nil {
-		if errors.Is(err, ErrRedirectRefused) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, ErrRedirectRefused) || errors.Is(err, ErrResponseTooLarge) ||
+			errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return false
 		}
 		if op.Idempotent {
@@ -341,20 +350,17 @@ func retryAfter(v string) (time.Duration, bool) {
 	return min(d, MaxRetryAfter), true
 }
 
-// cappedBody fails with ErrResponseTooLarge past its limit and ends the
-// call's timeout context when closed.
-type cappedBody struct {
-	rc     io.ReadCloser
-	left   int64
-	cancel context.CancelFunc
-	once   sync.Once
+// cappedReader fails with ErrResponseTooLarge past its limit.
+type cappedReader struct {
+	r    io.Reader
+	left int64
 }
 
-func (b *cappedBody) Read(p []byte) (int, error) {
+func (b *cappedReader) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// Past the cap: any further byte means the body is too large.
 		var one [1]byte
-		if n, _ := b.rc.Read(one[:]); n > 0 {
+		if n, _ := b.r.Read(one[:]); n > 0 {
 			return 0, ErrResponseTooLarge
 		}
 		return 0, io.EOF
@@ -362,35 +368,60 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
 	}
-	n, err := b.rc.Read(p)
+	n, err := b.r.Read(p)
 	b.left -= int64(n)
 	return n, err
-}
-
-func (b *cappedBody) Close() error {
-	err := b.rc.Close()
-	b.once.Do(b.cancel)
-	return err
 }
 
 // bodyBufs recycles the buffers success bodies are read into.
 var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// decodeJSON reads body (already capped) into a pooled buffer and decodes
-// it into v: cheaper than a json.Decoder per call, and a truncated body
-// fails with the read error rather than a vague syntax error.
-func decodeJSON(body io.Reader, v any) error {
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 { // let rare big bodies go to the GC
+		bodyBufs.Put(b)
+	}
+}
+
+// heldBody is a success body already read, through the cap, into a pooled
+// buffer; Close recycles the buffer.
+type heldBody struct{ buf *bytes.Buffer }
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	if b.buf == nil {
+		return 0, io.EOF
+	}
+	return b.buf.Read(p)
+}
+
+func (b *heldBody) Close() error {
+	if b.buf != nil {
+		putBuf(b.buf)
+		b.buf = nil
+	}
+	return nil
+}
+
+// hold reads resp's body through the size cap and replaces it with the
+// bytes read. The connection goes back to the pool at once.
+func (c *Client) hold(resp *http.Response) (*http.Response, error) {
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bodyBufs.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(body); err != nil {
-		return err
+	_, err := buf.ReadFrom(&cappedReader{r: resp.Body, left: c.maxBody})
+	resp.Body.Close()
+	if err != nil {
+		putBuf(buf)
+		return nil, err
 	}
-	return json.Unmarshal(buf.Bytes(), v)
+	resp.Body = &heldBody{buf: buf}
+	return resp, nil
+}
+
+// decodeJSON decodes a body that send returned into v.
+func decodeJSON(body io.Reader, v any) error {
+	if h, ok := body.(*heldBody); ok && h.buf != nil {
+		return json.Unmarshal(h.buf.Bytes(), v)
+	}
+	return json.NewDecoder(body).Decode(v)
 }
 
 // envelope is Solid's error body.

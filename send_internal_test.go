@@ -107,7 +107,7 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestCappedBody(t *testing.T) {
+func TestHold(t *testing.T) {
 	tests := []struct {
 		size, limit int
 		wantErr     error
@@ -118,19 +118,36 @@ func TestCappedBody(t *testing.T) {
 		{size: 5 << 20, limit: 1 << 20, wantErr: ErrResponseTooLarge},
 	}
 	for _, tt := range tests {
-		cancelled := false
-		b := &cappedBody{rc: io.NopCloser(strings.NewReader(strings.Repeat("x", tt.size))), left: int64(tt.limit), cancel: func() { cancelled = true }}
-		got, err := io.ReadAll(b)
-		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && len(got) != tt.size) || len(got) > tt.limit {
-			t.Errorf("size %d limit %d: read %d bytes, err %v", tt.size, tt.limit, len(got), err)
+		closed := false
+		rc := closeFunc{strings.NewReader(strings.Repeat("x", tt.size)), func() { closed = true }}
+		c := &Client{maxBody: int64(tt.limit)}
+		resp, err := c.hold(&http.Response{Body: rc})
+		if !closed {
+			t.Errorf("size %d: the network body was not closed", tt.size)
 		}
-		b.Close()
-		b.Close()
-		if !cancelled {
-			t.Errorf("Close did not end the call's context")
+		if !errors.Is(err, tt.wantErr) {
+			t.Errorf("size %d limit %d: err %v, want %v", tt.size, tt.limit, err, tt.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		got, _ := io.ReadAll(resp.Body)
+		if len(got) != tt.size {
+			t.Errorf("size %d: held %d bytes", tt.size, len(got))
+		}
+		resp.Body.Close()
+		if n, err := resp.Body.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Errorf("read after Close = %d, %v", n, err)
 		}
 	}
 }
+
+type closeFunc struct {
+	io.Reader
+	close func()
+}
+
+func (c closeFunc) Close() error { c.close(); return nil }
 
 func TestExcerpt(t *testing.T) {
 	tests := []struct{ in, want string }{
