@@ -66,23 +66,19 @@ demo:
 	$(GO) run ./cmd/solid demo
 
 ## bench: client and mock benchmarks beside their hand-written baselines,
-## BENCH_ROUNDS interleaved rounds, one table of ratios (best run of each)
+## BENCH_ROUNDS interleaved rounds, one table of ratios (medians of the
+## per-round ratios); the raw output stays in bench.out
 BENCH_ROUNDS ?= 5
 bench:
-	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && \
+	@: > bench.out; \
 	for i in $$(seq $(BENCH_ROUNDS)); do \
 		echo "round $$i of $(BENCH_ROUNDS)" >&2; \
-		$(GO) test -run '^$$' -bench 'SetPinToken' -benchtime 20000x . >> "$$tmp" && \
-		$(GO) test -run '^$$' -bench 'Serve|Handler' -benchtime 10000x ./solidtest >> "$$tmp" && \
-		$(GO) test -run '^$$' -bench 'Startup' -benchtime 50x ./solidtest >> "$$tmp" || exit 1; \
+		$(GO) test -run '^$$' -bench 'SetPinToken' -benchtime 20000x . >> bench.out && \
+		$(GO) test -run '^$$' -bench 'Serve|Handler' -benchtime 10000x ./solidtest >> bench.out && \
+		$(GO) test -run '^$$' -bench 'Startup' -benchtime 50x ./solidtest >> bench.out || exit 1; \
 	done; \
-	grep -E '^(goos|goarch|cpu):' "$$tmp" | sort -u; $(GO) version; \
-	$(GO) run ./internal/cmd/benchratio < "$$tmp"
-
-## bench-mock: process-level load benchmark of `solid mock` beside a
-## constant net/http server (PRISM=1: and Prism); loopback only. Not in ci.
-bench-mock:
-	GO="$(GO)" scripts/bench-mock.sh
+	grep -E '^(goos|goarch|cpu):' bench.out | sort -u; $(GO) version; \
+	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## ci: everything CI runs
 ci: check-generated check-breaking lint lint-spec test fuzz

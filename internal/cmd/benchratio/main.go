@@ -2,8 +2,13 @@
 // group of benchmarks, every variant beside the group's "baseline" as
 // ratios. A group is a benchmark name without its last element, so
 // BenchmarkSetPinToken/inmemory/sdk is compared with
-// BenchmarkSetPinToken/inmemory/baseline. With -count > 1 it keeps the
-// fastest run of each (the least disturbed on a noisy machine).
+// BenchmarkSetPinToken/inmemory/baseline.
+//
+// Given several rounds (repeated runs, interleaved), values are medians,
+// and each ratio is the median of the per-round ratios: the i-th run of a
+// variant is divided by the i-th run of its baseline, measured moments
+// apart, so slow drift of a shared machine cancels out. The range of the
+// per-round ratios is printed too.
 //
 //	go test -run '^$' -bench . -count 5 ./... | go run ./internal/cmd/benchratio
 package main
@@ -19,13 +24,51 @@ import (
 	"strings"
 )
 
-// result is the best run of one benchmark.
+// result holds every run of one benchmark, in order.
 type result struct {
-	metrics map[string]float64 // unit -> value: ns/op, B/op, allocs/op, req/s, ...
+	runs []map[string]float64 // unit -> value: ns/op, B/op, allocs/op, req/s, ...
 }
 
-// higherIsBetter lists the units where the best run is the largest value.
-var higherIsBetter = map[string]bool{"req/s": true}
+// median returns the median of unit over the runs.
+func (r *result) median(unit string) float64 {
+	var vs []float64
+	for _, run := range r.runs {
+		if v, ok := run[unit]; ok {
+			vs = append(vs, v)
+		}
+	}
+	return medianOf(vs)
+}
+
+func medianOf(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	sort.Float64s(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2]
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+}
+
+// pairedRatio returns the median and range of run i of r over run i of
+// base, for unit.
+func pairedRatio(r, base *result, unit string) (med, lo, hi float64) {
+	var rs []float64
+	for i := 0; i < len(r.runs) && i < len(base.runs); i++ {
+		a, okA := r.runs[i][unit]
+		b, okB := base.runs[i][unit]
+		if okA && okB && b != 0 {
+			rs = append(rs, a/b)
+		}
+	}
+	if len(rs) == 0 {
+		return 0, 0, 0
+	}
+	med = medianOf(append([]float64(nil), rs...))
+	sort.Float64s(rs)
+	return med, rs[0], rs[len(rs)-1]
+}
 
 var line = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
 
@@ -57,16 +100,11 @@ func parse(r io.Reader, echo io.Writer) (map[string]*result, []string, error) {
 		}
 		res, ok := results[name]
 		if !ok {
-			res = &result{metrics: map[string]float64{}}
+			res = &result{}
 			results[name] = res
 			order = append(order, name)
 		}
-		for unit, v := range run {
-			old, seen := res.metrics[unit]
-			if !seen || (higherIsBetter[unit] && v > old) || (!higherIsBetter[unit] && v < old) {
-				res.metrics[unit] = v
-			}
-		}
+		res.runs = append(res.runs, run)
 	}
 	return results, order, sc.Err()
 }
@@ -107,8 +145,10 @@ func report(w io.Writer, results map[string]*result, order []string) {
 		}
 		units := map[string]bool{}
 		for _, n := range groups[g] {
-			for u := range results[n].metrics {
-				units[u] = true
+			for _, run := range results[n].runs {
+				for u := range run {
+					units[u] = true
+				}
 			}
 		}
 		var cols []string
@@ -132,37 +172,35 @@ func report(w io.Writer, results map[string]*result, order []string) {
 		}
 		ratios := 0
 		if base != nil {
-			fmt.Fprintf(w, " ns/op ÷ baseline | allocs − baseline |")
+			fmt.Fprintf(w, " ns/op ÷ baseline (range) | allocs − baseline |")
 			ratios = 2
 			if units["req/s"] {
-				fmt.Fprintf(w, " req/s ÷ baseline |")
+				fmt.Fprintf(w, " req/s ÷ baseline (range) |")
 				ratios++
 			}
 		}
 		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(cols)+ratios))
 		for _, n := range groups[g] {
 			_, v := split(n)
-			m := results[n].metrics
+			res := results[n]
+			if v == "" {
+				v = g
+			}
 			fmt.Fprintf(w, "| %s |", v)
 			for _, c := range cols {
-				fmt.Fprintf(w, " %s |", fmtNum(m[c]))
+				fmt.Fprintf(w, " %s |", fmtNum(res.median(c)))
 			}
 			if base != nil {
-				fmt.Fprintf(w, " %.2fx | %+.0f |", ratio(m["ns/op"], base.metrics["ns/op"]), m["allocs/op"]-base.metrics["allocs/op"])
+				med, lo, hi := pairedRatio(res, base, "ns/op")
+				fmt.Fprintf(w, " %.2fx (%.2f–%.2f) | %+.0f |", med, lo, hi, res.median("allocs/op")-base.median("allocs/op"))
 				if units["req/s"] {
-					fmt.Fprintf(w, " %.2fx |", ratio(m["req/s"], base.metrics["req/s"]))
+					med, lo, hi := pairedRatio(res, base, "req/s")
+					fmt.Fprintf(w, " %.2fx (%.2f–%.2f) |", med, lo, hi)
 				}
 			}
 			fmt.Fprintln(w)
 		}
 	}
-}
-
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
 }
 
 func contains(s []string, v string) bool {
