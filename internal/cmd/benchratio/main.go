@@ -184,7 +184,7 @@ func report(w io.Writer, results map[string]*result, order []string) {
 			_, v := split(n)
 			res := results[n]
 			if v == "" {
-				v = g
+				v = strings.TrimPrefix(g, "Benchmark")
 			}
 			fmt.Fprintf(w, "| %s |", v)
 			for _, c := range cols {
