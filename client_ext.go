@@ -330,7 +330,7 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	// SetPinToken has the JSON names of gen.SetPinToken (a test keeps them
 	// equal), so the body decodes straight into the value returned.
 	tok := new(SetPinToken)
-	if err := decodeJSON(resp.Body, tok); err != nil {
+	if err := decodeJSON(resp, tok); err != nil {
 		return nil, fmt.Errorf("solid: %s: %w: %w", op, ErrMalformedResponse, err)
 	}
 	switch {

@@ -416,12 +416,14 @@ func (c *Client) hold(resp *http.Response) (*http.Response, error) {
 	return resp, nil
 }
 
-// decodeJSON decodes a body that send returned into v.
-func decodeJSON(body io.Reader, v any) error {
-	if h, ok := body.(*heldBody); ok && h.buf != nil {
-		return json.Unmarshal(h.buf.Bytes(), v)
+// decodeJSON decodes the body of a response that send returned (always
+// held in memory) into v, without copying it again.
+func decodeJSON(resp *http.Response, v any) error {
+	h, ok := resp.Body.(*heldBody)
+	if !ok || h.buf == nil {
+		return errors.New("response body not held") // send always holds 2xx bodies
 	}
-	return json.NewDecoder(body).Decode(v)
+	return json.Unmarshal(h.buf.Bytes(), v)
 }
 
 // envelope is Solid's error body.
