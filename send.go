@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
 // This file is the one request path every call takes, generated operations
@@ -469,20 +469,9 @@ func requestID(h http.Header) string {
 	return truncate(h.Get("Request-Id"))
 }
 
-// pinTokenPattern matches anything shaped like a PIN token.
-var pinTokenPattern = regexp.MustCompile(`card_pin_[A-Za-z0-9_]+`)
-
 // scrub removes the API key and PIN tokens from text a server sent, since
 // errors get logged.
-func (c *Client) scrub(s string) string {
-	if strings.Contains(s, c.apiKey.v) {
-		s = strings.ReplaceAll(s, c.apiKey.v, "[REDACTED]")
-	}
-	if strings.Contains(s, "card_pin_") {
-		s = pinTokenPattern.ReplaceAllString(s, "[REDACTED]")
-	}
-	return s
-}
+func (c *Client) scrub(s string) string { return redact.Secrets(s, c.apiKey.v) }
 
 // excerpt returns the start of a body as printable text.
 func excerpt(b []byte) string {

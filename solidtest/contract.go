@@ -8,9 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 
+	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -82,7 +82,7 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	where := req.Method + " " + truncate(req.URL.EscapedPath())
 	rt, err := c.v.ValidateRequest(vreq)
 	if err != nil {
-		c.t.Errorf("solidtest: request %s violates openapi.yaml: %s", where, scrub(err.Error(), key))
+		c.t.Errorf("solidtest: request %s violates openapi.yaml: %s", where, redact.Secrets(err.Error(), key))
 	}
 
 	resp, err := c.next.RoundTrip(req)
@@ -105,7 +105,7 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		err = validateEnvelope(c.v, rb)
 	}
 	if err != nil {
-		c.t.Errorf("solidtest: response %d to %s violates openapi.yaml: %s", resp.StatusCode, where, scrub(err.Error(), key))
+		c.t.Errorf("solidtest: response %d to %s violates openapi.yaml: %s", resp.StatusCode, where, redact.Secrets(err.Error(), key))
 	}
 	return resp, nil
 }
@@ -141,14 +141,4 @@ func validateEnvelope(v *specval.Validator, body []byte) error {
 		return fmt.Errorf("error body is not an ErrorEnvelope: %w", err)
 	}
 	return nil
-}
-
-var pinToken = regexp.MustCompile(`card_pin_[A-Za-z0-9_]+`)
-
-// scrub removes the API key and anything shaped like a PIN token.
-func scrub(s, key string) string {
-	if key != "" {
-		s = strings.ReplaceAll(s, key, "[REDACTED]")
-	}
-	return pinToken.ReplaceAllString(s, "[REDACTED]")
 }
