@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ type entry struct {
 	Fault    string `json:"fault"`    // server behaviour, see faultHandler
 	Want     string `json:"want"`     // the outcome, see check
 	Status   int    `json:"status"`   // with APIError outcomes
-	Attempts int    `json:"attempts"` // requests the server must see, when set
+	Attempts *int   `json:"attempts"` // requests (connections, for plain-http) the server must see; every row states it
 	Contains string `json:"contains"` // in the error text, when set
 	Doc      string `json:"doc"`      // what the user sees, for the README
 }
@@ -46,6 +47,11 @@ func loadCatalogue(t *testing.T) []entry {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&es); err != nil {
 		t.Fatalf("catalogue: %v", err)
+	}
+	for _, e := range es {
+		if e.Attempts == nil {
+			t.Fatalf("catalogue: %q states no attempts", e.Name)
+		}
 	}
 	return es
 }
@@ -109,6 +115,22 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 		}
 		f.URL = "http://" + l.Addr().String()
 		l.Close()
+		return f
+	}
+	if fault == "plain-http" {
+		// An https client against a plain-http server: the handshake
+		// fails before any handler runs, so count connections.
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			t.Error("a handler ran for a TLS handshake")
+		}))
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				f.hit()
+			}
+		}
+		srv.Start()
+		t.Cleanup(srv.Close)
+		f.URL = strings.Replace(srv.URL, "http://", "https://", 1)
 		return f
 	}
 	var other *httptest.Server
@@ -178,6 +200,12 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 		case "unavailable-long-wait":
 			w.Header().Set("Retry-After", "30")
 			w.WriteHeader(503)
+		case "unavailable-once":
+			if n == 1 {
+				w.WriteHeader(503)
+				return
+			}
+			json200(w, string(readFixture("200.json")))
 		case "unavailable-bad-retry-after":
 			w.Header().Set("Retry-After", "soon")
 			w.WriteHeader(503)
@@ -217,10 +245,18 @@ func TestCatalogue(t *testing.T) {
 			var err error
 			var hits int
 			switch e.Kind {
-			case "api_key":
-				_, err = solid.NewClient(e.input(t), solid.WithEnvironment(solid.Sandbox))
-			case "base_url":
-				_, err = solid.NewClient(testKey, solid.WithBaseURL(e.input(t)))
+			case "api_key", "base_url":
+				key, opts := testKey, []solid.Option{solid.WithEnvironment(solid.Sandbox)}
+				if e.Kind == "api_key" {
+					key = e.input(t)
+				} else {
+					opts = []solid.Option{solid.WithBaseURL(e.input(t))}
+				}
+				var c *solid.Client
+				c, err = solid.NewClient(key, opts...)
+				if err != nil && c != nil {
+					t.Errorf("NewClient returned a client alongside %v", err)
+				}
 			case "card_id":
 				cs := newContractServer(t, 200, "")
 				cs.echoID = true
@@ -234,7 +270,6 @@ func TestCatalogue(t *testing.T) {
 					if err != nil || hits != 1 || reqs[0].cardID != id || tok.CardID != id {
 						t.Fatalf("want %q to reach the server exactly; err %v, requests %+v", id, err, reqs)
 					}
-					return
 				}
 			case "server":
 				f := newFaultServer(t, e.Fault)
@@ -248,11 +283,14 @@ func TestCatalogue(t *testing.T) {
 				if err != nil && tok != nil {
 					t.Errorf("got a token alongside error %v", err)
 				}
-				if e.Attempts > 0 && hits != e.Attempts {
-					t.Errorf("server saw %d requests, want %d", hits, e.Attempts)
-				}
 			default:
 				t.Fatalf("unknown kind %q", e.Kind)
+			}
+			if hits != *e.Attempts {
+				t.Errorf("server saw %d requests, want %d", hits, *e.Attempts)
+			}
+			if e.Want == "escaped" {
+				return
 			}
 			check(t, e, err, hits)
 		})
@@ -279,10 +317,26 @@ func check(t *testing.T, e entry, err error, hits int) {
 	if e.Contains != "" && !strings.Contains(msg, e.Contains) {
 		t.Errorf("error %q does not contain %q", msg, e.Contains)
 	}
+	if strings.Count(msg, "solid:") != 1 || !strings.HasPrefix(msg, "solid: ") {
+		t.Errorf("error %q: want exactly one \"solid: \" prefix, at the start", msg)
+	}
+	var apiErr *solid.APIError
 	switch e.Want {
-	case "config", "transport":
+	case "config":
+		// Checked above: NewClient returned no client. Its errors carry
+		// no response and no operation.
+		if errors.As(err, &apiErr) {
+			t.Errorf("config error %v is an *APIError", err)
+		}
+	case "transport":
+		var urlErr *url.Error
+		if !errors.As(err, &urlErr) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("err = %v (%T), want one wrapping *url.Error or io.ErrUnexpectedEOF", err, err)
+		}
+		if errors.As(err, &apiErr) {
+			t.Errorf("transport error %v is an *APIError", err)
+		}
 	case "APIError":
-		var apiErr *solid.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != e.Status {
 			t.Errorf("err = %v, want *APIError with status %d", err, e.Status)
 		}
@@ -298,7 +352,6 @@ func check(t *testing.T, e entry, err error, hits int) {
 			t.Errorf("a refused input still sent %d requests", hits)
 		}
 		if e.Status != 0 {
-			var apiErr *solid.APIError
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != e.Status {
 				t.Errorf("err = %v, want *APIError with status %d", err, e.Status)
 			}
@@ -348,7 +401,7 @@ func matchDoc(e entry) string {
 	case "config":
 		return "`NewClient` error"
 	case "transport":
-		return "error wrapping the `net/http` error"
+		return "error wrapping the `net/http` (`*url.Error`) or `io` error"
 	case "APIError":
 		return fmt.Sprintf("`*solid.APIError`, `StatusCode` %d", e.Status)
 	case "DeadlineExceeded":

@@ -1,7 +1,6 @@
 package solid
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,21 +59,18 @@ func (e Environment) BaseURL() string {
 // Client calls Solid's API. It is safe for concurrent use; create one and
 // share it. Printing a Client never shows its API key.
 type Client struct {
-	apiKey      *secret // behind a pointer: fmt never follows it when nested
-	env         Environment
-	base        *url.URL // always ends in "/"
-	basePath    string   // base.EscapedPath() without the trailing "/"
-	hc          *http.Client
-	maxRetries  int
-	timeout     time.Duration
-	maxBody     int64
-	backoff     time.Duration
-	maxBackoff  time.Duration
-	logger      *slog.Logger
-	userAgent   string
-	uaHeader    []string
-	api         *gen.ClientWithResponses
-	setPinToken *route
+	key        *apiKey // behind a pointer: fmt never follows it when nested
+	env        Environment
+	base       *url.URL // always ends in "/"
+	hc         *http.Client
+	maxRetries int
+	timeout    time.Duration
+	maxBody    int64
+	backoff    time.Duration
+	maxBackoff time.Duration
+	logger     *slog.Logger
+	uaPrefix   string
+	api        *gen.ClientWithResponses
 }
 
 // Option configures a Client in NewClient.
@@ -180,13 +177,14 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithUserAgent puts ua in front of the SDK's own User-Agent.
+// WithUserAgent puts ua in front of the SDK's own User-Agent
+// ("ua solid-go/VERSION"). The last call wins; "" leaves the SDK's alone.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error {
 		if hasControl(ua) {
 			return errors.New("solid: WithUserAgent: control characters in user agent")
 		}
-		c.userAgent = ua + " " + c.userAgent
+		c.uaPrefix = strings.TrimSpace(ua)
 		return nil
 	}
 }
@@ -195,46 +193,7 @@ func WithUserAgent(ua string) Option {
 // WithEnvironment or WithBaseURL. It refuses an empty key, a key with
 // spaces or control characters, and options that do not make sense.
 func NewClient(apiKey string, opts ...Option) (*Client, error) {
-	if apiKey == "" {
-		return nil, errors.New("solid: empty API key")
-	}
-	if hasControl(apiKey) || !utf8.ValidString(apiKey) || strings.ContainsRune(apiKey, ' ') {
-		return nil, errors.New("solid: API key contains spaces or control characters")
-	}
-	c := &Client{
-		apiKey:     &secret{v: apiKey, header: []string{apiKey}},
-		maxRetries: DefaultMaxRetries,
-		timeout:    DefaultTimeout,
-		maxBody:    DefaultMaxResponseBytes,
-		backoff:    DefaultRetryBackoff,
-		maxBackoff: DefaultMaxRetryBackoff,
-		userAgent:  "solid-go/" + Version,
-	}
-	for _, o := range opts {
-		if err := o(c); err != nil {
-			return nil, err
-		}
-	}
-	if c.base == nil {
-		if c.env == "" {
-			return nil, errors.New("solid: no environment: use WithEnvironment(solid.Sandbox), WithEnvironment(solid.Production) or WithBaseURL")
-		}
-		u, err := parseBaseURL(c.env.BaseURL())
-		if err != nil {
-			return nil, err
-		}
-		c.base = u
-	}
-	c.basePath = strings.TrimSuffix(c.base.EscapedPath(), "/")
-	c.uaHeader = []string{c.userAgent}
-	c.hc = httpClient(c.hc)
-	c.setPinToken = routeFor("createSetPinToken")
-	api, err := gen.NewClientWithResponses(c.base.String(), gen.WithHTTPClient((*doer)(c)))
-	if err != nil {
-		return nil, fmt.Errorf("solid: %w", err)
-	}
-	c.api = api
-	return c, nil
+	return newClient(apiKey, "use WithEnvironment(solid.Sandbox), WithEnvironment(solid.Production) or WithBaseURL", opts)
 }
 
 // NewClientFromEnv is NewClient configured from the environment:
@@ -252,7 +211,63 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 	if u := os.Getenv("SOLID_BASE_URL"); u != "" {
 		envOpts = append(envOpts, WithBaseURL(u))
 	}
-	return NewClient(key, append(envOpts, opts...)...)
+	return newClient(key, "set SOLID_ENV=sandbox, SOLID_ENV=production or SOLID_BASE_URL", append(envOpts, opts...))
+}
+
+// newClient is NewClient; noEnvHint says how the caller chooses an
+// environment, for the error when none was chosen.
+func newClient(key, noEnvHint string, opts []Option) (*Client, error) {
+	if key == "" {
+		return nil, errors.New("solid: empty API key")
+	}
+	if hasControl(key) || !utf8.ValidString(key) || strings.ContainsRune(key, ' ') {
+		return nil, errors.New("solid: API key contains spaces or control characters")
+	}
+	c := &Client{
+		key:        &apiKey{v: key, header: []string{key}},
+		maxRetries: DefaultMaxRetries,
+		timeout:    DefaultTimeout,
+		maxBody:    DefaultMaxResponseBytes,
+		backoff:    DefaultRetryBackoff,
+		maxBackoff: DefaultMaxRetryBackoff,
+	}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.base == nil {
+		if c.env == "" {
+			return nil, errors.New("solid: no environment: " + noEnvHint)
+		}
+		u, err := parseBaseURL(c.env.BaseURL())
+		if err != nil {
+			return nil, err
+		}
+		c.base = u
+	}
+	ua := "solid-go/" + Version
+	if c.uaPrefix != "" {
+		ua = c.uaPrefix + " " + ua
+	}
+	t := &transport{
+		key:        c.key,
+		basePath:   strings.TrimSuffix(c.base.EscapedPath(), "/"),
+		hc:         httpClient(c.hc),
+		maxRetries: c.maxRetries,
+		timeout:    c.timeout,
+		maxBody:    c.maxBody,
+		backoff:    c.backoff,
+		maxBackoff: c.maxBackoff,
+		logger:     c.logger,
+		ua:         []string{ua},
+	}
+	api, err := gen.NewClientWithResponses(c.base.String(), gen.WithHTTPClient(t))
+	if err != nil {
+		return nil, fmt.Errorf("solid: %w", err)
+	}
+	c.api = api
+	return c, nil
 }
 
 // API returns the generated client for every operation in openapi.yaml, with
@@ -264,12 +279,6 @@ func (c *Client) API() *gen.ClientWithResponses { return c.api }
 // BaseURL returns the base URL the client sends requests to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
-// secret holds the API key, and the header value made from it once.
-type secret struct {
-	v      string
-	header []string
-}
-
 // String describes the client without its API key.
 func (c Client) String() string {
 	return fmt.Sprintf("solid.Client{BaseURL: %q, APIKey: [REDACTED]}", c.base.String())
@@ -279,125 +288,28 @@ func (c Client) String() string {
 // %#v cannot reveal the API key.
 func (c Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
-// SetPinToken is a one-time token for setting a card's PIN with Solid's PIN
-// SDK (step 2 of the flow). Printing it, with fmt or slog, shows the card ID
-// but never the token; read Token, or encode it as JSON, to use the value.
-type SetPinToken struct {
-	// CardID is the card the token is for.
-	CardID string `json:"id"`
-	// Token is the one-time PIN token. Treat it as a secret.
-	Token string `json:"set_pin_token"`
-}
-
-// String describes the token without revealing it.
-func (t SetPinToken) String() string {
-	return fmt.Sprintf("solid.SetPinToken{CardID: %q, Token: [REDACTED]}", t.CardID)
-}
-
-// Format prints the token as String does, for every verb.
-func (t SetPinToken) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
-
-// LogValue keeps the token out of slog records.
-func (t SetPinToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("card_id", t.CardID), slog.String("token", "[REDACTED]"))
-}
-
-// CreateSetPinToken mints a one-time PIN token for cardID (step 1 of setting
-// a PIN). A card ID that could change the request path (empty, ".", "..",
-// control characters, invalid UTF-8, over 256 bytes) is refused with
-// ErrInvalidInput before any request; any other is escaped. Errors from the
-// API are *APIError. The call is safe to retry: a repeat only mints another
-// token.
-func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinToken, error) {
-	const op = "createSetPinToken"
-	if err := checkPathParam("card ID", cardID); err != nil {
-		return nil, fmt.Errorf("solid: %s: %w", op, err)
-	}
-	ctx, cancel := c.withTimeout(ctx)
-	req, err := c.newRequest(ctx, c.setPinToken, cardID)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("solid: %s: %w", op, err)
-	}
-	resp, err := c.send(req, c.setPinToken, cancel)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, c.apiError(op, resp, 1)
-	}
-	// SetPinToken has the JSON names of gen.SetPinToken (a test keeps them
-	// equal), so the body decodes straight into the value returned.
-	tok := new(SetPinToken)
-	if err := decodeJSON(resp, tok); err != nil {
-		return nil, fmt.Errorf("solid: %s: %w: %w", op, ErrMalformedResponse, err)
-	}
-	switch {
-	case tok.CardID == "":
-		return nil, fmt.Errorf("solid: %s: %w: no id in 200 body", op, ErrMalformedResponse)
-	case tok.Token == "":
-		return nil, fmt.Errorf("solid: %s: %w: no set_pin_token in 200 body", op, ErrMalformedResponse)
-	case tok.CardID != cardID:
-		return nil, fmt.Errorf("solid: %s: %w: token is for card %q, not %q", op, ErrMalformedResponse, truncate(tok.CardID), truncate(cardID))
-	}
-	return tok, nil
-}
-
-// maxParamLen bounds a path parameter: Solid's IDs are under 64 bytes.
-const maxParamLen = 256
-
-// checkPathParam refuses values that could change the request path or
-// break it; anything else is escaped when the path is built.
-func checkPathParam(what, v string) error {
-	switch {
-	case v == "":
-		return fmt.Errorf("%w: empty %s", ErrInvalidInput, what)
-	case v == "." || v == "..":
-		return fmt.Errorf("%w: %s %q is a path segment", ErrInvalidInput, what, v)
-	case len(v) > maxParamLen:
-		return fmt.Errorf("%w: %s is %d bytes, over %d", ErrInvalidInput, what, len(v), maxParamLen)
-	case !utf8.ValidString(v):
-		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidInput, what, v)
-	case hasControl(v):
-		return fmt.Errorf("%w: %s %q has control characters", ErrInvalidInput, what, v)
-	}
-	return nil
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return true
-		}
-	}
-	return false
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
-}
-
-// parseBaseURL accepts https URLs, and http URLs on loopback hosts.
+// parseBaseURL accepts https URLs, and http URLs on loopback hosts. Its
+// errors never show a URL that may carry a password.
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("solid: base URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL
+		}
+		return nil, fmt.Errorf("solid: base URL %s: %w", shownURL(raw), err)
 	}
 	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("solid: base URL %q: scheme must be https", raw)
-	case u.Host == "":
-		return nil, fmt.Errorf("solid: base URL %q: no host", raw)
 	case u.User != nil:
 		return nil, errors.New("solid: base URL must not contain user info")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("solid: base URL %s: scheme must be https (or http on loopback hosts)", shownURL(raw))
+	case u.Host == "":
+		return nil, fmt.Errorf("solid: base URL %s: no host", shownURL(raw))
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, fmt.Errorf("solid: base URL %q: no query or fragment allowed", raw)
+		return nil, fmt.Errorf("solid: base URL %s: no query or fragment allowed", shownURL(raw))
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("solid: base URL %q: plain http is allowed only for loopback hosts; use https", raw)
+		return nil, fmt.Errorf("solid: base URL %s: plain http is allowed only for loopback hosts; use https", shownURL(raw))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -406,6 +318,15 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		}
 	}
 	return u, nil
+}
+
+// shownURL quotes raw for an error, unless it has an "@" anywhere: then it
+// may hold user info that url.Parse could not separate, so it is withheld.
+func shownURL(raw string) string {
+	if strings.Contains(raw, "@") {
+		return "(not shown: it contains '@')"
+	}
+	return strconv.Quote(raw)
 }
 
 func isLoopback(host string) bool {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/secret"
 )
 
 func TestNewClientRefusesBadConfig(t *testing.T) {
@@ -76,7 +78,9 @@ func TestNewClientFromEnv(t *testing.T) {
 		{name: "production upper case", key: testKey, env: "PRODUCTION", wantURL: "https://api.prod.solidfi.com/"},
 		{name: "base URL overrides env", key: testKey, env: "production", baseURL: "http://127.0.0.1:4010", wantURL: "http://127.0.0.1:4010/"},
 		{name: "no key", env: "sandbox", wantErr: "SOLID_API_KEY is not set"},
-		{name: "no environment", key: testKey, wantErr: "no environment"},
+		// The caller of NewClientFromEnv wrote no option: the hint names
+		// the variables, not WithEnvironment.
+		{name: "no environment", key: testKey, wantErr: "no environment: set SOLID_ENV=sandbox, SOLID_ENV=production or SOLID_BASE_URL"},
 		{name: "bad env", key: testKey, env: "prod", wantErr: `unknown environment "prod"`},
 	}
 	for _, tt := range tests {
@@ -109,6 +113,7 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := solid.SetPinToken{CardID: seedCard, Token: seedTok}
+	gtok := gen.SetPinToken{Id: seedCard, SetPinToken: secret.New(seedTok)}
 	values := map[string]any{
 		"client":        c,
 		"client value":  *c,
@@ -117,6 +122,11 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		"nested":        struct{ T solid.SetPinToken }{tok},
 		"slice":         []*solid.SetPinToken{&tok},
 		"map":           map[string]solid.SetPinToken{"t": tok},
+		// The generated type redacts itself: the spec marks the field
+		// secret (format: password, x-go-type: secret.String).
+		"generated":          gtok,
+		"generated pointer":  &gtok,
+		"generated response": gen.CreateSetPinTokenResponse{JSON200: &gtok},
 	}
 	for name, v := range values {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
@@ -130,7 +140,8 @@ func TestPrintingHidesSecrets(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	logger.Info("minted", "token", tok, "ptr", &tok, "client", c)
-	slog.New(slog.NewTextHandler(&logs, nil)).Info("minted", "token", tok, "client", c)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("minted", "token", tok, "client", c, "generated", gtok, "field", gtok.SetPinToken)
+	logger.Info("minted", "field", gtok.SetPinToken)
 	if strings.Contains(logs.String(), seedTok) || strings.Contains(logs.String(), testKey) {
 		t.Errorf("slog output reveals a secret: %s", logs.String())
 	}
@@ -138,8 +149,13 @@ func TestPrintingHidesSecrets(t *testing.T) {
 		t.Errorf("slog output lost the card ID: %s", logs.String())
 	}
 
-	b, err := json.Marshal(tok)
-	if err != nil || string(b) != `{"id":"`+seedCard+`","set_pin_token":"`+seedTok+`"}` {
-		t.Fatalf("JSON = %s, %v; want the token kept", b, err)
+	for _, v := range []any{tok, gtok} {
+		b, err := json.Marshal(v)
+		if err != nil || string(b) != `{"id":"`+seedCard+`","set_pin_token":"`+seedTok+`"}` {
+			t.Fatalf("JSON of %T = %s, %v; want the token kept", v, b, err)
+		}
+	}
+	if gtok.SetPinToken.Reveal() != seedTok {
+		t.Fatalf("Reveal = %q", gtok.SetPinToken.Reveal())
 	}
 }

@@ -24,7 +24,7 @@ const (
 
 // seen is what the contract server recorded of one request.
 type seen struct {
-	method, path, cardID, apiKey string
+	method, path, cardID, apiKey, userAgent string
 }
 
 // contractServer validates every request against openapi.yaml, failing the
@@ -73,7 +73,7 @@ func (cs *contractServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "contract violation", http.StatusTeapot)
 		return
 	}
-	s := seen{method: r.Method, path: r.URL.EscapedPath(), cardID: rt.Input.PathParams["card_id"], apiKey: r.Header.Get("api-key")}
+	s := seen{method: r.Method, path: r.URL.EscapedPath(), cardID: rt.Input.PathParams["card_id"], apiKey: r.Header.Get("api-key"), userAgent: r.Header.Get("User-Agent")}
 	cs.mu.Lock()
 	cs.reqs = append(cs.reqs, s)
 	cs.mu.Unlock()
@@ -326,7 +326,7 @@ func TestContractGeneratedAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.JSON200 == nil || resp.JSON200.SetPinToken != seedTok {
+	if resp.JSON200 == nil || resp.JSON200.SetPinToken.Reveal() != seedTok {
 		t.Fatalf("JSON200 = %+v", resp.JSON200)
 	}
 

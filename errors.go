@@ -1,34 +1,42 @@
 package solid
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+
+	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
-// Sentinel errors. Match them with [errors.Is].
+// Sentinel errors. Match them with [errors.Is]. Their text carries no
+// "solid:" prefix: the errors that wrap them start with "solid: OPERATION:".
 var (
 	// ErrUnauthorized matches any *APIError with status 401: the API key is
 	// missing, wrong or revoked.
-	ErrUnauthorized = errors.New("solid: unauthorized")
+	ErrUnauthorized = errors.New("unauthorized")
 	// ErrNotFound matches any *APIError with status 404.
-	ErrNotFound = errors.New("solid: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrInvalidInput is wrapped by errors for arguments refused before any
 	// request is sent, such as a card ID that could change the request path.
-	ErrInvalidInput = errors.New("solid: invalid input")
+	ErrInvalidInput = errors.New("invalid input")
 	// ErrResponseTooLarge is wrapped when a response body exceeds the
 	// client's size cap.
-	ErrResponseTooLarge = errors.New("solid: response body too large")
+	ErrResponseTooLarge = errors.New("response body too large")
 	// ErrMalformedResponse is wrapped when a successful response cannot be
 	// decoded or lacks a required field.
-	ErrMalformedResponse = errors.New("solid: malformed response")
+	ErrMalformedResponse = errors.New("malformed response")
 	// ErrRedirectRefused is wrapped when the server redirects to another
 	// host or scheme; following it would send the API key there.
-	ErrRedirectRefused = errors.New("solid: redirect to another host refused")
+	ErrRedirectRefused = errors.New("redirect to another host refused")
 )
 
 // APIError is a non-2xx response from Solid. When the body is Solid's error
 // envelope its fields are decoded; otherwise Body holds a short excerpt.
+// Every text field has the API key and tokens removed.
 type APIError struct {
 	// Operation is the operationId of the call, e.g. "createSetPinToken".
 	Operation string
@@ -81,4 +89,127 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == 404
 	}
 	return false
+}
+
+// callError is any other error of a call: a refused argument, a transport
+// failure, a body that does not decode. Its text has one "solid:" prefix
+// and names the operation.
+type callError struct {
+	op       string
+	attempts int
+	err      error
+}
+
+func (e *callError) Error() string {
+	var b strings.Builder
+	b.WriteString("solid: ")
+	if e.op != "" {
+		b.WriteString(e.op + ": ")
+	}
+	if e.attempts > 1 {
+		fmt.Fprintf(&b, "after %d attempts: ", e.attempts)
+	}
+	b.WriteString(e.err.Error())
+	return b.String()
+}
+
+func (e *callError) Unwrap() error { return e.err }
+
+// stopped is a call that its context ended between attempts: it wraps the
+// context's error and the last attempt's, whose text loses its own
+// "solid: OPERATION: " so the call's error has one prefix.
+type stopped struct {
+	when  string
+	cause error
+	last  error
+}
+
+func (e *stopped) Error() string {
+	last := e.last.Error()
+	if _, rest, ok := strings.Cut(last, ": "); ok && strings.HasPrefix(last, "solid: ") {
+		if _, rest2, ok := strings.Cut(rest, ": "); ok {
+			last = rest2
+		}
+	}
+	return e.when + ": " + e.cause.Error() + "; last attempt: " + last
+}
+
+func (e *stopped) Unwrap() []error { return []error{e.cause, e.last} }
+
+// opError wraps err, unless it already is an error of a call.
+func opError(op string, err error) error {
+	var ce *callError
+	var ae *APIError
+	if errors.As(err, &ce) || errors.As(err, &ae) {
+		return err
+	}
+	return &callError{op: op, err: err}
+}
+
+// malformed reports a 2xx answer that the SDK cannot use.
+func malformed(op, format string, args ...any) error {
+	return &callError{op: op, err: fmt.Errorf("%w: "+format, append([]any{ErrMalformedResponse}, args...)...)}
+}
+
+// maxErrorBody bounds how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// newAPIError reads a non-2xx response, at most limit bytes of it, into an
+// *APIError, removing key and tokens from everything the server wrote. It
+// does not close the body.
+func newAPIError(op string, resp *http.Response, attempts int, limit int64, key string) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Attempts: attempts}
+	buf := getBuf()
+	defer putBuf(buf)
+	buf.ReadFrom(io.LimitReader(resp.Body, min(limit, maxErrorBody)))
+	var env gen.ErrorEnvelope
+	if json.Unmarshal(buf.Bytes(), &env) == nil && env.Error.Code != "" {
+		e.Code = redact.Secrets(env.Error.Code, key)
+		e.Message = redact.Secrets(env.Error.Message, key)
+		if env.Error.FieldName != nil {
+			e.FieldName = redact.Secrets(*env.Error.FieldName, key)
+		}
+		e.RequestID = redact.Secrets(env.RequestId, key)
+	} else {
+		// Scrub the whole body first, then cut: cutting first could leave
+		// a fragment of a secret that no longer matches.
+		e.Body = excerpt(redact.Secrets(buf.String(), key))
+	}
+	if e.RequestID == "" {
+		e.RequestID = requestID(resp.Header, key)
+	}
+	return e
+}
+
+// requestID returns the response's request id header, scrubbed of key and
+// tokens before it is shortened.
+func requestID(h http.Header, key string) string {
+	v := h.Get("X-Request-Id")
+	if v == "" {
+		v = h.Get("Request-Id")
+	}
+	if v == "" {
+		return ""
+	}
+	return truncate(redact.Secrets(v, key))
+}
+
+// excerpt returns the start of a body as printable text.
+func excerpt(s string) string {
+	const n = 200
+	cut := len(s) > n
+	if cut {
+		s = s[:n]
+	}
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if cut {
+		s += "..."
+	}
+	return strings.TrimSpace(s)
 }

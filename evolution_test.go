@@ -34,17 +34,17 @@ func TestSpecEvolution(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "openapi.yaml"), evolved)
 	writeFile(t, filepath.Join(dir, "evolved_test.go"), prog)
 
-	before, err := os.ReadFile(filepath.Join(dir, "gen", "operations.gen.go"))
+	before, err := os.ReadFile(filepath.Join(dir, "internal", "ops", "ops.gen.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	runGo(t, dir, "generate", "./...")
-	after, err := os.ReadFile(filepath.Join(dir, "gen", "operations.gen.go"))
+	after, err := os.ReadFile(filepath.Join(dir, "internal", "ops", "ops.gen.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Equal(before, after) {
-		t.Fatal("go generate left gen/operations.gen.go unchanged for a spec with new operations")
+		t.Fatal("go generate left internal/ops/ops.gen.go unchanged for a spec with new operations")
 	}
 	out := runGo(t, dir, "test", "-count=1", "-v", "-run", "^TestEvolved", ".")
 	t.Logf("go test in the regenerated copy:\n%s", out)

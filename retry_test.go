@@ -19,14 +19,14 @@ func TestRetryWaitsEnd(t *testing.T) {
 		name     string
 		fault    string
 		opts     []solid.Option
-		cancel   time.Duration // cancel the context after this, if set
+		cancel   bool // cancel the context once the first attempt is logged
 		wantIs   error
 		wantAPI  int // status of the *APIError in the chain, if any
 		attempts int
 	}{
 		// Retry-After 30 s fits in the 60 s timeout, so the call waits;
 		// cancelling the context ends the wait at once.
-		{name: "cancel ends the wait", fault: "unavailable-long-wait", cancel: 50 * time.Millisecond,
+		{name: "cancel ends the wait", fault: "unavailable-long-wait", cancel: true,
 			wantIs: context.Canceled, wantAPI: 503, attempts: 1},
 		// A wait that would outlast the deadline is not started: the last
 		// response is returned now.
@@ -48,17 +48,23 @@ func TestRetryWaitsEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFaultServer(t, tt.fault)
-			c := newTestClient(t, f.URL, tt.opts...)
 			ctx := context.Background()
-			if tt.cancel > 0 {
+			opts := tt.opts
+			if tt.cancel {
+				// The record of the first attempt is written before the
+				// wait starts: cancel on it, no timer racing the request.
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithCancel(ctx)
-				time.AfterFunc(tt.cancel, cancel)
 				defer cancel()
+				opts = append(opts, solid.WithLogger(slog.New(onRecord{cancel})))
 			}
+			c := newTestClient(t, f.URL, opts...)
 			tok, err := c.CreateSetPinToken(ctx, seedCard)
 			if err == nil || tok != nil {
 				t.Fatalf("got %v, %v; want an error", tok, err)
+			}
+			if n := strings.Count(err.Error(), "solid:"); n != 1 {
+				t.Errorf("err = %q: %d \"solid:\" prefixes, want 1", err, n)
 			}
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 				t.Errorf("err = %v, want %v", err, tt.wantIs)
@@ -72,6 +78,37 @@ func TestRetryWaitsEnd(t *testing.T) {
 			}
 			if tt.fault == "unavailable-slow" && f.count() >= 11 {
 				t.Errorf("the timeout did not stop the retries: %d attempts", f.count())
+			}
+		})
+	}
+}
+
+// onRecord is a slog.Handler that calls f on every record.
+type onRecord struct{ f func() }
+
+func (h onRecord) Enabled(context.Context, slog.Level) bool  { return true }
+func (h onRecord) Handle(context.Context, slog.Record) error { h.f(); return nil }
+func (h onRecord) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h onRecord) WithGroup(string) slog.Handler             { return h }
+
+// TestZeroBackoffMeansNoWait: WithRetryBackoff(0, max) retries at once; it
+// used to wait max before every retry, which here outlasts the deadline.
+func TestZeroBackoffMeansNoWait(t *testing.T) {
+	tests := []struct {
+		name         string
+		fault        string
+		wantAttempts int
+	}{
+		{name: "503 once, no Retry-After", fault: "unavailable-once", wantAttempts: 2},
+		{name: "500 every time", fault: "html-500", wantAttempts: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFaultServer(t, tt.fault)
+			c := newTestClient(t, f.URL, solid.WithRetryBackoff(0, time.Hour), solid.WithTimeout(time.Minute))
+			_, err := c.CreateSetPinToken(context.Background(), seedCard)
+			if got := f.count(); got != tt.wantAttempts {
+				t.Errorf("server saw %d requests, want %d (err %v)", got, tt.wantAttempts, err)
 			}
 		})
 	}

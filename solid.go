@@ -11,7 +11,7 @@
 // through [Client.API] with the same behaviour.
 package solid
 
-import "github.com/solidsdk/solid-go/gen/spec"
+import "github.com/solidsdk/solid-go/internal/spec"
 
 // Version is the SDK's version; it is sent in the User-Agent header.
 const Version = "0.1.0"

@@ -68,6 +68,11 @@ func TestUserAgent(t *testing.T) {
 	}{
 		{"default", nil, "solid-go/" + solid.Version},
 		{"with WithUserAgent", []solid.Option{solid.WithUserAgent("acme-app/2.1")}, "acme-app/2.1 solid-go/" + solid.Version},
+		// "" leaves the SDK's own alone: no stray space.
+		{"WithUserAgent empty", []solid.Option{solid.WithUserAgent("")}, "solid-go/" + solid.Version},
+		// Options do not stack: the last one wins.
+		{"WithUserAgent twice", []solid.Option{solid.WithUserAgent("first/1"), solid.WithUserAgent("second/2")}, "second/2 solid-go/" + solid.Version},
+		{"WithUserAgent set, then cleared", []solid.Option{solid.WithUserAgent("first/1"), solid.WithUserAgent("")}, "solid-go/" + solid.Version},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

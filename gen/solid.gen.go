@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
+	"github.com/solidsdk/solid-go/secret"
 )
 
 // ServerUrlProduction defines the Server URL for Production
@@ -69,10 +70,12 @@ type SetPinToken struct {
 	// Example: crd_7948d9a96706dd05360a340002de725f
 	Id string `json:"id"`
 
-	// SetPinToken set PIN token
+	// SetPinToken set PIN token. A secret: `format: password`, and the Go type
+	// `secret.String` prints `[REDACTED]` everywhere but in JSON.
+	//
 	//
 	// Example: card_pin_test_01920c6725b4707688fa0ad517bdeddb
-	SetPinToken string `json:"set_pin_token"`
+	SetPinToken secret.String `json:"set_pin_token"`
 }
 
 // CardID defines model for CardID.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/solidsdk/solid-go/gen/spec"
+	"github.com/solidsdk/solid-go/internal/spec"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 

@@ -72,6 +72,12 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// errText is an SDK error's text without its "solid: " prefix, since the
+// CLI puts its own ("solid COMMAND: ") in front.
+func errText(err error) string {
+	return strings.TrimPrefix(err.Error(), "solid: ")
+}
+
 // parseFlags parses args into fs. --help prints the usage to stdout (exit
 // 0); a bad flag prints it to stderr (exit 2). ok is false when the
 // command should exit with code.
@@ -142,7 +148,7 @@ func runSetPinToken(ctx context.Context, args []string, env func(string) string,
 	}
 	c, err := solid.NewClient(key, opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "solid set-pin-token: %v\n", err)
+		fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
 		return 2
 	}
 	tok, err := c.CreateSetPinToken(ctx, fs.Arg(0))
@@ -163,10 +169,10 @@ func runSetPinToken(ctx context.Context, args []string, env func(string) string,
 				fmt.Fprintf(stderr, "  attempts:   %d\n", apiErr.Attempts)
 			}
 		case errors.Is(err, solid.ErrInvalidInput):
-			fmt.Fprintf(stderr, "solid set-pin-token: %v\n", err)
+			fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
 			return 2
 		default:
-			fmt.Fprintf(stderr, "solid set-pin-token: %v\n", err)
+			fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
 		}
 		return 1
 	}

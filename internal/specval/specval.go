@@ -19,7 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
-	"github.com/solidsdk/solid-go/gen/spec"
+	"github.com/solidsdk/solid-go/internal/spec"
 )
 
 // ErrNoAPIKey is returned, wrapped, when a request lacks the api-key header.
@@ -34,7 +34,7 @@ type Validator struct {
 }
 
 // Default returns the validator for openapi.yaml (as generated into
-// gen/spec), built once.
+// internal/spec), built once.
 var Default = sync.OnceValues(func() (*Validator, error) {
 	return New([]byte(spec.YAML))
 })

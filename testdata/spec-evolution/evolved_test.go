@@ -23,6 +23,7 @@ import (
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/ops"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -121,20 +122,20 @@ func fixture(t *testing.T, name string) string {
 // TestEvolvedOperationTable checks what opsgen derived from the spec: a GET
 // is safe to repeat, a POST without x-idempotent is not.
 func TestEvolvedOperationTable(t *testing.T) {
-	want := map[string]gen.Operation{
+	want := map[string]ops.Operation{
 		"getCard":          {ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true},
 		"updateCardStatus": {ID: "updateCardStatus", Method: "POST", Path: "/v2/issuing/card/{card_id}/status", Idempotent: false},
 	}
-	for _, op := range gen.Operations {
+	for _, op := range ops.Operations {
 		if w, ok := want[op.ID]; ok {
 			if op != w {
-				t.Errorf("gen.Operations has %+v, want %+v", op, w)
+				t.Errorf("ops.Operations has %+v, want %+v", op, w)
 			}
 			delete(want, op.ID)
 		}
 	}
 	for id := range want {
-		t.Errorf("gen.Operations lacks %s", id)
+		t.Errorf("ops.Operations lacks %s", id)
 	}
 }
 

@@ -1,0 +1,122 @@
+package solid
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/solidsdk/solid-go/internal/ops"
+)
+
+// route is an operation from the generated table (internal/ops) with its
+// path template split into segments; "" marks a path parameter.
+type route struct {
+	op     *ops.Operation
+	segs   []string
+	params []string // parameter names, in path order
+}
+
+var routes = func() []route {
+	rs := make([]route, len(ops.Operations))
+	for i := range ops.Operations {
+		op := &ops.Operations[i]
+		r := route{op: op}
+		for _, s := range strings.Split(strings.TrimPrefix(op.Path, "/"), "/") {
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+				r.params = append(r.params, s[1:len(s)-1])
+				s = ""
+			}
+			r.segs = append(r.segs, s)
+		}
+		rs[i] = r
+	}
+	return rs
+}()
+
+// routeFor returns the route of operationId id. The typed methods name
+// operations that openapi.yaml must hold; a missing one is a build mistake.
+func routeFor(id string) *route {
+	for i := range routes {
+		if routes[i].op.ID == id {
+			return &routes[i]
+		}
+	}
+	panic("solid: operation " + id + " missing from openapi.yaml; run go generate")
+}
+
+// checkArgs checks the path parameters a typed method is about to send, in
+// path order, so a refused value gets an error that names it before the
+// generated request builder (which resolves "." and ".." away) sees it.
+func (r *route) checkArgs(values ...string) error {
+	if len(values) != len(r.params) {
+		return fmt.Errorf("%w: %d path parameters for %s, want %d", ErrInvalidInput, len(values), r.op.Path, len(r.params))
+	}
+	for i, v := range values {
+		if err := checkPathParam(r.params[i], v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// match finds the route for a request path below basePath (the base URL's
+// escaped path without its trailing "/"). A path that fits an operation's
+// template but with a refused parameter (empty, a dot segment, control
+// characters) gives an ErrInvalidInput naming the parameter: no argument
+// can move a request to another path.
+func match(basePath, method string, u *url.URL) (*route, error) {
+	segs, ok := segments(basePath, u)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is not below the base URL", ErrInvalidInput, u.EscapedPath())
+	}
+	var refused error
+	for i := range routes {
+		r := &routes[i]
+		if r.op.Method != method || len(r.segs) != len(segs) {
+			continue
+		}
+		err, fits := r.matches(segs)
+		if fits && err == nil {
+			return r, nil
+		}
+		if fits && refused == nil {
+			refused = err
+		}
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return nil, fmt.Errorf("%w: %s %s matches no operation in openapi.yaml", ErrInvalidInput, method, u.EscapedPath())
+}
+
+// matches reports whether segs fit r's template (fits) and, if they do,
+// whether a path parameter is refused (err).
+func (r *route) matches(segs []string) (err error, fits bool) {
+	k := 0
+	for j, s := range r.segs {
+		if s != "" {
+			if segs[j] != s {
+				return nil, false
+			}
+			continue
+		}
+		name := r.params[k]
+		k++
+		v, uerr := url.PathUnescape(segs[j])
+		if uerr != nil {
+			err = fmt.Errorf("%w: %s %q is not a valid escaped path segment", ErrInvalidInput, name, segs[j])
+		} else if cerr := checkPathParam(name, v); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err, true
+}
+
+// segments splits u's escaped path below basePath.
+func segments(basePath string, u *url.URL) ([]string, bool) {
+	p, ok := strings.CutPrefix(u.EscapedPath(), basePath+"/")
+	if !ok {
+		return nil, false
+	}
+	return strings.Split(p, "/"), true
+}
