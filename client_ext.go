@@ -70,6 +70,7 @@ type Client struct {
 	maxBackoff time.Duration
 	logger     *slog.Logger
 	uaPrefix   string
+	tr         *transport
 	api        *gen.ClientWithResponses
 }
 
@@ -266,7 +267,7 @@ func newClient(key, noEnvHint string, opts []Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("solid: %w", err)
 	}
-	c.api = api
+	c.tr, c.api = t, api
 	return c, nil
 }
 

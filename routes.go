@@ -63,19 +63,20 @@ func (r *route) checkArgs(values ...string) error {
 // escaped path without its trailing "/"). A path that fits an operation's
 // template but with a refused parameter (empty, a dot segment, control
 // characters) gives an ErrInvalidInput naming the parameter: no argument
-// can move a request to another path.
+// can move a request to another path. It allocates nothing on success.
 func match(basePath, method string, u *url.URL) (*route, error) {
-	segs, ok := segments(basePath, u)
+	rest, ok := strings.CutPrefix(u.EscapedPath(), basePath+"/")
 	if !ok {
 		return nil, fmt.Errorf("%w: %s is not below the base URL", ErrInvalidInput, u.EscapedPath())
 	}
+	n := strings.Count(rest, "/") + 1
 	var refused error
 	for i := range routes {
 		r := &routes[i]
-		if r.op.Method != method || len(r.segs) != len(segs) {
+		if r.op.Method != method || len(r.segs) != n {
 			continue
 		}
-		err, fits := r.matches(segs)
+		err, fits := r.matches(rest)
 		if fits && err == nil {
 			return r, nil
 		}
@@ -89,22 +90,25 @@ func match(basePath, method string, u *url.URL) (*route, error) {
 	return nil, fmt.Errorf("%w: %s %s matches no operation in openapi.yaml", ErrInvalidInput, method, u.EscapedPath())
 }
 
-// matches reports whether segs fit r's template (fits) and, if they do,
-// whether a path parameter is refused (err).
-func (r *route) matches(segs []string) (err error, fits bool) {
+// matches reports whether the escaped path below the base, split at "/",
+// fits r's template (fits) and, if it does, whether a path parameter is
+// refused (err). The caller has checked the number of segments.
+func (r *route) matches(path string) (err error, fits bool) {
 	k := 0
-	for j, s := range r.segs {
+	for _, s := range r.segs {
+		seg, next, _ := strings.Cut(path, "/")
+		path = next
 		if s != "" {
-			if segs[j] != s {
+			if seg != s {
 				return nil, false
 			}
 			continue
 		}
 		name := r.params[k]
 		k++
-		v, uerr := url.PathUnescape(segs[j])
+		v, uerr := url.PathUnescape(seg)
 		if uerr != nil {
-			err = fmt.Errorf("%w: %s %q is not a valid escaped path segment", ErrInvalidInput, name, segs[j])
+			err = fmt.Errorf("%w: %s %q is not a valid escaped path segment", ErrInvalidInput, name, seg)
 		} else if cerr := checkPathParam(name, v); cerr != nil && err == nil {
 			err = cerr
 		}

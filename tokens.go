@@ -44,6 +44,10 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	if err := setPinTokenRoute.checkArgs(cardID); err != nil {
 		return nil, opError(op, err)
 	}
+	// The call's timeout is applied here, before the generated builder
+	// sets the request's context, so transport.Do need not copy it again.
+	ctx, cancel := c.tr.withTimeout(ctx)
+	defer cancel()
 	resp, err := c.api.CreateSetPinToken(ctx, cardID)
 	if err != nil {
 		return nil, opError(op, err)

@@ -47,7 +47,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		return nil, &callError{err: err}
 	}
 	ctx, cancel := t.withTimeout(req.Context())
-	return t.send(req.WithContext(ctx), r, cancel)
+	if ctx != req.Context() {
+		req = req.WithContext(ctx)
+	}
+	return t.send(req, r, cancel)
 }
 
 func noop() {}
