@@ -43,9 +43,10 @@ type Handler struct {
 	faults  []Fault
 	nfaults atomic.Int32 // len(faults), read without the lock
 
-	rmu  sync.Mutex
-	reqs []recorded // a ring of at most MaxRecordedRequests
-	seq  uint64     // requests recorded so far
+	rmu   sync.Mutex
+	reqs  []recorded // a ring of at most MaxRecordedRequests
+	next  uint64     // the id the next recorded request gets; never reset
+	first uint64     // the id of the first request recorded since Reset
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -224,7 +225,7 @@ type Request struct {
 }
 
 type recorded struct {
-	seq uint64
+	id uint64 // unique for the Handler's lifetime, Resets included
 	Request
 }
 
@@ -235,9 +236,9 @@ func (h *Handler) Requests() []Request {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
 	out := make([]Request, 0, len(h.reqs))
-	start := int(h.seq % MaxRecordedRequests)
-	if len(h.reqs) < MaxRecordedRequests {
-		start = 0
+	start := 0
+	if len(h.reqs) == MaxRecordedRequests {
+		start = int((h.next - h.first) % MaxRecordedRequests) // the oldest
 	}
 	for i := range h.reqs {
 		out = append(out, h.reqs[(start+i)%len(h.reqs)].Request)
@@ -245,30 +246,31 @@ func (h *Handler) Requests() []Request {
 	return out
 }
 
-// record adds r to the record and returns its sequence number, for finish.
+// record adds r to the record and returns its id, for finish. The n-th
+// request since Reset (n from 0) is at h.reqs[n%MaxRecordedRequests].
 func (h *Handler) record(r Request) uint64 {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
-	e := recorded{seq: h.seq, Request: r}
+	e := recorded{id: h.next, Request: r}
 	if len(h.reqs) < MaxRecordedRequests {
 		h.reqs = append(h.reqs, e)
 	} else {
-		h.reqs[h.seq%MaxRecordedRequests] = e
+		h.reqs[(h.next-h.first)%MaxRecordedRequests] = e
 	}
-	h.seq++
-	return e.seq
+	h.next++
+	return e.id
 }
 
-// finish sets the status of recorded request seq, unless it has since
-// been forgotten.
-func (h *Handler) finish(seq uint64, status int) {
+// finish sets the status of recorded request id, unless it has since been
+// forgotten: overwritten in the ring, or recorded before a Reset. Ids are
+// never reused, so a stale id matches no entry.
+func (h *Handler) finish(id uint64, status int) {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
-	if len(h.reqs) == 0 {
-		return
-	}
-	if e := &h.reqs[seq%MaxRecordedRequests%uint64(len(h.reqs))]; e.seq == seq {
-		e.Status = status
+	// For an id from before Reset the subtraction wraps; the index is
+	// then arbitrary, and the id check below rejects it.
+	if i := (id - h.first) % MaxRecordedRequests; i < uint64(len(h.reqs)) && h.reqs[i].id == id {
+		h.reqs[i].Status = status
 	}
 }
 
@@ -282,6 +284,7 @@ func (h *Handler) Reset() {
 	h.latency.Store(0)
 	h.rmu.Lock()
 	h.reqs = nil
+	h.first = h.next // the ring's position starts over with it
 	h.rmu.Unlock()
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -432,6 +433,67 @@ func TestRequestRecordIsBounded(t *testing.T) {
 	got := h.Requests()
 	if len(got) != MaxRecordedRequests || got[0].Status != 5 || got[len(got)-1].Status != MaxRecordedRequests+4 {
 		t.Fatalf("len %d first %d last %d", len(got), got[0].Status, got[len(got)-1].Status)
+	}
+}
+
+// TestRecordAfterReset checks that the record starts over after Reset:
+// answers are recorded with their own statuses, latency or not, and the
+// ring keeps the most recent requests in order.
+func TestRecordAfterReset(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	for range 3 {
+		send(t, srv.Client(), srv.URL, "POST", setPinPath, DefaultAPIKey)
+	}
+	srv.Reset()
+	// With latency on, each request is recorded on arrival and its status
+	// filled in when answered. time.Nanosecond keeps the waits short.
+	srv.SetLatency(time.Nanosecond)
+	srv.QueueFault(Fault{Status: 503})
+	for _, p := range []string{setPinPath, pinPath("crd_nope"), setPinPath} {
+		send(t, srv.Client(), srv.URL, "POST", p, DefaultAPIKey)
+	}
+	var got []int
+	for _, r := range srv.Requests() {
+		got = append(got, r.Status)
+	}
+	if want := []int{503, 404, 200}; !slices.Equal(got, want) {
+		t.Errorf("statuses after Reset %v, want %v", got, want)
+	}
+
+	h := NewHandler()
+	for i := range 3 {
+		h.record(Request{Status: -1 - i})
+	}
+	h.Reset()
+	for i := range MaxRecordedRequests + 5 {
+		h.record(Request{Status: i})
+	}
+	rs := h.Requests()
+	if len(rs) != MaxRecordedRequests {
+		t.Fatalf("%d requests recorded, want %d", len(rs), MaxRecordedRequests)
+	}
+	for i, r := range rs {
+		if r.Status != i+5 {
+			t.Fatalf("after Reset and a full ring, record %d has status %d, want %d", i, r.Status, i+5)
+		}
+	}
+}
+
+// TestFinishAcrossReset checks that a request recorded before Reset and
+// answered after it leaves the new record alone.
+func TestFinishAcrossReset(t *testing.T) {
+	h := NewHandler()
+	old := h.record(Request{Path: "/old"})
+	h.Reset()
+	cur := h.record(Request{Path: "/new"})
+	h.finish(old, 503)
+	if got := h.Requests(); len(got) != 1 || got[0].Path != "/new" || got[0].Status != 0 {
+		t.Fatalf("after a stale finish: %+v, want /new with status 0", got)
+	}
+	h.finish(cur, 200)
+	if got := h.Requests(); len(got) != 1 || got[0].Status != 200 {
+		t.Fatalf("after finish: %+v, want status 200", got)
 	}
 }
 
