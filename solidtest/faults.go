@@ -61,16 +61,15 @@ func (h *Handler) nextFault() (Fault, bool) {
 }
 
 // SetLatency makes the mock wait d before answering each request (faults
-// included); 0 turns it off. A request whose client gives up, or whose
-// server is closed, ends without an answer.
+// included); 0 turns it off. It applies to requests that arrive after the
+// call. A request whose client gives up during the wait, or whose Server
+// is closed, ends without an answer; Requests shows it with Status 0.
+// A waiting request costs a goroutine and a timer, nothing more.
 func (h *Handler) SetLatency(d time.Duration) { h.latency.Store(int64(max(d, 0))) }
 
 // wait sleeps d, or less if the client leaves or the server closes; it
 // reports whether the request should still be answered.
 func (h *Handler) wait(r *http.Request, d time.Duration) bool {
-	if h.testHookWait != nil {
-		h.testHookWait()
-	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

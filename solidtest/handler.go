@@ -49,8 +49,6 @@ type Handler struct {
 
 	done      chan struct{} // closed by close: requests waiting out the latency end
 	closeOnce sync.Once
-
-	testHookWait func() // called when a request starts its latency wait
 }
 
 // NewHandler returns the mock as an http.Handler, with the same behaviour
@@ -110,24 +108,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cardID, vErr, routeErr := h.validate(r, rec.Path)
 	rec.CardID = cardID
 
-	// With latency, the request is recorded on arrival, so a test can see
-	// it while it waits; otherwise once, with its status.
-	var seq uint64
-	delayed := false
-	if d := time.Duration(h.latency.Load()); d > 0 {
-		seq, delayed = h.record(rec), true
-		if !h.wait(r, d) {
-			drop(w)
-			return
-		}
-	}
-	done := func(status int) {
-		if delayed {
-			h.finish(seq, status)
-			return
-		}
-		rec.Status = status
-		h.record(rec)
+	// Recorded on arrival with Status 0; finish fills the status in just
+	// before the answer is written. See Requests.
+	ticket := h.record(rec)
+	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
+		drop(w)
+		return
 	}
 
 	// 16 random bytes for the request id, 16 for a token.
@@ -140,14 +126,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if f, ok := h.nextFault(); ok {
 		if f.Drop {
-			done(0)
 			drop(w)
 			return
 		}
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		done(f.Status)
+		h.finish(ticket, f.Status)
 		h.writeError(w, r, id, f.Status, faultCode(f.Status), http.StatusText(f.Status), "")
 		return
 	}
@@ -178,7 +163,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !h.knownCard(cardID):
 		status, code, msg = http.StatusNotFound, codeNotFound, "cannot find card holder by id in qldb"
 	default:
-		done(http.StatusOK)
+		h.finish(ticket, http.StatusOK)
 		bp := bufPool.Get().(*[]byte)
 		b := append((*bp)[:0], `{"id":`...)
 		b = appendJSONString(b, cardID)
@@ -190,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bufPool.Put(bp)
 		return
 	}
-	done(status)
+	h.finish(ticket, status)
 	h.writeError(w, r, id, status, code, msg, field)
 }
 

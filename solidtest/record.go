@@ -12,9 +12,10 @@ type Request struct {
 	CardID string
 	// HasAPIKey reports whether the request had a non-empty api-key header.
 	HasAPIKey bool
-	// Status is the status the mock answered with; 0 while the request is
-	// waiting out SetLatency, and for one that got no answer (a dropped
-	// connection, or a client that gave up during the wait).
+	// Status is the status the mock answered with. It is 0 until the mock
+	// answers, and stays 0 for a request that gets no answer: one given a
+	// Drop fault, and one whose client gave up or whose Server was closed
+	// while it waited out SetLatency.
 	Status int
 }
 
@@ -27,9 +28,21 @@ type recorded struct {
 	Request
 }
 
-// Requests returns a copy of the requests received so far, oldest first
-// (at most the last MaxRecordedRequests). A request is recorded when it
-// arrives, after validation, and its Status filled in when answered.
+// Requests returns a copy of the request record, oldest first.
+//
+// Every request the mock receives is recorded once, when it arrives:
+// after routing and validation, before any latency, fault or answer, so
+// requests the spec rejects and requests that get a fault are recorded
+// too, in the order they arrived. It is recorded with Status 0, and its
+// Status is filled in just before the answer is written: once a client
+// has read an answer, Requests shows its status. While a request waits
+// out SetLatency it is in the record with Status 0; a request that never
+// gets an answer keeps Status 0 (see Request.Status).
+//
+// The record holds the requests that arrived since the Handler was made
+// or last Reset, at most the last MaxRecordedRequests of them. A request
+// that arrived before Reset is not in the record after it, even if it is
+// answered later. Requests costs a copy of the record.
 func (h *Handler) Requests() []Request {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
@@ -72,8 +85,9 @@ func (h *Handler) finish(id uint64, status int) {
 	}
 }
 
-// Reset forgets queued faults, the latency and the request record. Cards
-// and API keys stay.
+// Reset forgets queued faults, the latency and the request record (see
+// Requests). Cards and API keys stay. Requests already waiting out the
+// latency keep waiting.
 func (h *Handler) Reset() {
 	h.fmu.Lock()
 	h.faults = nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -385,43 +386,203 @@ func TestQueueFaultRefusesMistakes(t *testing.T) {
 	}
 }
 
-func TestLatency(t *testing.T) {
+// waitForRecord reads the request record until cond holds of it, and
+// returns it. The record is how the mock shows that a request is waiting
+// out its latency, so tests gate on it rather than sleep: the ticker only
+// sets how often the record is read. The test fails if cond has not held
+// within a minute.
+func waitForRecord(t *testing.T, h *Handler, cond func([]Request) bool) []Request {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	for {
+		if rs := h.Requests(); cond(rs) {
+			return rs
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("the record never got there; it holds %+v", h.Requests())
+		}
+	}
+}
+
+// unanswered is a condition for waitForRecord: n requests recorded, none
+// of them answered yet.
+func unanswered(n int) func([]Request) bool {
+	return func(rs []Request) bool {
+		return len(rs) == n && !slices.ContainsFunc(rs, func(r Request) bool { return r.Status != 0 })
+	}
+}
+
+// goPost sends a POST to url in a goroutine and reports its error, nil
+// when an answer came.
+func goPost(ctx context.Context, hc *http.Client, url, key string) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, "POST", url, nil)
+		if key != "" {
+			req.Header.Set("api-key", key)
+		}
+		resp, err := hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	return errc
+}
+
+// serveSignalling serves h on an httptest server that sends on the
+// returned channel each time h has finished with a request.
+func serveSignalling(t *testing.T, h http.Handler) (*httptest.Server, <-chan struct{}) {
+	ended := make(chan struct{}, 8)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { ended <- struct{}{} }()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	return ts, ended
+}
+
+// TestLatencyClientGivesUp: a request waiting out the latency is in the
+// record with Status 0; when its client gives up it ends unanswered and
+// keeps Status 0.
+func TestLatencyClientGivesUp(t *testing.T) {
+	h := NewHandler()
+	ts, ended := serveSignalling(t, h)
+	h.SetLatency(time.Hour)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := goPost(ctx, ts.Client(), ts.URL+setPinPath, DefaultAPIKey)
+	held := waitForRecord(t, h, unanswered(1))
+	if want := (Request{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true}); held[0] != want {
+		t.Errorf("record while waiting %+v, want %+v", held[0], want)
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	<-ended
+
+	h.SetLatency(0)
+	if r := send(t, ts.Client(), ts.URL, "POST", setPinPath, DefaultAPIKey); r.status != 200 {
+		t.Fatalf("without latency: %d", r.status)
+	}
+	<-ended
+	var got []int
+	for _, r := range h.Requests() {
+		got = append(got, r.Status)
+	}
+	if want := []int{0, 200}; !slices.Equal(got, want) {
+		t.Errorf("statuses %v, want %v", got, want)
+	}
+}
+
+// TestCloseEndsWaitingRequests: Close does not wait out the latency; the
+// waiting requests end unanswered and keep Status 0.
+func TestCloseEndsWaitingRequests(t *testing.T) {
 	srv := NewServer()
 	defer srv.Close()
-	waiting := make(chan struct{}, 2)
-	srv.testHookWait = func() { waiting <- struct{}{} }
 	srv.SetLatency(time.Hour)
-
-	// A client that gives up ends the request without an answer.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+setPinPath, nil)
-	req.Header.Set("api-key", DefaultAPIKey)
-	if resp, err := srv.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		if err == nil {
-			resp.Body.Close()
-		}
-		t.Fatalf("err = %v, want a deadline error", err)
+	errc := []<-chan error{
+		goPost(context.Background(), srv.Client(), srv.URL+setPinPath, ""),
+		goPost(context.Background(), srv.Client(), srv.URL+setPinPath, ""),
 	}
+	waitForRecord(t, srv.Handler, unanswered(2))
 
-	// Close ends requests still waiting.
-	done := make(chan error, 1)
+	closed := make(chan struct{})
 	go func() {
-		req, _ := http.NewRequest("POST", srv.URL+setPinPath, nil)
-		resp, err := srv.Client().Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
+		srv.Close()
+		close(closed)
 	}()
-	<-waiting // the first request's
-	<-waiting
-	if got := srv.Requests(); len(got) != 2 || got[1].Status != 0 || got[1].CardID != DefaultCardID || got[1].HasAPIKey {
-		t.Errorf("record while waiting: %+v", got)
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("Close is waiting out the latency")
 	}
-	srv.Close()
-	if err := <-done; err == nil {
-		t.Fatal("a request waiting out the latency was answered after Close")
+	for _, c := range errc {
+		if err := <-c; err == nil {
+			t.Error("a request waiting out the latency was answered after Close")
+		}
+	}
+	want := Request{Method: "POST", Path: setPinPath, CardID: DefaultCardID}
+	if got := srv.Requests(); len(got) != 2 || got[0] != want || got[1] != want {
+		t.Errorf("record after Close %+v, want twice %+v", got, want)
+	}
+}
+
+// TestRequests checks what the record holds of each kind of request:
+// rejected ones and faults included, in the order they arrived, with the
+// status they were answered with, 0 for a dropped connection.
+func TestRequests(t *testing.T) {
+	srv := NewServer(WithCards("a/b"))
+	defer srv.Close()
+	srv.QueueFault(Fault{Status: 503})
+	steps := []struct {
+		method, path, key string
+		drop              bool
+	}{
+		{method: "POST", path: setPinPath, key: DefaultAPIKey}, // the 503 fault
+		{method: "GET", path: "/v2/nope"},
+		{method: "GET", path: setPinPath, key: DefaultAPIKey},
+		{method: "POST", path: setPinPath},
+		{method: "POST", path: pinPath("crd_nope"), key: DefaultAPIKey},
+		{method: "POST", path: pinPath("a%2Fb"), key: "sk_wrong"},
+		{method: "POST", path: pinPath("a%2Fb"), key: DefaultAPIKey, drop: true},
+		{method: "POST", path: pinPath("a%2Fb"), key: DefaultAPIKey},
+	}
+	for _, s := range steps {
+		if s.drop {
+			srv.QueueFault(Fault{Drop: true})
+			if err := <-goPost(context.Background(), srv.Client(), srv.URL+s.path, s.key); err == nil {
+				t.Fatal("a dropped request was answered")
+			}
+			continue
+		}
+		send(t, srv.Client(), srv.URL, s.method, s.path, s.key)
+	}
+	want := []Request{
+		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true, Status: 503},
+		{Method: "GET", Path: "/v2/nope", Status: 404},
+		{Method: "GET", Path: setPinPath, HasAPIKey: true, Status: 405},
+		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, Status: 401},
+		{Method: "POST", Path: pinPath("crd_nope"), CardID: "crd_nope", HasAPIKey: true, Status: 404},
+		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 401},
+		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 0},
+		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 200},
+	}
+	if got := srv.Requests(); !slices.Equal(got, want) {
+		t.Errorf("record:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestResetForgetsWaitingRequests: a request that arrived before Reset is
+// not in the record after it, not even once it ends.
+func TestResetForgetsWaitingRequests(t *testing.T) {
+	h := NewHandler()
+	ts, ended := serveSignalling(t, h)
+	h.SetLatency(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := goPost(ctx, ts.Client(), ts.URL+setPinPath, DefaultAPIKey)
+	waitForRecord(t, h, unanswered(1))
+
+	h.Reset() // latency off for new requests; the waiting one keeps waiting
+	if got := h.Requests(); len(got) != 0 {
+		t.Fatalf("record after Reset %+v, want empty", got)
+	}
+	send(t, ts.Client(), ts.URL, "POST", pinPath("crd_nope"), DefaultAPIKey)
+	<-ended
+	cancel()
+	<-errc
+	<-ended
+	want := []Request{{Method: "POST", Path: pinPath("crd_nope"), CardID: "crd_nope", HasAPIKey: true, Status: 404}}
+	if got := h.Requests(); !slices.Equal(got, want) {
+		t.Errorf("record %+v, want %+v", got, want)
 	}
 }
 
