@@ -81,16 +81,14 @@ func (h *Handler) wait(r *http.Request, d time.Duration) bool {
 	return false
 }
 
-// drop closes the connection without a response.
-func drop(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		// HTTP/2 and other writers that cannot be hijacked: the server
-		// resets the stream.
-		panic(http.ErrAbortHandler)
-	}
-	conn.Close()
-}
+// drop ends the request without an answer: it aborts the handler, and
+// the server closes the connection (HTTP/1) or resets the stream (HTTP/2)
+// once the handler has unwound. Unlike a hijack, that keeps the request in
+// flight until the handler has returned, so Server.Close waits for it.
+// Middleware that recovers panics around a Handler should re-panic
+// http.ErrAbortHandler, as most do; one that answers instead turns a
+// Drop into its own answer.
+func drop() { panic(http.ErrAbortHandler) }
 
 // faultCode is the error code sent with an injected status.
 func faultCode(status int) string {

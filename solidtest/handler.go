@@ -18,8 +18,8 @@ import (
 
 // Handler is the mock as an http.Handler, for serving it on an address of
 // your choice (the `solid mock` command does) or inside another server.
-// NewServer wraps one in a loopback listener. A Handler is safe for
-// concurrent use; its methods may be called while it serves.
+// NewServer and NewTLSServer serve one on an httptest.Server. A Handler is
+// safe for concurrent use; its methods may be called while it serves.
 type Handler struct {
 	v *specval.Validator
 
@@ -112,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// before the answer is written. See Requests.
 	ticket := h.record(rec)
 	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
-		drop(w)
+		drop()
 		return
 	}
 
@@ -126,7 +126,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if f, ok := h.nextFault(); ok {
 		if f.Drop {
-			drop(w)
+			drop()
 			return
 		}
 		if f.RetryAfter != "" {

@@ -2,9 +2,11 @@ package solidtest
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -512,6 +515,78 @@ func TestCloseEndsWaitingRequests(t *testing.T) {
 	want := Request{Method: "POST", Path: setPinPath, CardID: DefaultCardID}
 	if got := srv.Requests(); len(got) != 2 || got[0] != want || got[1] != want {
 		t.Errorf("record after Close %+v, want twice %+v", got, want)
+	}
+}
+
+// TestCloseWaitsForHandlers: Close returns only once every request in
+// flight has ended, the ones it cut short included.
+func TestCloseWaitsForHandlers(t *testing.T) {
+	h := NewHandler()
+	var returned atomic.Int32
+	srv := &Server{Handler: h, srv: httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer returned.Add(1)
+		h.ServeHTTP(w, r)
+	}))}
+	srv.start(false)
+	defer srv.Close()
+	srv.SetLatency(time.Hour)
+	errc := []<-chan error{
+		goPost(context.Background(), srv.Client(), srv.URL+setPinPath, DefaultAPIKey),
+		goPost(context.Background(), srv.Client(), srv.URL+setPinPath, DefaultAPIKey),
+	}
+	waitForRecord(t, h, unanswered(2))
+	srv.Close()
+	if n := returned.Load(); n != 2 {
+		t.Errorf("Close returned while %d of 2 handlers were still running", 2-n)
+	}
+	for _, c := range errc {
+		if err := <-c; err == nil {
+			t.Error("a request waiting out the latency was answered after Close")
+		}
+	}
+}
+
+// TestTLSServer: NewTLSServer serves the same mock over HTTPS; its Client
+// trusts the certificate, a client that does not is refused.
+func TestTLSServer(t *testing.T) {
+	srv := newServer([]Option{WithCards("crd_tls")})
+	srv.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake below
+	srv.start(true)
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL, "https://") {
+		t.Fatalf("URL %q, want https", srv.URL)
+	}
+	if r := send(t, srv.Client(), srv.URL, "POST", pinPath("crd_tls"), DefaultAPIKey); r.status != 200 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	srv.QueueFault(Fault{Drop: true})
+	if err := <-goPost(context.Background(), srv.Client(), srv.URL+setPinPath, DefaultAPIKey); err == nil {
+		t.Error("a dropped request was answered")
+	}
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	_, err := (&http.Client{Transport: tr}).Post(srv.URL+setPinPath, "", nil)
+	var certErr *tls.CertificateVerificationError
+	if !errors.As(err, &certErr) {
+		t.Errorf("a client without the certificate: err = %v, want a certificate error", err)
+	}
+
+	want := []Request{
+		{Method: "POST", Path: pinPath("crd_tls"), CardID: "crd_tls", HasAPIKey: true, Status: 200},
+		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true, Status: 0},
+	}
+	if got := srv.Requests(); !slices.Equal(got, want) {
+		t.Errorf("record %+v, want %+v", got, want)
+	}
+}
+
+// TestNewTLSServer checks the exported constructor end to end.
+func TestNewTLSServer(t *testing.T) {
+	srv := NewTLSServer()
+	defer srv.Close()
+	if r := send(t, srv.Client(), srv.URL, "POST", setPinPath, DefaultAPIKey); r.status != 200 || !strings.HasPrefix(srv.URL, "https://") {
+		t.Fatalf("%s: status %d", srv.URL, r.status)
 	}
 }
 
