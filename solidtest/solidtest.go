@@ -21,20 +21,16 @@
 // drop the connection, or wait before answering ([Handler.SetLatency]).
 // [Handler.Requests] records what it received, without API keys.
 //
+// [NewServer] serves the mock over HTTP on an httptest.Server,
+// [NewTLSServer] over HTTPS, and [NewHandler] gives it as an http.Handler
+// to serve any other way.
+//
 // [ContractTransport] checks the other direction: it wraps the
 // http.RoundTripper of code under test and reports every request and
 // response that violates openapi.yaml.
 package solidtest
 
-import (
-	"fmt"
-	"net"
-	"net/http"
-	"sync"
-	"time"
-
-	"github.com/solidsdk/solid-go/internal/specval"
-)
+import "github.com/solidsdk/solid-go/internal/specval"
 
 const (
 	// DefaultAPIKey is the API key the mock accepts unless WithAPIKeys says
@@ -46,7 +42,7 @@ const (
 	DefaultCardID = "crd_7948d9a96706dd05360a340002de725f"
 )
 
-// Option configures a mock in NewServer or NewHandler.
+// Option configures a mock in NewServer, NewTLSServer or NewHandler.
 type Option func(*config)
 
 type config struct {
@@ -69,63 +65,4 @@ func WithAPIKeys(keys ...string) Option {
 		c.keys = append(c.keys, keys...)
 		c.set = true
 	}
-}
-
-// Server is a mock of Solid's API listening on a loopback port, for tests.
-// It embeds its Handler, so the methods that add cards, inject faults and
-// read the request record are available on the Server.
-type Server struct {
-	// URL is the base URL of the server, "http://127.0.0.1:PORT", for
-	// solid.WithBaseURL.
-	URL string
-
-	*Handler
-
-	srv       *http.Server
-	client    *http.Client
-	closeOnce sync.Once
-}
-
-// NewServer starts a mock on a random loopback port and returns it; the
-// caller must Close it. Starting costs a listening socket and a goroutine;
-// the embedded spec is parsed once per process (a few milliseconds, on the
-// first call) and shared by every server. NewServer panics if it cannot
-// listen, as httptest.NewServer does.
-func NewServer(opts ...Option) *Server {
-	h := NewHandler(opts...)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
-			panic(fmt.Sprintf("solidtest: failed to listen on a port: %v", err))
-		}
-	}
-	s := &Server{
-		URL:     "http://" + ln.Addr().String(),
-		Handler: h,
-		srv:     &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second},
-		client: &http.Client{Transport: &http.Transport{
-			MaxIdleConns:        128,
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     30 * time.Second,
-		}},
-	}
-	go s.srv.Serve(ln)
-	return s
-}
-
-// Client returns an *http.Client for sending raw requests to the server.
-// It keeps up to 64 idle connections to it and needs no proxy; Close
-// releases them. Pass it to solid.WithHTTPClient, or use it to check the
-// mock with requests the SDK would never send.
-func (s *Server) Client() *http.Client { return s.client }
-
-// Close shuts the server down: it stops listening, closes every connection
-// (requests waiting out SetLatency end at once, unanswered) and releases
-// the Client's idle connections. It is safe to call more than once.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		s.Handler.close()
-		s.srv.Close()
-		s.client.CloseIdleConnections()
-	})
 }
