@@ -4,6 +4,10 @@
 // BenchmarkSetPinToken/inmemory/sdk is compared with
 // BenchmarkSetPinToken/inmemory/baseline.
 //
+// A group with a "generated" variant (the raw oapi-codegen client) gets a
+// second ratio, each variant over it: the cost of the SDK's layer over the
+// generator alone.
+//
 // Given several rounds (repeated runs, interleaved), values are medians,
 // and each ratio is the median of the per-round ratios: the i-th run of a
 // variant is divided by the i-th run of its baseline, measured moments
@@ -179,6 +183,15 @@ func report(w io.Writer, results map[string]*result, order []string) {
 				ratios++
 			}
 		}
+		gen := results[g+"/generated"]
+		if gen != nil {
+			fmt.Fprintf(w, " ns/op ÷ generated (range) |")
+			ratios++
+			if units["req/s"] {
+				fmt.Fprintf(w, " req/s ÷ generated (range) |")
+				ratios++
+			}
+		}
 		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(cols)+ratios))
 		for _, n := range groups[g] {
 			_, v := split(n)
@@ -195,6 +208,14 @@ func report(w io.Writer, results map[string]*result, order []string) {
 				fmt.Fprintf(w, " %.2fx (%.2f–%.2f) | %+.0f |", med, lo, hi, res.median("allocs/op")-base.median("allocs/op"))
 				if units["req/s"] {
 					med, lo, hi := pairedRatio(res, base, "req/s")
+					fmt.Fprintf(w, " %.2fx (%.2f–%.2f) |", med, lo, hi)
+				}
+			}
+			if gen != nil {
+				med, lo, hi := pairedRatio(res, gen, "ns/op")
+				fmt.Fprintf(w, " %.2fx (%.2f–%.2f) |", med, lo, hi)
+				if units["req/s"] {
+					med, lo, hi := pairedRatio(res, gen, "req/s")
 					fmt.Fprintf(w, " %.2fx (%.2f–%.2f) |", med, lo, hi)
 				}
 			}
