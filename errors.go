@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/solidsdk/solid-go/gen"
 	"github.com/solidsdk/solid-go/internal/redact"
@@ -34,6 +35,22 @@ var (
 	ErrRedirectRefused = errors.New("redirect to another host refused")
 )
 
+// Error codes Solid documents. Compare them with APIError.Code.
+const (
+	// CodeUnauthorized: the API key is missing, wrong or revoked (401).
+	CodeUnauthorized = "ERROR_CODE_UNAUTHORIZED"
+	// CodeResourceNotFound: no such card, card holder or other resource (404).
+	CodeResourceNotFound = "ERROR_CODE_RESOURCE_NOT_FOUND"
+	// CodeInvalidField: a request field is invalid; FieldName names it (400).
+	CodeInvalidField = "ERROR_CODE_INVALID_FIELD"
+	// CodeInvalidPhone: a phone number is not E.164 (400, field "phone").
+	CodeInvalidPhone = "ERROR_CODE_INVALID_PHONE"
+	// CodeOCCRetry: a write lost a race inside Solid's ledger (409); retry
+	// it with a new idempotency key. The SDK does so itself for the keys
+	// it makes.
+	CodeOCCRetry = "EC_QLDB_OCC_ERROR_RETRY"
+)
+
 // APIError is a non-2xx response from Solid. When the body is Solid's error
 // envelope its fields are decoded; otherwise Body holds a short excerpt.
 // Every text field has the API key and tokens removed.
@@ -55,6 +72,9 @@ type APIError struct {
 	Body string
 	// Attempts is how many requests were sent, retries included.
 	Attempts int
+	// RetryAfter is the wait the server asked for in its Retry-After
+	// header, capped at MaxRetryAfter; 0 when it sent none (or "0").
+	RetryAfter time.Duration
 }
 
 // Error reports the operation, status, code, message and request id.
@@ -159,6 +179,7 @@ const maxErrorBody = 64 << 10
 // does not close the body.
 func newAPIError(op string, resp *http.Response, attempts int, limit int64, key string) *APIError {
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, Attempts: attempts}
+	e.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
 	buf := getBuf()
 	defer putBuf(buf)
 	buf.ReadFrom(io.LimitReader(resp.Body, min(limit, maxErrorBody)))

@@ -86,6 +86,16 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 	// Canonical keys and shared, read-only values: no per-call allocation.
 	req.Header["Api-Key"] = t.key.header
 	req.Header["User-Agent"] = t.ua
+	ownKey := false
+	if r.op.IdempotencyKey {
+		key, own, err := idempotencyKey(req)
+		if err != nil {
+			cancel()
+			return nil, &callError{op: op, err: err}
+		}
+		ownKey = own
+		req.Header[idempotencyHeader] = []string{key}
+	}
 
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 && req.GetBody != nil {
@@ -124,9 +134,17 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 			failure = &callError{op: op, attempts: attempt, err: err}
 		} else {
 			// Reading the (bounded) body also lets the connection be reused.
-			failure = newAPIError(op, resp, attempt, t.maxBody, t.key.v)
+			apiErr := newAPIError(op, resp, attempt, t.maxBody, t.key.v)
 			resp.Body.Close()
+			failure = apiErr
 			wait, toldWhen = retryAfter(resp.Header.Get("Retry-After"))
+			if apiErr.StatusCode == http.StatusConflict && apiErr.Code == CodeOCCRetry && r.op.IdempotencyKey && !ownKey {
+				// Solid's documented answer to a write that lost a race
+				// inside its ledger: retry with a new key, since the old
+				// one now holds this 409.
+				retry = attempt <= t.maxRetries
+				req.Header[idempotencyHeader] = []string{newIdempotencyKey()}
+			}
 		}
 		if !retry {
 			cancel()

@@ -15,12 +15,17 @@ type Operation struct {
 	// Path is the path template, with {name} for each path parameter.
 	Path string
 	// Idempotent reports whether the operation is safe to repeat after an
-	// unknown outcome: its x-idempotent extension, or else its method
-	// (GET, HEAD, PUT, DELETE, OPTIONS).
+	// unknown outcome: its method is (GET, HEAD, PUT, DELETE, OPTIONS), or
+	// it declares the idempotency-key header, so a repeat with the same
+	// key gets the first answer back.
 	Idempotent bool
+	// IdempotencyKey reports whether the operation declares the
+	// idempotency-key header: the SDK sends one key per call, the same on
+	// every retry.
+	IdempotencyKey bool
 }
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
-	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true},
+	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: false},
 }

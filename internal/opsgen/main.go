@@ -25,8 +25,8 @@ import (
 var safeMethods = map[string]bool{"GET": true, "HEAD": true, "PUT": true, "DELETE": true, "OPTIONS": true}
 
 type op struct {
-	id, method, path string
-	idempotent       bool
+	id, method, path           string
+	idempotent, idempotencyKey bool
 }
 
 func main() {
@@ -79,6 +79,10 @@ package spec
 const YAML = ` + strconv.Quote(string(raw)) + "\n")
 }
 
+// idempotencyHeader is the header Solid documents for POST and PATCH calls:
+// a repeat with the same key gets the first answer back.
+const idempotencyHeader = "idempotency-key"
+
 func collect(doc *openapi3.T) ([]op, error) {
 	var ops []op
 	for path, item := range doc.Paths.Map() {
@@ -86,7 +90,8 @@ func collect(doc *openapi3.T) ([]op, error) {
 			if o.OperationID == "" {
 				return nil, fmt.Errorf("%s %s has no operationId", method, path)
 			}
-			idem := safeMethods[method]
+			key := declaresHeader(item.Parameters, idempotencyHeader) || declaresHeader(o.Parameters, idempotencyHeader)
+			idem := safeMethods[method] || key
 			if v, ok := o.Extensions["x-idempotent"]; ok {
 				b, isBool := v.(bool)
 				if !isBool {
@@ -97,11 +102,21 @@ func collect(doc *openapi3.T) ([]op, error) {
 				}
 				idem = b
 			}
-			ops = append(ops, op{id: o.OperationID, method: method, path: path, idempotent: idem})
+			ops = append(ops, op{id: o.OperationID, method: method, path: path, idempotent: idem, idempotencyKey: key})
 		}
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
 	return ops, nil
+}
+
+// declaresHeader reports whether params hold a header parameter named name.
+func declaresHeader(params openapi3.Parameters, name string) bool {
+	for _, p := range params {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && strings.EqualFold(p.Value.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func render(ops []op) ([]byte, error) {
@@ -123,16 +138,21 @@ type Operation struct {
 	// Path is the path template, with {name} for each path parameter.
 	Path string
 	// Idempotent reports whether the operation is safe to repeat after an
-	// unknown outcome: its x-idempotent extension, or else its method
-	// (GET, HEAD, PUT, DELETE, OPTIONS).
+	// unknown outcome: its method is (GET, HEAD, PUT, DELETE, OPTIONS), or
+	// it declares the idempotency-key header, so a repeat with the same
+	// key gets the first answer back.
 	Idempotent bool
+	// IdempotencyKey reports whether the operation declares the
+	// idempotency-key header: the SDK sends one key per call, the same on
+	// every retry.
+	IdempotencyKey bool
 }
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
 `)
 	for _, o := range ops {
-		fmt.Fprintf(&b, "\t{ID: %q, Method: %q, Path: %q, Idempotent: %t},\n", o.id, o.method, o.path, o.idempotent)
+		fmt.Fprintf(&b, "\t{ID: %q, Method: %q, Path: %q, Idempotent: %t, IdempotencyKey: %t},\n", o.id, o.method, o.path, o.idempotent, o.idempotencyKey)
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
