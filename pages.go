@@ -1,0 +1,79 @@
+package solid
+
+import (
+	"context"
+	"fmt"
+	"iter"
+)
+
+// Solid pages its lists with cursors: limit (1 to 100, default 25),
+// starting_after (the cursor of the last record received: the next page)
+// and ending_before (the previous page); each page says has_more and gives
+// the cursors. The iterators walk forward.
+
+// maxPageLimit and minPageLimit bound a list's limit, as Solid documents.
+const (
+	minPageLimit = 1
+	maxPageLimit = 100
+)
+
+// page is one page of a list, as walk needs it.
+type page[T any] struct {
+	items   []T
+	hasMore bool
+	// next is the cursor for the page after this one: the envelope's
+	// starting_after, or else the last item's id.
+	next string
+}
+
+// walk yields the items of every page from the one after start, fetching
+// the next page only when the caller asks for more. It yields the first
+// error and stops; it checks ctx between pages; and it ends with an error,
+// never a loop, when a server repeats a cursor or sends an empty page
+// with has_more set.
+func walk[T any](ctx context.Context, op string, limit *int, start string, fetch func(ctx context.Context, after string) (page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if limit != nil && (*limit < minPageLimit || *limit > maxPageLimit) {
+			yield(zero, &callError{op: op, err: fmt.Errorf("%w: limit %d, want %d to %d", ErrInvalidInput, *limit, minPageLimit, maxPageLimit)})
+			return
+		}
+		seen := map[string]bool{}
+		if start != "" {
+			seen[start] = true
+		}
+		after := start
+		for n := 1; ; n++ {
+			if err := ctx.Err(); err != nil {
+				yield(zero, &callError{op: op, err: fmt.Errorf("before page %d: %w", n, err)})
+				return
+			}
+			p, err := fetch(ctx, after)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, it := range p.items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if !p.hasMore {
+				return
+			}
+			switch {
+			case len(p.items) == 0:
+				yield(zero, malformed(op, "page %d is empty but has_more is true", n))
+				return
+			case p.next == "":
+				yield(zero, malformed(op, "page %d has has_more true but no cursor", n))
+				return
+			case seen[p.next]:
+				yield(zero, malformed(op, "page %d repeats the cursor %q: the list would never end", n, truncate(p.next)))
+				return
+			}
+			seen[p.next] = true
+			after = p.next
+		}
+	}
+}
