@@ -149,7 +149,7 @@ func BenchmarkSetPinToken(b *testing.B) {
 		b.Run(bc.name+"/generated", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard)
+				r, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard, nil)
 				if err != nil || (r.JSON200 != nil) != want200 {
 					b.Fatal(err)
 				}
@@ -191,7 +191,7 @@ func BenchmarkSetPinTokenParallel(b *testing.B) {
 			run(b, func() error { _, err := hand.setPinToken(ctx, seedCard); return err })
 		})
 		b.Run("loopback/generated", func(b *testing.B) {
-			run(b, func() error { _, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard); return err })
+			run(b, func() error { _, err := raw.CreateSetPinTokenWithResponse(ctx, seedCard, nil); return err })
 		})
 		b.Run("loopback/sdk", func(b *testing.B) {
 			run(b, func() error { _, err := ours.CreateSetPinToken(ctx, seedCard); return err })

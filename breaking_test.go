@@ -30,10 +30,9 @@ func TestBreakingGate(t *testing.T) {
 	removedField := cutBlock(t, edit(t, spec,
 		"      required: [id, set_pin_token]\n", "      required: [id]\n"),
 		"    SetPinToken:\n", "        set_pin_token:\n")
-	requiredQuery := edit(t, spec,
-		"      parameters:\n        - $ref: \"#/components/parameters/CardID\"\n",
-		"      parameters:\n        - $ref: \"#/components/parameters/CardID\"\n"+
-			"        - name: reason\n          in: query\n          required: true\n          schema:\n            type: string\n")
+	setPinParams := "        - $ref: \"#/components/parameters/IdempotencyKey\"\n      responses:\n        \"200\":\n          $ref: \"#/components/responses/SetPinToken\"\n"
+	requiredQuery := edit(t, spec, setPinParams,
+		"        - name: reason\n          in: query\n          required: true\n          schema:\n            type: string\n"+setPinParams)
 	optionalField := edit(t, spec,
 		"    SetPinToken:\n      type: object\n      required: [id, set_pin_token]\n      properties:\n",
 		"    SetPinToken:\n      type: object\n      required: [id, set_pin_token]\n      properties:\n"+

@@ -322,7 +322,7 @@ func TestContractRedirects(t *testing.T) {
 func TestContractGeneratedAPI(t *testing.T) {
 	cs := newContractServer(t, 200, "200.json")
 	c := newTestClient(t, cs.srv.URL)
-	resp, err := c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard)
+	resp, err := c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,14 +332,14 @@ func TestContractGeneratedAPI(t *testing.T) {
 
 	cs404 := newContractServer(t, 404, "404.json")
 	c = newTestClient(t, cs404.srv.URL)
-	_, err = c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard)
+	_, err = c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard, nil)
 	var apiErr *solid.APIError
 	if !errors.As(err, &apiErr) || !errors.Is(err, solid.ErrNotFound) || apiErr.Code != "ERROR_CODE_RESOURCE_NOT_FOUND" {
 		t.Fatalf("err = %v, want a 404 *APIError", err)
 	}
 
 	// A path parameter that would leave the operation's path is refused.
-	_, err = c.API().CreateSetPinTokenWithResponse(context.Background(), "..")
+	_, err = c.API().CreateSetPinTokenWithResponse(context.Background(), "..", nil)
 	if !errors.Is(err, solid.ErrInvalidInput) {
 		t.Fatalf("err = %v, want ErrInvalidInput", err)
 	}

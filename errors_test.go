@@ -74,7 +74,7 @@ func TestErrorsHaveOnePrefix(t *testing.T) {
 		}
 	}
 	// The generated client's path, for an operation reached through API().
-	_, err := c.API().CreateSetPinTokenWithResponse(context.Background(), "")
+	_, err := c.API().CreateSetPinTokenWithResponse(context.Background(), "", nil)
 	if !errors.Is(err, solid.ErrInvalidInput) || strings.Count(err.Error(), "solid:") != 1 {
 		t.Errorf("API() with an empty card ID: err = %q, want one ErrInvalidInput with one prefix", err)
 	}

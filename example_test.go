@@ -83,7 +83,7 @@ func ExampleClient_API() {
 		return
 	}
 	// Every generated operation, with the same key, retries and limits.
-	resp, err := c.API().CreateSetPinTokenWithResponse(context.Background(), solidtest.DefaultCardID)
+	resp, err := c.API().CreateSetPinTokenWithResponse(context.Background(), solidtest.DefaultCardID, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

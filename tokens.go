@@ -48,7 +48,7 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 	// sets the request's context, so transport.Do need not copy it again.
 	ctx, cancel := c.tr.withTimeout(ctx)
 	defer cancel()
-	resp, err := c.api.CreateSetPinToken(ctx, cardID)
+	resp, err := c.api.CreateSetPinToken(ctx, cardID, nil)
 	if err != nil {
 		return nil, opError(op, err)
 	}

@@ -95,7 +95,7 @@ func TestUserAgent(t *testing.T) {
 			if _, err := c.CreateSetPinToken(context.Background(), seedCard); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard); err != nil {
+			if _, err := c.API().CreateSetPinTokenWithResponse(context.Background(), seedCard, nil); err != nil {
 				t.Fatal(err)
 			}
 			mu.Lock()

@@ -4,6 +4,7 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
+	"github.com/solidsdk/solid-go/flex"
 	"github.com/solidsdk/solid-go/secret"
 )
 
@@ -23,9 +25,906 @@ const ServerUrlProduction = "https://api.prod.solidfi.com"
 // ServerUrlSandbox defines the Server URL for Sandbox
 const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
+// Defines values for CardProduct.
+const (
+	BusinessDebit        CardProduct = "business_debit"
+	BusinessSpend        CardProduct = "business_spend"
+	ConsumerDebit        CardProduct = "consumer_debit"
+	ConsumerFsa          CardProduct = "consumer_fsa"
+	ConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
+	ConsumerGpnr         CardProduct = "consumer_gpnr"
+	ConsumerGpr          CardProduct = "consumer_gpr"
+	ConsumerHsa          CardProduct = "consumer_hsa"
+	ConsumerPayroll      CardProduct = "consumer_payroll"
+)
+
+// Valid indicates whether the value is a known member of the CardProduct enum.
+func (e CardProduct) Valid() bool {
+	switch e {
+	case BusinessDebit:
+		return true
+	case BusinessSpend:
+		return true
+	case ConsumerDebit:
+		return true
+	case ConsumerFsa:
+		return true
+	case ConsumerGovtBenefits:
+		return true
+	case ConsumerGpnr:
+		return true
+	case ConsumerGpr:
+		return true
+	case ConsumerHsa:
+		return true
+	case ConsumerPayroll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardStatus.
+const (
+	CardStatusActivated CardStatus = "activated"
+	CardStatusBlocked   CardStatus = "blocked"
+	CardStatusClosed    CardStatus = "closed"
+	CardStatusLocked    CardStatus = "locked"
+	CardStatusOpen      CardStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the CardStatus enum.
+func (e CardStatus) Valid() bool {
+	switch e {
+	case CardStatusActivated:
+		return true
+	case CardStatusBlocked:
+		return true
+	case CardStatusClosed:
+		return true
+	case CardStatusLocked:
+		return true
+	case CardStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardType.
+const (
+	Physical CardType = "physical"
+	Virtual  CardType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the CardType enum.
+func (e CardType) Valid() bool {
+	switch e {
+	case Physical:
+		return true
+	case Virtual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardHolderStatus.
+const (
+	CardHolderStatusActivated         CardHolderStatus = "activated"
+	CardHolderStatusDeactivated       CardHolderStatus = "deactivated"
+	CardHolderStatusLocked            CardHolderStatus = "locked"
+	CardHolderStatusPendingActivation CardHolderStatus = "pending_activation"
+	CardHolderStatusSuspended         CardHolderStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the CardHolderStatus enum.
+func (e CardHolderStatus) Valid() bool {
+	switch e {
+	case CardHolderStatusActivated:
+		return true
+	case CardHolderStatusDeactivated:
+		return true
+	case CardHolderStatusLocked:
+		return true
+	case CardHolderStatusPendingActivation:
+		return true
+	case CardHolderStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardHolderOfacStatus.
+const (
+	CardHolderOfacStatusFail CardHolderOfacStatus = "fail"
+	CardHolderOfacStatusPass CardHolderOfacStatus = "pass"
+)
+
+// Valid indicates whether the value is a known member of the CardHolderOfacStatus enum.
+func (e CardHolderOfacStatus) Valid() bool {
+	switch e {
+	case CardHolderOfacStatusFail:
+		return true
+	case CardHolderOfacStatusPass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardHolderUpdateStatus.
+const (
+	CardHolderUpdateStatusActivated         CardHolderUpdateStatus = "activated"
+	CardHolderUpdateStatusDeactivated       CardHolderUpdateStatus = "deactivated"
+	CardHolderUpdateStatusPendingActivation CardHolderUpdateStatus = "pending_activation"
+	CardHolderUpdateStatusSuspended         CardHolderUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the CardHolderUpdateStatus enum.
+func (e CardHolderUpdateStatus) Valid() bool {
+	switch e {
+	case CardHolderUpdateStatusActivated:
+		return true
+	case CardHolderUpdateStatusDeactivated:
+		return true
+	case CardHolderUpdateStatusPendingActivation:
+		return true
+	case CardHolderUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardSpendLimitPeriod.
+const (
+	AllTime        CardSpendLimitPeriod = "all_time"
+	Daily          CardSpendLimitPeriod = "daily"
+	Monthly        CardSpendLimitPeriod = "monthly"
+	PerTransaction CardSpendLimitPeriod = "per_transaction"
+	Weekly         CardSpendLimitPeriod = "weekly"
+	Yearly         CardSpendLimitPeriod = "yearly"
+)
+
+// Valid indicates whether the value is a known member of the CardSpendLimitPeriod enum.
+func (e CardSpendLimitPeriod) Valid() bool {
+	switch e {
+	case AllTime:
+		return true
+	case Daily:
+		return true
+	case Monthly:
+		return true
+	case PerTransaction:
+		return true
+	case Weekly:
+		return true
+	case Yearly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardTrackingStatus.
+const (
+	Canceled  CardTrackingStatus = "canceled"
+	Delivered CardTrackingStatus = "delivered"
+	Failure   CardTrackingStatus = "failure"
+	Pending   CardTrackingStatus = "pending"
+	Returned  CardTrackingStatus = "returned"
+	Shipped   CardTrackingStatus = "shipped"
+)
+
+// Valid indicates whether the value is a known member of the CardTrackingStatus enum.
+func (e CardTrackingStatus) Valid() bool {
+	switch e {
+	case Canceled:
+		return true
+	case Delivered:
+		return true
+	case Failure:
+		return true
+	case Pending:
+		return true
+	case Returned:
+		return true
+	case Shipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardUpdateStatus.
+const (
+	CardUpdateStatusBlocked CardUpdateStatus = "blocked"
+	CardUpdateStatusClosed  CardUpdateStatus = "closed"
+	CardUpdateStatusOpen    CardUpdateStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the CardUpdateStatus enum.
+func (e CardUpdateStatus) Valid() bool {
+	switch e {
+	case CardUpdateStatusBlocked:
+		return true
+	case CardUpdateStatusClosed:
+		return true
+	case CardUpdateStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IdvStatus.
+const (
+	IdvStatusFail       IdvStatus = "fail"
+	IdvStatusNotStarted IdvStatus = "not_started"
+	IdvStatusPass       IdvStatus = "pass"
+	IdvStatusReview     IdvStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the IdvStatus enum.
+func (e IdvStatus) Valid() bool {
+	switch e {
+	case IdvStatusFail:
+		return true
+	case IdvStatusNotStarted:
+		return true
+	case IdvStatusPass:
+		return true
+	case IdvStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KycStatus.
+const (
+	KycStatusFail       KycStatus = "fail"
+	KycStatusNotStarted KycStatus = "not_started"
+	KycStatusPass       KycStatus = "pass"
+	KycStatusReview     KycStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the KycStatus enum.
+func (e KycStatus) Valid() bool {
+	switch e {
+	case KycStatusFail:
+		return true
+	case KycStatusNotStarted:
+		return true
+	case KycStatusPass:
+		return true
+	case KycStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KycKybStatus.
+const (
+	KycKybStatusFail     KycKybStatus = "fail"
+	KycKybStatusInReview KycKybStatus = "in_review"
+	KycKybStatusPass     KycKybStatus = "pass"
+	KycKybStatusReview   KycKybStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the KycKybStatus enum.
+func (e KycKybStatus) Valid() bool {
+	switch e {
+	case KycKybStatusFail:
+		return true
+	case KycKybStatusInReview:
+		return true
+	case KycKybStatusPass:
+		return true
+	case KycKybStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonIdType.
+const (
+	Other    PersonIdType = "other"
+	Passport PersonIdType = "passport"
+	Ssn      PersonIdType = "ssn"
+)
+
+// Valid indicates whether the value is a known member of the PersonIdType enum.
+func (e PersonIdType) Valid() bool {
+	switch e {
+	case Other:
+		return true
+	case Passport:
+		return true
+	case Ssn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Address defines model for Address.
+type Address struct {
+	// City city
+	//
+	// Example: New York
+	City *string `json:"city,omitempty"`
+
+	// Country 2-letter country code
+	//
+	// Example: US
+	Country *string `json:"country,omitempty"`
+
+	// Line1 address line 1
+	//
+	// Example: 123 Main St
+	Line1 *string `json:"line1,omitempty"`
+
+	// Line2 address line 2
+	//
+	// Example:
+	Line2 *string `json:"line2,omitempty"`
+
+	// PostalCode postal code
+	//
+	// Example: 10001
+	PostalCode *string `json:"postal_code,omitempty"`
+
+	// State 2-letter US state abbreviation
+	//
+	// Example: NY
+	State *string `json:"state,omitempty"`
+}
+
+// Attachment a file attached to a resource. The schema nests `timestamps`; every
+// embedded example has a flat `created_at` instead. Both are declared.
+type Attachment struct {
+	// CreatedAt when the attachment was created (as the examples send it)
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// Id unique id of the attachment
+	//
+	// Example: att_a8d2b191fa0e960d8e49a4bfd320e07b
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the attachment
+	//
+	// Example: formation
+	Label      *string               `json:"label,omitempty"`
+	Timestamps *AttachmentTimestamps `json:"timestamps,omitempty"`
+}
+
+// AttachmentTimestamps defines model for AttachmentTimestamps.
+type AttachmentTimestamps struct {
+	// CreatedAt when the attachment was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeletedAt when the attachment was deleted
+	//
+	// Example: 2024-04-01T21:00:00Z
+	DeletedAt *string `json:"deleted_at,omitempty"`
+}
+
+// Card A card issued under a sub account to a card holder.
+type Card struct {
+	Attachments *[]Attachment `json:"attachments,omitempty"`
+
+	// CardFulfilment how a physical card is embossed and shipped (spelled with one "l", as documented)
+	CardFulfilment *CardFulfilment `json:"card_fulfilment,omitempty"`
+
+	// CardHolderId unique id of the card holder. Every documented example spells it
+	// `card_holder_id`, as the path `card_holder` does; the documented
+	// schema spells it `cardholder_id`, also declared (deprecated).
+	// Read the id with either spelling.
+	//
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	CardHolderId *string `json:"card_holder_id,omitempty"`
+
+	// CardholderId unique id of the card holder, as the documented schema spells
+	// it; the examples spell it `card_holder_id`.
+	//
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CardholderId *string `json:"cardholder_id,omitempty"`
+
+	// ClientId unique id of the client that created the card
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Controls spending controls of a card. The controls guide says a card has
+	// allowed or blocked categories, not both, and likewise merchants.
+	Controls *CardControls `json:"controls,omitempty"`
+
+	// ExpiryMonth expiry month of the card
+	//
+	// Example: 12
+	ExpiryMonth *string `json:"expiry_month,omitempty"`
+
+	// ExpiryYear expiry year of the card
+	//
+	// Example: 2025
+	ExpiryYear *string `json:"expiry_year,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the card
+	//
+	// Example: crd_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the card
+	//
+	// Example: Travel
+	Label *string `json:"label,omitempty"`
+
+	// Last4 last four digits of the card number
+	//
+	// Example: 5275
+	Last4 *string `json:"last4,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Product the card product configured for the client's use case
+	//
+	// Example: business_spend
+	Product *CardProduct `json:"product,omitempty"`
+
+	// Status status of the card. The documented enum is open, closed, blocked
+	// and locked; every documented example says `activated`, so it is
+	// listed too.
+	//
+	//
+	// Example: open
+	Status *CardStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountId unique id of the sub account the card was issued under
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+
+	// Theme the card design theme configured for the client
+	//
+	// Example: metallic
+	Theme      *string         `json:"theme,omitempty"`
+	Timestamps *CardTimestamps `json:"timestamps,omitempty"`
+
+	// Type type of the card
+	//
+	// Example: physical
+	Type *CardType `json:"type,omitempty"`
+}
+
+// CardProduct the card product configured for the client's use case
+//
+// Example: business_spend
+type CardProduct string
+
+// CardStatus status of the card. The documented enum is open, closed, blocked
+// and locked; every documented example says `activated`, so it is
+// listed too.
+//
+// Example: open
+type CardStatus string
+
+// CardType type of the card
+//
+// Example: physical
+type CardType string
+
+// CardControlList merchants, categories and countries a control applies to
+type CardControlList struct {
+	// Categories merchant category codes (MCC)
+	//
+	// Example: ["0742","0763"]
+	Categories *[]string `json:"categories,omitempty"`
+
+	// Countries country codes
+	//
+	// Example: ["US","IN"]
+	Countries *[]string `json:"countries,omitempty"`
+
+	// Merchants merchant names
+	//
+	// Example: ["Amazon","Netflix"]
+	Merchants *[]string `json:"merchants,omitempty"`
+}
+
+// CardControls spending controls of a card. The controls guide says a card has
+// allowed or blocked categories, not both, and likewise merchants.
+type CardControls struct {
+	// Allowed merchants, categories and countries a control applies to
+	Allowed *CardControlList `json:"allowed,omitempty"`
+
+	// AtmEnabled true: ATM access on (the default); false: off. The schema says
+	// a string (`"true"`, as every example sends); the ATM guide shows
+	// a JSON boolean. The Go type decodes both and sends the string.
+	//
+	//
+	// Example: true
+	AtmEnabled *flex.Bool `json:"atm_enabled,omitempty"`
+
+	// Blocked merchants, categories and countries a control applies to
+	Blocked *CardControlList `json:"blocked,omitempty"`
+
+	// Limit a spend cap. `max_spend_per_transaction` and `max_spend_count` are
+	// not in the documented schema but are in every documented card, so
+	// they are declared, read-only.
+	Limit *CardSpendLimit `json:"limit,omitempty"`
+}
+
+// CardEmbossing names embossed on the card, at most 23 characters each
+type CardEmbossing struct {
+	// BusinessName business name embossed on the card
+	//
+	// Example: Ace Inc
+	BusinessName *string `json:"business_name,omitempty"`
+
+	// CardHolderName person name embossed on the card
+	//
+	// Example: John Doe
+	CardHolderName *string `json:"card_holder_name,omitempty"`
+}
+
+// CardFulfilment how a physical card is embossed and shipped (spelled with one "l", as documented)
+type CardFulfilment struct {
+	// Embossing names embossed on the card, at most 23 characters each
+	Embossing       *CardEmbossing `json:"embossing,omitempty"`
+	ShippingAddress *Address       `json:"shipping_address,omitempty"`
+
+	// Tracking delivery of a physical card
+	Tracking *CardTracking `json:"tracking,omitempty"`
+}
+
+// CardHolder a person cards are issued to
+type CardHolder struct {
+	Attachments *[]Attachment `json:"attachments,omitempty"`
+
+	// ClientId unique id of the client that issued the card
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 6RPD1QW-W75
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the card holder
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	Id *string `json:"id,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Ofac the card holder's OFAC check; a card is issued only after it passes
+	Ofac   *CardHolderOfac `json:"ofac,omitempty"`
+	Person *Person         `json:"person,omitempty"`
+
+	// Purpose what the card holder is for
+	//
+	// Example: Ace Sales Rep
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the card holder
+	//
+	// Example: activated
+	Status *CardHolderStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string               `json:"sub_account_id,omitempty"`
+	Timestamps   *CardHolderTimestamps `json:"timestamps,omitempty"`
+}
+
+// CardHolderStatus status of the card holder
+//
+// Example: activated
+type CardHolderStatus string
+
+// CardHolderList a page of card holders
+type CardHolderList struct {
+	Data *[]CardHolder `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// CardHolderOfac the card holder's OFAC check; a card is issued only after it passes
+type CardHolderOfac struct {
+	// LastUpdatedAt when OFAC was last checked
+	//
+	// Example: 2024-04-01T21:00:00Z
+	LastUpdatedAt *string `json:"last_updated_at,omitempty"`
+
+	// Status OFAC result
+	//
+	// Example: pass
+	Status *CardHolderOfacStatus `json:"status,omitempty"`
+}
+
+// CardHolderOfacStatus OFAC result
+//
+// Example: pass
+type CardHolderOfacStatus string
+
+// CardHolderTimestamps defines model for CardHolderTimestamps.
+type CardHolderTimestamps struct {
+	// CreatedAt when the card holder was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the card holder was deactivated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the card holder was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// CardHolderUpdate the fields of a card holder an update may change; none is required
+type CardHolderUpdate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 6RPD1QW-W75
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+	Person   *Person   `json:"person,omitempty"`
+
+	// Purpose what the card holder is for
+	//
+	// Example: Ace Sales Rep
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the card holder (`locked` is not among the values an update sets)
+	//
+	// Example: activated
+	Status *CardHolderUpdateStatus `json:"status,omitempty"`
+}
+
+// CardHolderUpdateStatus status of the card holder (`locked` is not among the values an update sets)
+//
+// Example: activated
+type CardHolderUpdateStatus string
+
+// CardList a page of cards
+type CardList struct {
+	Data *[]Card `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// CardSpendLimit a spend cap. `max_spend_per_transaction` and `max_spend_count` are
+// not in the documented schema but are in every documented card, so
+// they are declared, read-only.
+type CardSpendLimit struct {
+	// MaxSpendAmount the most that can be spent in the period
+	//
+	// Example: 500.00
+	MaxSpendAmount *string `json:"max_spend_amount,omitempty"`
+
+	// MaxSpendCount how many transactions the period allows (seen in examples only)
+	//
+	// Example: 10
+	MaxSpendCount *string `json:"max_spend_count,omitempty"`
+
+	// MaxSpendPerTransaction the most one transaction may spend (seen in examples only)
+	//
+	// Example: 100.00
+	MaxSpendPerTransaction *string `json:"max_spend_per_transaction,omitempty"`
+
+	// Period the window the cap applies to
+	//
+	// Example: daily
+	Period *CardSpendLimitPeriod `json:"period,omitempty"`
+}
+
+// CardSpendLimitPeriod the window the cap applies to
+//
+// Example: daily
+type CardSpendLimitPeriod string
+
+// CardTimestamps defines model for CardTimestamps.
+type CardTimestamps struct {
+	// ClosedAt when the card was closed
+	//
+	// Example: 2024-04-01T21:00:00Z
+	ClosedAt *string `json:"closed_at,omitempty"`
+
+	// CreatedAt when the card was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// UpdatedAt when the card was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// CardTracking delivery of a physical card
+type CardTracking struct {
+	// Eta estimated arrival date (YYYY-MM-DD)
+	//
+	// Example: 2024-05-02
+	Eta *string `json:"eta,omitempty"`
+
+	// Number tracking number, when shipped by USPS Priority or UPS Next Day
+	//
+	// Example: 1231233
+	Number *string `json:"number,omitempty"`
+
+	// Provider the shipping carrier
+	//
+	// Example: usps
+	Provider *string `json:"provider,omitempty"`
+
+	// Status delivery status
+	//
+	// Example: delivered
+	Status *CardTrackingStatus `json:"status,omitempty"`
+
+	// Url tracking URL, when shipped by USPS Priority or UPS Next Day
+	//
+	// Example: https://tools.usps.com/go/TrackConfirmAction_input?strOrigTrackNum=120635849224
+	Url *string `json:"url,omitempty"`
+}
+
+// CardTrackingStatus delivery status
+//
+// Example: delivered
+type CardTrackingStatus string
+
+// CardUpdate the fields of a card an update may change; none is required
+type CardUpdate struct {
+	// Controls spending controls of a card. The controls guide says a card has
+	// allowed or blocked categories, not both, and likewise merchants.
+	Controls *CardControls `json:"controls,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the card
+	//
+	// Example: Travel Expense Card
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Status status of the card (`locked` is not among the values an update sets)
+	//
+	// Example: open
+	Status *CardUpdateStatus `json:"status,omitempty"`
+}
+
+// CardUpdateStatus status of the card (`locked` is not among the values an update sets)
+//
+// Example: open
+type CardUpdateStatus string
+
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
-	// Code machine-readable error code
+	// Code machine-readable error code; documented: ERROR_CODE_UNAUTHORIZED,
+	// ERROR_CODE_RESOURCE_NOT_FOUND, ERROR_CODE_INVALID_FIELD,
+	// ERROR_CODE_INVALID_PHONE, EC_QLDB_OCC_ERROR_RETRY
+	//
 	//
 	// Example: ERROR_CODE_RESOURCE_NOT_FOUND
 	Code string `json:"code"`
@@ -63,6 +962,204 @@ type ErrorEnvelope struct {
 	Status int `json:"status"`
 }
 
+// Idv the person's identity verification (IDV) result
+type Idv struct {
+	// Id unique id of the IDV
+	//
+	// Example: idv_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// Method the IDV provider, an outside vendor (e.g. plaid) or Solid
+	//
+	// Example: solid
+	Method  *string         `json:"method,omitempty"`
+	Reasons *[]KycKybReason `json:"reasons,omitempty"`
+
+	// Status IDV status
+	//
+	// Example: pass
+	Status *IdvStatus `json:"status,omitempty"`
+
+	// Url link to the verification result
+	//
+	// Example: https://dashboard.solidfi.com/id=kyc_7948d9a96706dd05360a340002de725f
+	Url *string `json:"url,omitempty"`
+}
+
+// IdvStatus IDV status
+//
+// Example: pass
+type IdvStatus string
+
+// Kyc the person's KYC (know your customer) result
+type Kyc struct {
+	// Details the result of each KYC check
+	Details *KycDetails `json:"details,omitempty"`
+
+	// Id unique id of the KYC
+	//
+	// Example: kyc_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// Method who verified, an outside vendor (e.g. alloy) or Solid
+	//
+	// Example: solid
+	Method *string `json:"method,omitempty"`
+
+	// Status KYC status
+	//
+	// Example: pass
+	Status *KycStatus `json:"status,omitempty"`
+
+	// Url link to the verification result at the vendor or at Solid
+	//
+	// Example: https://dashboard.solidfi.com/id=kyc_7948d9a96706dd05360a340002de725f
+	Url *string `json:"url,omitempty"`
+}
+
+// KycStatus KYC status
+//
+// Example: pass
+type KycStatus string
+
+// KycDetails the result of each KYC check
+type KycDetails struct {
+	// Address the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Address *KycKyb `json:"address,omitempty"`
+
+	// Dob the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Dob *KycKyb `json:"dob,omitempty"`
+
+	// Email the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Email *KycKyb `json:"email,omitempty"`
+
+	// Fraud the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Fraud *KycKyb `json:"fraud,omitempty"`
+
+	// Name the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Name *KycKyb `json:"name,omitempty"`
+
+	// Phone the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Phone *KycKyb `json:"phone,omitempty"`
+
+	// Ssn the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Ssn *KycKyb `json:"ssn,omitempty"`
+
+	// Watchlist the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Watchlist *KycKyb `json:"watchlist,omitempty"`
+}
+
+// KycKyb the result of one KYC check. Its status enum has `in_review` where
+// the KYC's own has `not_started`; both as documented.
+type KycKyb struct {
+	Reasons *[]KycKybReason `json:"reasons,omitempty"`
+
+	// Status Example: pass
+	Status *KycKybStatus `json:"status,omitempty"`
+}
+
+// KycKybStatus Example: pass
+type KycKybStatus string
+
+// KycKybReason defines model for KycKybReason.
+type KycKybReason struct {
+	// Code reason code
+	//
+	// Example: N001
+	Code *string `json:"code,omitempty"`
+
+	// Description text for the reason code
+	//
+	// Example: First name didn't match
+	Description *string `json:"description,omitempty"`
+}
+
+// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+// key sent with an empty string is removed.
+//
+// Example: {"description":"Sales Team Card"}
+type Metadata = map[string]interface{}
+
+// OccRetryError the 409 answer as the idempotency guide shows it, flat, unlike the
+// error envelope: repeat the call with a new idempotency key.
+type OccRetryError struct {
+	// Code error code
+	//
+	// Example: EC_QLDB_OCC_ERROR_RETRY
+	Code string `json:"code"`
+
+	// SysMessage explanation
+	//
+	// Example: qldb occ error please retry
+	SysMessage *string `json:"sysMessage,omitempty"`
+}
+
+// Person defines model for Person.
+type Person struct {
+	Address *Address `json:"address,omitempty"`
+
+	// DateOfBirth date of birth (YYYY-MM-DD)
+	//
+	// Example: 1974-01-01
+	DateOfBirth *string `json:"date_of_birth,omitempty"`
+
+	// Email email address
+	//
+	// Example: jane.doe@gmail.com
+	Email *string `json:"email,omitempty"`
+
+	// FirstName first name
+	//
+	// Example: Jane
+	FirstName *string `json:"first_name,omitempty"`
+
+	// IdNumber the full SSN, the passport number, or the other ID's unique
+	// number, as `id_type` says. Unique: two persons cannot share one.
+	//
+	//
+	// Example: 945678934
+	IdNumber *string `json:"id_number,omitempty"`
+
+	// IdType kind of ID given in `id_number`
+	//
+	// Example: ssn
+	IdType *PersonIdType `json:"id_type,omitempty"`
+
+	// Idv the person's identity verification (IDV) result
+	Idv *Idv `json:"idv,omitempty"`
+
+	// Kyc the person's KYC (know your customer) result
+	Kyc *Kyc `json:"kyc,omitempty"`
+
+	// LastName last name
+	//
+	// Example: Doe
+	LastName *string `json:"last_name,omitempty"`
+
+	// MiddleName middle name
+	//
+	// Example: Jack
+	MiddleName *string `json:"middle_name,omitempty"`
+
+	// Phone phone number in E.164, starting with +, at most 16 characters
+	//
+	// Example: +19418405843
+	Phone *string `json:"phone,omitempty"`
+}
+
+// PersonIdType kind of ID given in `id_number`
+//
+// Example: ssn
+type PersonIdType string
+
 // SetPinToken defines model for SetPinToken.
 type SetPinToken struct {
 	// Id unique id of the card
@@ -78,14 +1175,189 @@ type SetPinToken struct {
 	SetPinToken secret.String `json:"set_pin_token"`
 }
 
+// ShowToken defines model for ShowToken.
+type ShowToken struct {
+	// Id unique id of the card
+	//
+	// Example: crd_7948d9a96706dd05360a340002de725f
+	Id string `json:"id"`
+
+	// ShowToken show token, for Solid's SDK to display the card number and CVV.
+	// A secret: `format: password`, and the Go type `secret.String`
+	// prints `[REDACTED]` everywhere but in JSON.
+	//
+	//
+	// Example: card_show_test_66449e6614b54f9e838c74807268db09
+	ShowToken secret.String `json:"show_token"`
+}
+
+// CardHolderID defines model for CardHolderID.
+type CardHolderID = string
+
 // CardID defines model for CardID.
 type CardID = string
+
+// EndingBefore defines model for EndingBefore.
+type EndingBefore = string
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// Limit defines model for Limit.
+type Limit = int
+
+// StartingAfter defines model for StartingAfter.
+type StartingAfter = string
+
+// CardHolderNotFound The body of every error response.
+type CardHolderNotFound = ErrorEnvelope
+
+// Conflict defines model for Conflict.
+type Conflict struct {
+	union json.RawMessage
+}
 
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
 
 // Unauthorized The body of every error response.
 type Unauthorized = ErrorEnvelope
+
+// ListCardsParams defines parameters for ListCards.
+type ListCardsParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// UpdateCardParams defines parameters for UpdateCard.
+type UpdateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// CreateSetPinTokenParams defines parameters for CreateSetPinToken.
+type CreateSetPinTokenParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// CreateShowTokenParams defines parameters for CreateShowToken.
+type CreateShowTokenParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListCardHoldersParams defines parameters for ListCardHolders.
+type ListCardHoldersParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// UpdateCardHolderParams defines parameters for UpdateCardHolder.
+type UpdateCardHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
+type UpdateCardJSONRequestBody = CardUpdate
+
+// UpdateCardHolderJSONRequestBody defines body for UpdateCardHolder for application/json ContentType.
+type UpdateCardHolderJSONRequestBody = CardHolderUpdate
+
+// AsOccRetryError returns the union data inside the Conflict as a OccRetryError
+func (t Conflict) AsOccRetryError() (OccRetryError, error) {
+	var body OccRetryError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOccRetryError overwrites any union data inside the Conflict as the provided OccRetryError
+func (t *Conflict) FromOccRetryError(v OccRetryError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOccRetryError performs a merge with any union data inside the Conflict, using the provided OccRetryError
+func (t *Conflict) MergeOccRetryError(v OccRetryError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the Conflict as a ErrorEnvelope
+func (t Conflict) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the Conflict as the provided ErrorEnvelope
+func (t *Conflict) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the Conflict, using the provided ErrorEnvelope
+func (t *Conflict) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Conflict) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Conflict) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -161,6 +1433,44 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListCards List all Cards
+	//
+	// Lists cards, a page at a time, with the pagination every Solid list
+	// operation has. The page documents no filters beyond pagination, and
+	// no sort order.
+	//
+	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
+	ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCard Retrieve a Card
+	//
+	// Retrieves a card by its id.
+	//
+	// Corresponds with GET /v2/issuing/card/{card_id} (the `GetCard` operationId).
+	GetCard(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCardWithBody Update a Card
+	//
+	// Updates a card: its label, controls, external reference id,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+	UpdateCardWithBody(ctx context.Context, cardId CardID, params *UpdateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCard Update a Card
+	//
+	// Updates a card: its label, controls, external reference id,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+	UpdateCard(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateSetPinToken Set a PIN
 	//
 	// Setting a PIN is a two-step process
@@ -169,31 +1479,75 @@ type ClientInterface interface {
 	//     access to the SDK during the implementation.
 	//
 	// This operation is step 1: it returns a one-time PIN token for the card.
-	//
-	// Safe to repeat (`x-idempotent: true`): a repeated call only mints
-	// another one-time token. It moves no money and changes no PIN; the
-	// PIN is set only in step 2, with one token, on the cardholder's device.
+	// A PIN is four digits; a new card has none.
 	//
 	// Corresponds with POST /v2/issuing/card/{card_id}/set_pin_token (the `CreateSetPinToken` operationId).
-	CreateSetPinToken(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateSetPinToken(ctx context.Context, cardId CardID, params *CreateSetPinTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateShowToken Show a Card
+	//
+	// Showing a card is a two-step process
+	//  1. Get a one-time show token
+	//  2. Use the show token in Solid's SDK to display the full card
+	//     number and CVV. Solid will provide access to the SDK during the
+	//     implementation.
+	//
+	// This operation is step 1: it returns a one-time show token for the
+	// card.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/show_token (the `CreateShowToken` operationId).
+	CreateShowToken(ctx context.Context, cardId CardID, params *CreateShowTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCardHolders List all Card Holders
+	//
+	// Lists card holders, a page at a time, with the pagination every
+	// Solid list operation has. The page documents no filters beyond
+	// pagination, and no sort order.
+	//
+	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
+	ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCardHolder Retrieve a Card Holder
+	//
+	// Retrieves a card holder by its id.
+	//
+	// Corresponds with GET /v2/issuing/card_holder/{card_holder_id} (the `GetCardHolder` operationId).
+	GetCardHolder(ctx context.Context, cardHolderId CardHolderID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCardHolderWithBody Update a Card Holder
+	//
+	// Updates a card holder: the person, external reference id, purpose,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed. A person's `id_number`
+	// must be unique across persons.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+	UpdateCardHolderWithBody(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCardHolder Update a Card Holder
+	//
+	// Updates a card holder: the person, external reference id, purpose,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed. A person's `id_number`
+	// must be unique across persons.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// CreateSetPinToken Set a PIN
+// ListCards List all Cards
 //
-// Setting a PIN is a two-step process
-//  1. Get a one-time PIN token
-//  2. Use the PIN token in Solid's SDK to set a PIN. Solid will provide
-//     access to the SDK during the implementation.
+// Lists cards, a page at a time, with the pagination every Solid list
+// operation has. The page documents no filters beyond pagination, and
+// no sort order.
 //
-// This operation is step 1: it returns a one-time PIN token for the card.
-//
-// Safe to repeat (`x-idempotent: true`): a repeated call only mints
-// another one-time token. It moves no money and changes no PIN; the
-// PIN is set only in step 2, with one token, on the cardholder's device.
-//
-// Corresponds with POST /v2/issuing/card/{card_id}/set_pin_token (the `CreateSetPinToken` operationId).
-func (c *Client) CreateSetPinToken(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateSetPinTokenRequest(c.Server, cardId)
+// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
+func (c *Client) ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCardsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -204,8 +1558,368 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardId CardID, reqEditor
 	return c.Client.Do(req)
 }
 
+// GetCard Retrieve a Card
+//
+// Retrieves a card by its id.
+//
+// Corresponds with GET /v2/issuing/card/{card_id} (the `GetCard` operationId).
+func (c *Client) GetCard(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCardRequest(c.Server, cardId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCardWithBody Update a Card
+//
+// Updates a card: its label, controls, external reference id,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+func (c *Client) UpdateCardWithBody(ctx context.Context, cardId CardID, params *UpdateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCard Update a Card
+//
+// Updates a card: its label, controls, external reference id,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+func (c *Client) UpdateCard(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSetPinToken Set a PIN
+//
+// Setting a PIN is a two-step process
+//  1. Get a one-time PIN token
+//  2. Use the PIN token in Solid's SDK to set a PIN. Solid will provide
+//     access to the SDK during the implementation.
+//
+// This operation is step 1: it returns a one-time PIN token for the card.
+// A PIN is four digits; a new card has none.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/set_pin_token (the `CreateSetPinToken` operationId).
+func (c *Client) CreateSetPinToken(ctx context.Context, cardId CardID, params *CreateSetPinTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSetPinTokenRequest(c.Server, cardId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateShowToken Show a Card
+//
+// Showing a card is a two-step process
+//  1. Get a one-time show token
+//  2. Use the show token in Solid's SDK to display the full card
+//     number and CVV. Solid will provide access to the SDK during the
+//     implementation.
+//
+// This operation is step 1: it returns a one-time show token for the
+// card.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/show_token (the `CreateShowToken` operationId).
+func (c *Client) CreateShowToken(ctx context.Context, cardId CardID, params *CreateShowTokenParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateShowTokenRequest(c.Server, cardId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCardHolders List all Card Holders
+//
+// Lists card holders, a page at a time, with the pagination every
+// Solid list operation has. The page documents no filters beyond
+// pagination, and no sort order.
+//
+// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
+func (c *Client) ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCardHoldersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCardHolder Retrieve a Card Holder
+//
+// Retrieves a card holder by its id.
+//
+// Corresponds with GET /v2/issuing/card_holder/{card_holder_id} (the `GetCardHolder` operationId).
+func (c *Client) GetCardHolder(ctx context.Context, cardHolderId CardHolderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCardHolderRequest(c.Server, cardHolderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCardHolderWithBody Update a Card Holder
+//
+// Updates a card holder: the person, external reference id, purpose,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed. A person's `id_number`
+// must be unique across persons.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+func (c *Client) UpdateCardHolderWithBody(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCardHolderRequestWithBody(c.Server, cardHolderId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCardHolder Update a Card Holder
+//
+// Updates a card holder: the person, external reference id, purpose,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed. A person's `id_number`
+// must be unique across persons.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCardHolderRequest(c.Server, cardHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewListCardsRequest constructs an http.Request for the ListCards method
+func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCardRequest constructs an http.Request for the GetCard method
+func NewGetCardRequest(server string, cardId CardID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCardRequest calls the generic UpdateCard builder with application/json body
+func NewUpdateCardRequest(server string, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewUpdateCardRequestWithBody constructs an http.Request for the UpdateCard method, with any body, and a specified content type
+func NewUpdateCardRequestWithBody(server string, cardId CardID, params *UpdateCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCreateSetPinTokenRequest constructs an http.Request for the CreateSetPinToken method
-func NewCreateSetPinTokenRequest(server string, cardId CardID) (*http.Request, error) {
+func NewCreateSetPinTokenRequest(server string, cardId CardID, params *CreateSetPinTokenParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -233,6 +1947,244 @@ func NewCreateSetPinTokenRequest(server string, cardId CardID) (*http.Request, e
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateShowTokenRequest constructs an http.Request for the CreateShowToken method
+func NewCreateShowTokenRequest(server string, cardId CardID, params *CreateShowTokenParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/show_token", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCardHoldersRequest constructs an http.Request for the ListCardHolders method
+func NewListCardHoldersRequest(server string, params *ListCardHoldersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCardHolderRequest constructs an http.Request for the GetCardHolder method
+func NewGetCardHolderRequest(server string, cardHolderId CardHolderID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_holder_id", cardHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCardHolderRequest calls the generic UpdateCardHolder builder with application/json body
+func NewUpdateCardHolderRequest(server string, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCardHolderRequestWithBody(server, cardHolderId, params, "application/json", bodyReader)
+}
+
+// NewUpdateCardHolderRequestWithBody constructs an http.Request for the UpdateCardHolder method, with any body, and a specified content type
+func NewUpdateCardHolderRequestWithBody(server string, cardHolderId CardHolderID, params *UpdateCardHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_holder_id", cardHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -282,6 +2234,48 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListCardsWithResponse List all Cards
+	//
+	// Lists cards, a page at a time, with the pagination every Solid list
+	// operation has. The page documents no filters beyond pagination, and
+	// no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
+	ListCardsWithResponse(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*ListCardsResponse, error)
+
+	// GetCardWithResponse Retrieve a Card
+	//
+	// Retrieves a card by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/issuing/card/{card_id} (the `GetCard` operationId).
+	GetCardWithResponse(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*GetCardResponse, error)
+
+	// UpdateCardWithBodyWithResponse Update a Card
+	//
+	// Updates a card: its label, controls, external reference id,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+	UpdateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error)
+
+	// UpdateCardWithResponse Update a Card
+	//
+	// Updates a card: its label, controls, external reference id,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+	UpdateCardWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error)
+
 	// CreateSetPinTokenWithResponse Set a PIN
 	//
 	// Setting a PIN is a two-step process
@@ -290,15 +2284,244 @@ type ClientWithResponsesInterface interface {
 	//     access to the SDK during the implementation.
 	//
 	// This operation is step 1: it returns a one-time PIN token for the card.
-	//
-	// Safe to repeat (`x-idempotent: true`): a repeated call only mints
-	// another one-time token. It moves no money and changes no PIN; the
-	// PIN is set only in step 2, with one token, on the cardholder's device.
+	// A PIN is four digits; a new card has none.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v2/issuing/card/{card_id}/set_pin_token (the `CreateSetPinToken` operationId).
-	CreateSetPinTokenWithResponse(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*CreateSetPinTokenResponse, error)
+	CreateSetPinTokenWithResponse(ctx context.Context, cardId CardID, params *CreateSetPinTokenParams, reqEditors ...RequestEditorFn) (*CreateSetPinTokenResponse, error)
+
+	// CreateShowTokenWithResponse Show a Card
+	//
+	// Showing a card is a two-step process
+	//  1. Get a one-time show token
+	//  2. Use the show token in Solid's SDK to display the full card
+	//     number and CVV. Solid will provide access to the SDK during the
+	//     implementation.
+	//
+	// This operation is step 1: it returns a one-time show token for the
+	// card.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/show_token (the `CreateShowToken` operationId).
+	CreateShowTokenWithResponse(ctx context.Context, cardId CardID, params *CreateShowTokenParams, reqEditors ...RequestEditorFn) (*CreateShowTokenResponse, error)
+
+	// ListCardHoldersWithResponse List all Card Holders
+	//
+	// Lists card holders, a page at a time, with the pagination every
+	// Solid list operation has. The page documents no filters beyond
+	// pagination, and no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
+	ListCardHoldersWithResponse(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*ListCardHoldersResponse, error)
+
+	// GetCardHolderWithResponse Retrieve a Card Holder
+	//
+	// Retrieves a card holder by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/issuing/card_holder/{card_holder_id} (the `GetCardHolder` operationId).
+	GetCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, reqEditors ...RequestEditorFn) (*GetCardHolderResponse, error)
+
+	// UpdateCardHolderWithBodyWithResponse Update a Card Holder
+	//
+	// Updates a card holder: the person, external reference id, purpose,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed. A person's `id_number`
+	// must be unique across persons.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+	UpdateCardHolderWithBodyWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+
+	// UpdateCardHolderWithResponse Update a Card Holder
+	//
+	// Updates a card holder: the person, external reference id, purpose,
+	// metadata and status. Fields not sent keep their values. A metadata
+	// key sent with an empty string is removed. A person's `id_number`
+	// must be unique across persons.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+}
+
+type ListCardsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CardList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCardsResponse) GetJSON200() *CardList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCardsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCardsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCardsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCardsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCardsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCardResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type CreateSetPinTokenResponse struct {
@@ -310,6 +2533,8 @@ type CreateSetPinTokenResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -325,6 +2550,11 @@ func (r CreateSetPinTokenResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r CreateSetPinTokenResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSetPinTokenResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetBody returns the raw response body bytes
@@ -356,6 +2586,306 @@ func (r CreateSetPinTokenResponse) ContentType() string {
 	return ""
 }
 
+type CreateShowTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ShowToken
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateShowTokenResponse) GetJSON200() *ShowToken {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateShowTokenResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateShowTokenResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateShowTokenResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateShowTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateShowTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateShowTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateShowTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCardHoldersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CardHolderList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCardHoldersResponse) GetJSON200() *CardHolderList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCardHoldersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCardHoldersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCardHoldersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCardHoldersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCardHoldersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCardHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CardHolder
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CardHolderNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCardHolderResponse) GetJSON200() *CardHolder {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCardHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCardHolderResponse) GetJSON404() *CardHolderNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCardHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCardHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCardHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCardHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCardHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CardHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CardHolderNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCardHolderResponse) GetJSON200() *CardHolder {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCardHolderResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCardHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCardHolderResponse) GetJSON404() *CardHolderNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateCardHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCardHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCardHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCardHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCardHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCardsWithResponse List all Cards
+//
+// Lists cards, a page at a time, with the pagination every Solid list
+// operation has. The page documents no filters beyond pagination, and
+// no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
+func (c *ClientWithResponses) ListCardsWithResponse(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*ListCardsResponse, error) {
+	rsp, err := c.ListCards(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCardsResponse(rsp)
+}
+
+// GetCardWithResponse Retrieve a Card
+//
+// Retrieves a card by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/issuing/card/{card_id} (the `GetCard` operationId).
+func (c *ClientWithResponses) GetCardWithResponse(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*GetCardResponse, error) {
+	rsp, err := c.GetCard(ctx, cardId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCardResponse(rsp)
+}
+
+// UpdateCardWithBodyWithResponse Update a Card
+//
+// Updates a card: its label, controls, external reference id,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+func (c *ClientWithResponses) UpdateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error) {
+	rsp, err := c.UpdateCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCardResponse(rsp)
+}
+
+// UpdateCardWithResponse Update a Card
+//
+// Updates a card: its label, controls, external reference id,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
+func (c *ClientWithResponses) UpdateCardWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error) {
+	rsp, err := c.UpdateCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCardResponse(rsp)
+}
+
 // CreateSetPinTokenWithResponse Set a PIN
 //
 // Setting a PIN is a two-step process
@@ -364,20 +2894,243 @@ func (r CreateSetPinTokenResponse) ContentType() string {
 //     access to the SDK during the implementation.
 //
 // This operation is step 1: it returns a one-time PIN token for the card.
-//
-// Safe to repeat (`x-idempotent: true`): a repeated call only mints
-// another one-time token. It moves no money and changes no PIN; the
-// PIN is set only in step 2, with one token, on the cardholder's device.
+// A PIN is four digits; a new card has none.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v2/issuing/card/{card_id}/set_pin_token (the `CreateSetPinToken` operationId).
-func (c *ClientWithResponses) CreateSetPinTokenWithResponse(ctx context.Context, cardId CardID, reqEditors ...RequestEditorFn) (*CreateSetPinTokenResponse, error) {
-	rsp, err := c.CreateSetPinToken(ctx, cardId, reqEditors...)
+func (c *ClientWithResponses) CreateSetPinTokenWithResponse(ctx context.Context, cardId CardID, params *CreateSetPinTokenParams, reqEditors ...RequestEditorFn) (*CreateSetPinTokenResponse, error) {
+	rsp, err := c.CreateSetPinToken(ctx, cardId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseCreateSetPinTokenResponse(rsp)
+}
+
+// CreateShowTokenWithResponse Show a Card
+//
+// Showing a card is a two-step process
+//  1. Get a one-time show token
+//  2. Use the show token in Solid's SDK to display the full card
+//     number and CVV. Solid will provide access to the SDK during the
+//     implementation.
+//
+// This operation is step 1: it returns a one-time show token for the
+// card.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/show_token (the `CreateShowToken` operationId).
+func (c *ClientWithResponses) CreateShowTokenWithResponse(ctx context.Context, cardId CardID, params *CreateShowTokenParams, reqEditors ...RequestEditorFn) (*CreateShowTokenResponse, error) {
+	rsp, err := c.CreateShowToken(ctx, cardId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateShowTokenResponse(rsp)
+}
+
+// ListCardHoldersWithResponse List all Card Holders
+//
+// Lists card holders, a page at a time, with the pagination every
+// Solid list operation has. The page documents no filters beyond
+// pagination, and no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
+func (c *ClientWithResponses) ListCardHoldersWithResponse(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*ListCardHoldersResponse, error) {
+	rsp, err := c.ListCardHolders(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCardHoldersResponse(rsp)
+}
+
+// GetCardHolderWithResponse Retrieve a Card Holder
+//
+// Retrieves a card holder by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/issuing/card_holder/{card_holder_id} (the `GetCardHolder` operationId).
+func (c *ClientWithResponses) GetCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, reqEditors ...RequestEditorFn) (*GetCardHolderResponse, error) {
+	rsp, err := c.GetCardHolder(ctx, cardHolderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCardHolderResponse(rsp)
+}
+
+// UpdateCardHolderWithBodyWithResponse Update a Card Holder
+//
+// Updates a card holder: the person, external reference id, purpose,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed. A person's `id_number`
+// must be unique across persons.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+func (c *ClientWithResponses) UpdateCardHolderWithBodyWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error) {
+	rsp, err := c.UpdateCardHolderWithBody(ctx, cardHolderId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// UpdateCardHolderWithResponse Update a Card Holder
+//
+// Updates a card holder: the person, external reference id, purpose,
+// metadata and status. Fields not sent keep their values. A metadata
+// key sent with an empty string is removed. A person's `id_number`
+// must be unique across persons.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
+func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error) {
+	rsp, err := c.UpdateCardHolder(ctx, cardHolderId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// ParseListCardsResponse parses an HTTP response from a ListCardsWithResponse call
+func ParseListCardsResponse(rsp *http.Response) (*ListCardsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCardsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CardList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCardResponse parses an HTTP response from a GetCardWithResponse call
+func ParseGetCardResponse(rsp *http.Response) (*GetCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCardResponse parses an HTTP response from a UpdateCardWithResponse call
+func ParseUpdateCardResponse(rsp *http.Response) (*UpdateCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
 }
 
 // ParseCreateSetPinTokenResponse parses an HTTP response from a CreateSetPinTokenWithResponse call
@@ -414,6 +3167,202 @@ func ParseCreateSetPinTokenResponse(rsp *http.Response) (*CreateSetPinTokenRespo
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateShowTokenResponse parses an HTTP response from a CreateShowTokenWithResponse call
+func ParseCreateShowTokenResponse(rsp *http.Response) (*CreateShowTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateShowTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ShowToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListCardHoldersResponse parses an HTTP response from a ListCardHoldersWithResponse call
+func ParseListCardHoldersResponse(rsp *http.Response) (*ListCardHoldersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCardHoldersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CardHolderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCardHolderResponse parses an HTTP response from a GetCardHolderWithResponse call
+func ParseGetCardHolderResponse(rsp *http.Response) (*GetCardHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCardHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CardHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CardHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCardHolderResponse parses an HTTP response from a UpdateCardHolderWithResponse call
+func ParseUpdateCardHolderResponse(rsp *http.Response) (*UpdateCardHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCardHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CardHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CardHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
 
 	}
 

@@ -27,5 +27,12 @@ type Operation struct {
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
-	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: false},
+	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: true},
+	{ID: "createShowToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/show_token", Idempotent: true, IdempotencyKey: true},
+	{ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: false},
+	{ID: "getCardHolder", Method: "GET", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: false},
+	{ID: "listCardHolders", Method: "GET", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: false},
+	{ID: "listCards", Method: "GET", Path: "/v2/issuing/card", Idempotent: true, IdempotencyKey: false},
+	{ID: "updateCard", Method: "PATCH", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: true},
+	{ID: "updateCardHolder", Method: "PATCH", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: true},
 }

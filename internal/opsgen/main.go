@@ -92,15 +92,10 @@ func collect(doc *openapi3.T) ([]op, error) {
 			}
 			key := declaresHeader(item.Parameters, idempotencyHeader) || declaresHeader(o.Parameters, idempotencyHeader)
 			idem := safeMethods[method] || key
-			if v, ok := o.Extensions["x-idempotent"]; ok {
-				b, isBool := v.(bool)
-				if !isBool {
-					return nil, fmt.Errorf("%s: x-idempotent must be a boolean, got %v", o.OperationID, v)
-				}
-				if b && !strings.Contains(o.Description, "x-idempotent") {
-					return nil, fmt.Errorf("%s: x-idempotent: true needs its reason in the description", o.OperationID)
-				}
-				idem = b
+			if _, ok := o.Extensions["x-idempotent"]; ok {
+				// Retry safety comes from Solid's documented mechanism now;
+				// a leftover flag would silently disagree with it.
+				return nil, fmt.Errorf("%s: x-idempotent is no longer read: declare the %s header parameter instead", o.OperationID, idempotencyHeader)
 			}
 			ops = append(ops, op{id: o.OperationID, method: method, path: path, idempotent: idem, idempotencyKey: key})
 		}

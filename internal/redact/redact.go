@@ -11,7 +11,7 @@ import (
 // Mask replaces each secret.
 const Mask = "[REDACTED]"
 
-var pinToken = regexp.MustCompile(`card_pin_[A-Za-z0-9_]+`)
+var pinToken = regexp.MustCompile(`card_(?:pin|show)_[A-Za-z0-9_]+`)
 
 // Secrets returns s with key (when not empty) and every PIN token
 // replaced by Mask. Text without secrets is returned as is, unscanned by
@@ -20,7 +20,7 @@ func Secrets(s, key string) string {
 	if key != "" && strings.Contains(s, key) {
 		s = strings.ReplaceAll(s, key, Mask)
 	}
-	if strings.Contains(s, "card_pin_") {
+	if strings.Contains(s, "card_pin_") || strings.Contains(s, "card_show_") {
 		s = pinToken.ReplaceAllString(s, Mask)
 	}
 	return s

@@ -3,7 +3,7 @@ package solid_test
 // This file is not built in this repository: evolution_test.go copies it
 // into a scratch copy of the repository whose openapi.yaml is
 // testdata/spec-evolution/openapi.yaml, runs go generate there, and runs
-// it. It calls getCard and updateCardStatus, operations that exist only in
+// it. It calls getCardSummary and updateCardStatus, operations that exist only in
 // that spec, through c.API(): auth, base URL, retries and error decoding
 // must all come from the wrapper's shared request path and the regenerated
 // operation table, with no code written for these operations.
@@ -120,10 +120,10 @@ func fixture(t *testing.T, name string) string {
 }
 
 // TestEvolvedOperationTable checks what opsgen derived from the spec: a GET
-// is safe to repeat, a POST without x-idempotent is not.
+// is safe to repeat, a POST that declares no idempotency-key header is not.
 func TestEvolvedOperationTable(t *testing.T) {
 	want := map[string]ops.Operation{
-		"getCard":          {ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true},
+		"getCardSummary":   {ID: "getCardSummary", Method: "GET", Path: "/v2/issuing/card/{card_id}/summary", Idempotent: true},
 		"updateCardStatus": {ID: "updateCardStatus", Method: "POST", Path: "/v2/issuing/card/{card_id}/status", Idempotent: false},
 	}
 	for _, op := range ops.Operations {
@@ -147,12 +147,12 @@ func TestEvolvedOperations(t *testing.T) {
 
 	getCard := func(ctx context.Context, c *solid.Client) (int, error) {
 		expand := "cardholder"
-		resp, err := c.API().GetCardWithResponse(ctx, evoCard, &gen.GetCardParams{Expand: &expand})
+		resp, err := c.API().GetCardSummaryWithResponse(ctx, evoCard, &gen.GetCardSummaryParams{Expand: &expand})
 		if err != nil {
 			return 0, err
 		}
-		if resp.JSON200 == nil || resp.JSON200.Id != evoCard || resp.JSON200.Status != gen.CardStatusActive {
-			return resp.StatusCode(), errors.New("getCard: 200 body not decoded: " + string(resp.Body))
+		if resp.JSON200 == nil || resp.JSON200.Id != evoCard || resp.JSON200.Status != gen.CardSummaryStatusActive {
+			return resp.StatusCode(), errors.New("getCardSummary: 200 body not decoded: " + string(resp.Body))
 		}
 		return resp.StatusCode(), nil
 	}
@@ -161,7 +161,7 @@ func TestEvolvedOperations(t *testing.T) {
 		if err != nil {
 			return 0, err
 		}
-		if resp.JSON200 == nil || resp.JSON200.Status != gen.CardStatusInactive {
+		if resp.JSON200 == nil || resp.JSON200.Status != gen.CardSummaryStatusInactive {
 			return resp.StatusCode(), errors.New("updateCardStatus: 200 body not decoded: " + string(resp.Body))
 		}
 		return resp.StatusCode(), nil
@@ -182,19 +182,19 @@ func TestEvolvedOperations(t *testing.T) {
 		{
 			name: "GET retried on 503", call: getCard,
 			replies: []evoReply{unavailable, {200, card}},
-			path:    "/v2/issuing/card/" + evoCard, query: "expand=cardholder",
+			path:    "/v2/issuing/card/" + evoCard + "/summary", query: "expand=cardholder",
 			attempts: 2,
 		},
 		{
 			name: "GET under a base URL with a path prefix", call: getCard, prefix: "/prefix",
 			replies: []evoReply{unavailable, {200, card}},
-			path:    "/prefix/v2/issuing/card/" + evoCard, query: "expand=cardholder",
+			path:    "/prefix/v2/issuing/card/" + evoCard + "/summary", query: "expand=cardholder",
 			attempts: 2,
 		},
 		{
 			name: "GET 404 envelope is an APIError", call: getCard,
 			replies: []evoReply{{404, notFound}},
-			path:    "/v2/issuing/card/" + evoCard, query: "expand=cardholder",
+			path:    "/v2/issuing/card/" + evoCard + "/summary", query: "expand=cardholder",
 			attempts: 1, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND",
 		},
 		{
