@@ -184,6 +184,7 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 	defer putBuf(buf)
 	buf.ReadFrom(io.LimitReader(resp.Body, min(limit, maxErrorBody)))
 	var env gen.ErrorEnvelope
+	var flat gen.OccRetryError
 	if json.Unmarshal(buf.Bytes(), &env) == nil && env.Error.Code != "" {
 		e.Code = redact.Secrets(env.Error.Code, key)
 		e.Message = redact.Secrets(env.Error.Message, key)
@@ -191,6 +192,12 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 			e.FieldName = redact.Secrets(*env.Error.FieldName, key)
 		}
 		e.RequestID = redact.Secrets(env.RequestId, key)
+	} else if json.Unmarshal(buf.Bytes(), &flat) == nil && flat.Code != "" {
+		// The idempotency guide shows the 409 flat: {code, sysMessage}.
+		e.Code = redact.Secrets(flat.Code, key)
+		if flat.SysMessage != nil {
+			e.Message = redact.Secrets(*flat.SysMessage, key)
+		}
 	} else {
 		// Scrub the whole body first, then cut: cutting first could leave
 		// a fragment of a secret that no longer matches.

@@ -62,6 +62,9 @@ func (ks *keyServer) seen() []string {
 
 const occEnvelope = `{"request_id":"req_1","status":409,"error":{"code":"EC_QLDB_OCC_ERROR_RETRY","message":"qldb occ error please retry"}}`
 
+// occFlat is the 409 as Solid's idempotency guide shows it.
+const occFlat = `{"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}`
+
 func TestIdempotencyKeys(t *testing.T) {
 	write := &ops.Operation{ID: "write", Method: "POST", Path: "/w", Idempotent: true, IdempotencyKey: true}
 	read := &ops.Operation{ID: "read", Method: "GET", Path: "/w", Idempotent: true}
@@ -88,6 +91,10 @@ func TestIdempotencyKeys(t *testing.T) {
 		{name: "409 OCC: a new key", op: write, replies: []reply{{status: 409, body: occEnvelope}, ok},
 			wantKeys: []string{"new", "other"}},
 		{name: "409 OCC every time: a new key each time, then the error", op: write, replies: []reply{{status: 409, body: occEnvelope}},
+			wantKeys: []string{"new", "other", "other"}, wantCode: CodeOCCRetry},
+		{name: "409 OCC in the guide's flat form: a new key", op: write, replies: []reply{{status: 409, body: occFlat}, ok},
+			wantKeys: []string{"new", "other"}},
+		{name: "409 OCC flat every time: the error keeps its code", op: write, replies: []reply{{status: 409, body: occFlat}},
 			wantKeys: []string{"new", "other", "other"}, wantCode: CodeOCCRetry},
 		{name: "other 409: not retried", op: write, replies: []reply{{status: 409, body: `{"request_id":"req_1","status":409,"error":{"code":"ERROR_CODE_CONFLICT","message":"x"}}`}},
 			wantKeys: []string{"new"}, wantCode: "ERROR_CODE_CONFLICT"},
