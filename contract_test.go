@@ -20,6 +20,8 @@ const (
 	testKey  = "sk_test_contract_key_0123456789"
 	seedCard = "crd_7948d9a96706dd05360a340002de725f"
 	seedTok  = "card_pin_test_01920c6725b4707688fa0ad517bdeddb"
+	// seedShowTok is the show token of Solid's "Show a Card" example.
+	seedShowTok = "card_show_test_66449e6614b54f9e838c74807268db09"
 )
 
 // seen is what the contract server recorded of one request.

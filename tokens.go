@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/secret"
 )
 
 // SetPinToken is a one-time token for setting a card's PIN with Solid's PIN
@@ -16,6 +18,9 @@ type SetPinToken struct {
 	CardID string `json:"id"`
 	// Token is the one-time PIN token. Treat it as a secret.
 	Token string `json:"set_pin_token"`
+	// RequestID is the X-Request-Id of the answer, when Solid sent one:
+	// what Solid support asks for. It is not part of the JSON form.
+	RequestID string `json:"-"`
 }
 
 // String describes the token without revealing it.
@@ -31,41 +36,115 @@ func (t SetPinToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("card_id", t.CardID), slog.String("token", "[REDACTED]"))
 }
 
-var setPinTokenRoute = routeFor("createSetPinToken")
+// ShowToken is a one-time token for showing a card's full number and CVV
+// with Solid's SDK (step 2 of "Show a Card"). Printing it, with fmt or
+// slog, shows the card ID but never the token; read Token, or encode it as
+// JSON, to use the value.
+type ShowToken struct {
+	// CardID is the card the token is for.
+	CardID string `json:"id"`
+	// Token is the one-time show token. Treat it as a secret.
+	Token string `json:"show_token"`
+	// RequestID is the X-Request-Id of the answer, when Solid sent one.
+	// It is not part of the JSON form.
+	RequestID string `json:"-"`
+}
+
+// String describes the token without revealing it.
+func (t ShowToken) String() string {
+	return fmt.Sprintf("solid.ShowToken{CardID: %q, Token: [REDACTED]}", t.CardID)
+}
+
+// Format prints the token as String does, for every verb.
+func (t ShowToken) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
+
+// LogValue keeps the token out of slog records.
+func (t ShowToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("card_id", t.CardID), slog.String("token", "[REDACTED]"))
+}
+
+var (
+	setPinTokenRoute = routeFor("createSetPinToken")
+	showTokenRoute   = routeFor("createShowToken")
+)
 
 // CreateSetPinToken mints a one-time PIN token for cardID (step 1 of setting
 // a PIN). A card ID that could change the request path (empty, ".", "..",
 // control characters, invalid UTF-8, over 256 bytes) is refused with
 // ErrInvalidInput before any request; any other is escaped. Errors from the
-// API are *APIError. The call is safe to retry: a repeat only mints another
-// token.
+// API are *APIError. The call sends an idempotency key (one per call, the
+// same on each retry; see WithIdempotencyKey), so a retry gets Solid's
+// first answer rather than a second token.
 func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinToken, error) {
-	op := setPinTokenRoute.op.ID
-	if err := setPinTokenRoute.checkArgs(cardID); err != nil {
-		return nil, opError(op, err)
+	var out SetPinToken
+	err := c.mintToken(ctx, setPinTokenRoute, cardID, "set_pin_token", &out.CardID, &out.Token, &out.RequestID,
+		func(ctx context.Context) (*http.Response, error) { return c.api.CreateSetPinToken(ctx, cardID, nil) },
+		func(resp *http.Response) (string, secret.String, bool, error) {
+			p, err := gen.ParseCreateSetPinTokenResponse(resp)
+			if err != nil || p.JSON200 == nil {
+				return "", secret.String{}, false, err
+			}
+			return p.JSON200.Id, p.JSON200.SetPinToken, true, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateShowToken mints a one-time show token for cardID (step 1 of
+// showing a card's number and CVV). It checks its input, retries and
+// reports errors as CreateSetPinToken does, and likewise refuses an answer
+// for another card.
+func (c *Client) CreateShowToken(ctx context.Context, cardID string) (*ShowToken, error) {
+	var out ShowToken
+	err := c.mintToken(ctx, showTokenRoute, cardID, "show_token", &out.CardID, &out.Token, &out.RequestID,
+		func(ctx context.Context) (*http.Response, error) { return c.api.CreateShowToken(ctx, cardID, nil) },
+		func(resp *http.Response) (string, secret.String, bool, error) {
+			p, err := gen.ParseCreateShowTokenResponse(resp)
+			if err != nil || p.JSON200 == nil {
+				return "", secret.String{}, false, err
+			}
+			return p.JSON200.Id, p.JSON200.ShowToken, true, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// mintToken is the shared part of the token operations: it checks cardID,
+// sends through the generated client, decodes with the generated parser
+// and checks that the answer is a token for the card asked about. It
+// writes the card id, the token and the request id through the pointers.
+func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string, id, token, reqID *string,
+	send func(context.Context) (*http.Response, error),
+	decode func(*http.Response) (string, secret.String, bool, error)) error {
+	op := rt.op.ID
+	if err := rt.checkArgs(cardID); err != nil {
+		return opError(op, err)
 	}
 	// The call's timeout is applied here, before the generated builder
 	// sets the request's context, so transport.Do need not copy it again.
 	ctx, cancel := c.tr.withTimeout(ctx)
 	defer cancel()
-	resp, err := c.api.CreateSetPinToken(ctx, cardID, nil)
+	resp, err := send(ctx)
 	if err != nil {
-		return nil, opError(op, err)
+		return opError(op, err)
 	}
-	parsed, err := gen.ParseCreateSetPinTokenResponse(resp)
-	if err != nil {
-		return nil, malformed(op, "%v", err)
-	}
-	g := parsed.JSON200
+	gotID, tok, ok, err := decode(resp)
 	switch {
-	case g == nil:
-		return nil, malformed(op, "status %d with content type %q, want a JSON SetPinToken", parsed.StatusCode(), parsed.ContentType())
-	case g.Id == "":
-		return nil, malformed(op, "no id in 200 body")
-	case g.SetPinToken.IsZero():
-		return nil, malformed(op, "no set_pin_token in 200 body")
-	case g.Id != cardID:
-		return nil, malformed(op, "token is for card %q, not %q", truncate(g.Id), truncate(cardID))
+	case err != nil:
+		return malformed(op, "%v", err)
+	case !ok:
+		return malformed(op, "status %d with content type %q, want a JSON body with %s", resp.StatusCode, resp.Header.Get("Content-Type"), field)
+	case gotID == "":
+		return malformed(op, "no id in 200 body")
+	case tok.IsZero():
+		return malformed(op, "no %s in 200 body", field)
+	case gotID != cardID:
+		return malformed(op, "token is for card %q, not %q", truncate(gotID), truncate(cardID))
 	}
-	return &SetPinToken{CardID: g.Id, Token: g.SetPinToken.Reveal()}, nil
+	*id, *token, *reqID = gotID, tok.Reveal(), requestID(resp.Header, c.tr.key.v)
+	return nil
 }

@@ -1,0 +1,123 @@
+package solid_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen"
+)
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func TestCreateShowToken(t *testing.T) {
+	showBody := func(card string) string {
+		return `{"id":"` + card + `","show_token":"` + seedShowTok + `"}`
+	}
+	ok := scriptReply{status: 200, body: showBody(seedCard), header: map[string]string{"X-Request-Id": "req_show_1"}}
+	tests := []struct {
+		name     string
+		cardID   string
+		replies  []scriptReply
+		wantErr  error
+		keys     string // "one", "same", "new": the idempotency keys sent
+		attempts int
+	}{
+		{name: "the documented example", cardID: seedCard, replies: []scriptReply{ok}, keys: "one", attempts: 1},
+		{name: "503 then 200: retried with the same key", cardID: seedCard,
+			replies: []scriptReply{{status: 503, body: `{}`}, ok}, keys: "same", attempts: 2},
+		{name: "flat 409 OCC then 200: retried with a new key", cardID: seedCard,
+			replies: []scriptReply{{status: 409, body: `{"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}`}, ok}, keys: "new", attempts: 2},
+		{name: "a token for another card is refused", cardID: seedCard,
+			replies: []scriptReply{{status: 200, body: showBody("crd_other")}}, wantErr: solid.ErrMalformedResponse, keys: "one", attempts: 1},
+		{name: "no show_token", cardID: seedCard,
+			replies: []scriptReply{{status: 200, body: `{"id":"` + seedCard + `"}`}}, wantErr: solid.ErrMalformedResponse, keys: "one", attempts: 1},
+		{name: "404 envelope", cardID: "crd_missing",
+			replies: []scriptReply{{status: 404, body: `{"request_id":"req_2","status":404,"error":{"code":"ERROR_CODE_RESOURCE_NOT_FOUND","message":"cannot find card holder by id in qldb"}}`}},
+			wantErr: solid.ErrNotFound, keys: "one", attempts: 1},
+		{name: "empty card ID refused", cardID: "", wantErr: solid.ErrInvalidInput},
+		{name: "dot-dot card ID refused", cardID: "..", wantErr: solid.ErrInvalidInput},
+		{name: "card ID with a newline refused", cardID: "crd\n1", wantErr: solid.ErrInvalidInput},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			replies := tt.replies
+			if replies == nil {
+				replies = []scriptReply{ok}
+			}
+			s := newScriptServer(t, false, replies...)
+			c := newTestClient(t, s.srv.URL)
+			tok, err := c.CreateShowToken(context.Background(), tt.cardID)
+			_, keys, paths, errs := s.seen()
+			for _, e := range errs {
+				t.Error(e)
+			}
+			if len(paths) != tt.attempts {
+				t.Fatalf("%d requests, want %d", len(paths), tt.attempts)
+			}
+			for _, p := range paths {
+				if want := "/v2/issuing/card/" + tt.cardID + "/show_token"; p != want {
+					t.Errorf("path %s, want %s", p, want)
+				}
+			}
+			switch tt.keys {
+			case "one", "same":
+				for i, k := range keys {
+					if !uuidV4.MatchString(k) || k != keys[0] {
+						t.Errorf("request %d idempotency-key %q, want the first request's UUID", i+1, k)
+					}
+				}
+			case "new":
+				if len(keys) != 2 || !uuidV4.MatchString(keys[1]) || keys[0] == keys[1] {
+					t.Errorf("keys %q, want a new key after the 409", keys)
+				}
+			}
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || tok != nil {
+					t.Fatalf("CreateShowToken = %v, %v; want %v", tok, err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), seedShowTok) || strings.Contains(fmt.Sprintf("%+v", err), "card_show_") {
+					t.Errorf("error reveals the token: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.CardID != seedCard || tok.Token != seedShowTok || tok.RequestID != "req_show_1" {
+				t.Errorf("token %+v (Token %q, RequestID %q)", tok, tok.Token, tok.RequestID)
+			}
+			if out := fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok); strings.Contains(out, "card_show_") {
+				t.Errorf("fmt reveals the token: %s", out)
+			}
+		})
+	}
+}
+
+// TestPathParamsFromTheSpec sends refused card holder ids through c.API():
+// the hygiene card IDs have comes from the spec, for every path parameter.
+func TestPathParamsFromTheSpec(t *testing.T) {
+	s := newScriptServer(t, false, scriptReply{status: 200, body: `{"id":"cah_1"}`})
+	c := newTestClient(t, s.srv.URL)
+	for _, id := range []string{"", ".", "..", "cah\r\n1", strings.Repeat("c", 300)} {
+		_, err := c.API().GetCardHolderWithResponse(context.Background(), id)
+		if !errors.Is(err, solid.ErrInvalidInput) {
+			t.Errorf("GetCardHolder(%q): err = %v, want ErrInvalidInput", truncateName(id), err)
+		}
+		_, err = c.API().UpdateCardHolderWithResponse(context.Background(), id, nil, gen.CardHolderUpdate{})
+		if !errors.Is(err, solid.ErrInvalidInput) {
+			t.Errorf("UpdateCardHolder(%q): err = %v, want ErrInvalidInput", truncateName(id), err)
+		}
+	}
+	if _, _, paths, _ := s.seen(); len(paths) != 0 {
+		t.Errorf("refused ids still sent %v", paths)
+	}
+	resp, err := c.API().GetCardHolderWithResponse(context.Background(), "cah_1")
+	if err != nil || resp.JSON200 == nil || *resp.JSON200.Id != "cah_1" {
+		t.Fatalf("GetCardHolder: %v, %v", resp, err)
+	}
+}
