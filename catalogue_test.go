@@ -19,6 +19,7 @@ import (
 	"time"
 
 	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen"
 )
 
 // entry is one row of testdata/catalogue.json: a bad input or a server
@@ -29,6 +30,7 @@ type entry struct {
 	Input    string `json:"input"` // a Go string literal
 	Repeat   int    `json:"repeat"`
 	Fault    string `json:"fault"`    // server behaviour, see faultHandler
+	Call     string `json:"call"`     // with server faults: "" for CreateSetPinToken, "updateCard" (through c.API()), "cards" (the iterator)
 	Want     string `json:"want"`     // the outcome, see check
 	Status   int    `json:"status"`   // with APIError outcomes
 	Attempts *int   `json:"attempts"` // requests (connections, for plain-http) the server must see; every row states it
@@ -221,6 +223,22 @@ func newFaultServer(t *testing.T, fault string) *faultServer {
 			}
 			w.Header().Set("X-Request-Id", "req_flaky_ok")
 			json200(w, string(readFixture("200.json")))
+		case "invalid-field":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(400)
+			io.WriteString(w, `{"request_id":"req_01900ecf1c067ef39e132557e0a5cd39","client_id":"","method":"POST","status":400,"error":{"code":"ERROR_CODE_INVALID_FIELD","message":"enum is required","field_name":"card_type"},"created_at":"2024-06-12T23:36:12Z"}`)
+		case "occ-once", "occ-always":
+			if fault == "occ-once" && n > 1 {
+				json200(w, `{"id":"`+seedCard+`","label":"Travel"}`)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(409)
+			io.WriteString(w, `{"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}`)
+		case "repeated-cursor":
+			json200(w, `{"total":2,"data":[{"id":"crd_`+strconv.Itoa(n)+`"}],"has_more":"true","starting_after":"Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky"}`)
+		case "empty-page-has-more":
+			json200(w, `{"total":0,"data":[],"has_more":true}`)
 		case "redirect-loop":
 			http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
 		case "cross-host-redirect":
@@ -277,12 +295,30 @@ func TestCatalogue(t *testing.T) {
 				if e.Fault == "never-answers" {
 					c = newTestClient(t, f.URL, solid.WithTimeout(200*time.Millisecond))
 				}
-				var tok *solid.SetPinToken
-				tok, err = c.CreateSetPinToken(context.Background(), seedCard)
-				hits = f.count()
-				if err != nil && tok != nil {
-					t.Errorf("got a token alongside error %v", err)
+				switch e.Call {
+				case "":
+					var tok *solid.SetPinToken
+					tok, err = c.CreateSetPinToken(context.Background(), seedCard)
+					if err != nil && tok != nil {
+						t.Errorf("got a token alongside error %v", err)
+					}
+				case "updateCard":
+					label := "Travel"
+					var resp *gen.UpdateCardResponse
+					resp, err = c.API().UpdateCardWithResponse(context.Background(), seedCard, nil, gen.CardUpdate{Label: &label})
+					if err == nil && (resp.JSON200 == nil || *resp.JSON200.Label != label) {
+						t.Errorf("updateCard answer not decoded: %s", resp.Body)
+					}
+				case "cards":
+					for _, e := range c.Cards(context.Background(), nil) {
+						if e != nil {
+							err = e
+						}
+					}
+				default:
+					t.Fatalf("unknown call %q", e.Call)
 				}
+				hits = f.count()
 			default:
 				t.Fatalf("unknown kind %q", e.Kind)
 			}

@@ -77,7 +77,8 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
-// Error reports the operation, status, code, message and request id.
+// Error reports the operation, status, code, message, the field the
+// error is about and the request id.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "solid: %s: status %d", e.Operation, e.StatusCode)
@@ -86,6 +87,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
+	}
+	if e.FieldName != "" {
+		b.WriteString(" (field " + e.FieldName + ")")
 	}
 	if e.Code == "" && e.Body != "" {
 		fmt.Fprintf(&b, ": body %q", e.Body)
