@@ -40,7 +40,7 @@ test:
 
 ## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := FuzzResponseDecoding FuzzCardIDPath
+FUZZ_TARGETS := FuzzResponseDecoding FuzzCardIDPath FuzzListPages
 fuzz:
 	@for f in $(FUZZ_TARGETS); do \
 		echo "fuzz $$f for $(FUZZTIME)"; \

@@ -138,3 +138,54 @@ func FuzzCardIDPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzListPages serves arbitrary list bodies, the same body for every page,
+// to the Cards iterator: it must never panic and always end, with an error
+// or after the pages the server vouched for, and never yield a card
+// alongside an error.
+func FuzzListPages(f *testing.F) {
+	f.Add(200, `{"total":1,"data":[{"id":"crd_1","card_holder_id":"cah_1"}],"has_more":"false"}`)
+	f.Add(200, `{"total":2,"data":[{"id":"crd_1"}],"has_more":"true","starting_after":"crd_1"}`)
+	f.Add(200, `{"data":[{"id":"crd_1"}],"has_more":true}`)
+	f.Add(200, `{"data":[],"has_more":true}`)
+	f.Add(200, `{"data":[{}],"has_more":"true"}`)
+	f.Add(200, `{"data":null,"has_more":"maybe"}`)
+	f.Add(200, `{"data":[{"id":"crd_1","controls":{"atm_enabled":"yes"}}]}`)
+	f.Add(401, `{"request_id":"req_1","status":401,"error":{"code":"ERROR_CODE_UNAUTHORIZED","message":"unauthorized"}}`)
+	f.Add(200, `[`)
+	f.Fuzz(func(t *testing.T, status int, body string) {
+		status = 100 + abs(status)%900
+		var mu sync.Mutex
+		pages := 0
+		rt := func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			pages++
+			mu.Unlock()
+			h := http.Header{"Content-Type": {"application/json"}}
+			return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		}
+		c := fuzzClient(t, "http://127.0.0.1:1", rt)
+		n := 0
+		for card, err := range c.Cards(context.Background(), nil) {
+			if err != nil {
+				if card.Id != nil {
+					t.Fatalf("card %v alongside error %v", *card.Id, err)
+				}
+				if strings.Contains(err.Error(), testKey) {
+					t.Fatalf("error reveals the key: %v", err)
+				}
+				break
+			}
+			if n++; n > 10000 {
+				t.Fatalf("the iterator did not end: %d cards from one repeated page", n)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if pages > 3 {
+			// The same body every time: a second page with has_more repeats
+			// its cursor, which must end the walk.
+			t.Fatalf("%d pages fetched for one repeated body", pages)
+		}
+	})
+}
