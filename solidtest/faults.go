@@ -6,13 +6,20 @@ import (
 	"time"
 )
 
-// Fault is an injected failure: the next Count requests, whatever they are,
-// get it instead of their normal answer (after any latency). Faults queue
-// in the order QueueFault received them.
+// Fault is an injected failure: the next Count requests (of Operation, or
+// whatever they are) get it instead of their normal answer (after any
+// latency). Faults queue in the order QueueFault received them.
 type Fault struct {
+	// Operation, when set, is the operationId the fault is for (say
+	// "updateCard"); requests for other operations pass it by. Empty means
+	// any request.
+	Operation string
 	// Status is the HTTP status to answer with, 400 to 599; for retry tests
 	// usually 429, 500, 502, 503 or 504. The body is Solid's error
-	// envelope. Ignored when Drop is set.
+	// envelope, except for 409, which gets the body Solid's idempotency
+	// guide shows for EC_QLDB_OCC_ERROR_RETRY:
+	// {"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}.
+	// Ignored when Drop is set.
 	Status int
 	// RetryAfter, when not empty, is sent as the Retry-After header:
 	// seconds ("1") or an HTTP date.
@@ -42,22 +49,25 @@ func (h *Handler) QueueFault(f Fault) {
 	h.fmu.Unlock()
 }
 
-// nextFault takes one request's worth of the first queued fault.
-func (h *Handler) nextFault() (Fault, bool) {
+// nextFault takes one request's worth of the first queued fault for op.
+func (h *Handler) nextFault(op string) (Fault, bool) {
 	if h.nfaults.Load() == 0 {
 		return Fault{}, false
 	}
 	h.fmu.Lock()
 	defer h.fmu.Unlock()
-	if len(h.faults) == 0 {
-		return Fault{}, false
+	for i := range h.faults {
+		f := h.faults[i]
+		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if h.faults[i].Count--; h.faults[i].Count == 0 {
+			h.faults = append(h.faults[:i], h.faults[i+1:]...)
+			h.nfaults.Store(int32(len(h.faults)))
+		}
+		return f, true
 	}
-	f := h.faults[0]
-	if h.faults[0].Count--; h.faults[0].Count == 0 {
-		h.faults = h.faults[1:]
-		h.nfaults.Store(int32(len(h.faults)))
-	}
-	return f, true
+	return Fault{}, false
 }
 
 // SetLatency makes the mock wait d before answering each request (faults

@@ -95,7 +95,7 @@ func TestLatencyClientGivesUp(t *testing.T) {
 	defer cancel()
 	errc := goPost(ctx, ts.Client(), ts.URL+setPinPath, DefaultAPIKey)
 	held := waitForRecord(t, h, unanswered(1))
-	if want := (Request{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true}); held[0] != want {
+	if want := (Request{Method: "POST", Path: setPinPath, Operation: "createSetPinToken", CardID: DefaultCardID, HasAPIKey: true}); held[0] != want {
 		t.Errorf("record while waiting %+v, want %+v", held[0], want)
 	}
 	cancel()

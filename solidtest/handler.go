@@ -30,10 +30,17 @@ type Handler struct {
 	opts           *openapi3filter.Options
 	prefix, suffix string // the path around {card_id}
 
-	// The API keys and cards the mock knows (state.go).
-	mu    sync.RWMutex
-	keys  map[string]struct{}
-	cards map[string]struct{}
+	// The API keys the mock knows (state.go).
+	mu   sync.RWMutex
+	keys map[string]struct{}
+
+	// How each operation is answered, and the resources it keeps
+	// (resources.go, operations.go), guarded by smu.
+	plans map[string]*plan
+	kinds map[string]*kind // by path parameter, e.g. "card_id"
+	smu   sync.Mutex
+	idem  idempotency
+	now   func() time.Time // time.Now; tests move it
 
 	// Injected latency and faults (faults.go).
 	latency atomic.Int64 // time.Duration
@@ -83,19 +90,31 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 		cfg.keys = []string{DefaultAPIKey}
 	}
 	h := &Handler{
-		v:     v,
-		keys:  make(map[string]struct{}, len(cfg.keys)),
-		cards: make(map[string]struct{}, 1+len(cfg.cards)),
-		done:  make(chan struct{}),
+		v:    v,
+		keys: make(map[string]struct{}, len(cfg.keys)),
+		done: make(chan struct{}),
+		now:  time.Now,
 	}
 	for _, k := range cfg.keys {
 		if k != "" {
 			h.keys[k] = struct{}{}
 		}
 	}
-	h.cards[DefaultCardID] = struct{}{}
+	h.plans, h.kinds = buildPlans(v.Doc())
+	for _, k := range h.kinds {
+		if id, ok := k.seed["id"].(string); ok && id != "" {
+			k.add(id)
+		}
+	}
+	cards := h.kind("card_id")
+	if _, ok := cards.byID[DefaultCardID]; !ok {
+		cards.add(DefaultCardID)
+	}
 	for _, id := range cfg.cards {
-		h.cards[id] = struct{}{}
+		cards.add(id)
+	}
+	for _, id := range cfg.holders {
+		h.kind("card_holder_id").add(id)
 	}
 	h.initFastPath()
 	return h
@@ -105,8 +124,9 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := headerValue(r.Header, "Api-Key") // r.Header.Get("api-key"), without an allocation
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
-	cardID, vErr, routeErr := h.validate(r, rec.Path)
-	rec.CardID = cardID
+	op, params, vErr, routeErr := h.validate(r, rec.Path)
+	cardID := params["card_id"]
+	rec.CardID, rec.Operation = cardID, op
 
 	// Recorded on arrival with Status 0; finish fills the status in just
 	// before the answer is written. See Requests.
@@ -124,7 +144,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hex.Encode(reqID[4:], rnd[:16])
 	id := string(reqID[:])
 
-	if f, ok := h.nextFault(); ok {
+	if f, ok := h.nextFault(op); ok {
 		if f.Drop {
 			drop()
 			return
@@ -133,6 +153,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		h.finish(ticket, f.Status)
+		if f.Status == http.StatusConflict {
+			h.write(w, f.Status, id, []byte(`{"code":"`+codeOCCRetry+`","sysMessage":"qldb occ error please retry"}`))
+			return
+		}
 		h.writeError(w, r, id, f.Status, faultCode(f.Status), http.StatusText(f.Status), "")
 		return
 	}
@@ -160,9 +184,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case !h.knownKey(key):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
+	case op != fastOp || headerValue(r.Header, "Idempotency-Key") != "":
+		h.serveOp(w, r, ticket, id, rnd[:], key, h.plans[op], params)
+		return
 	case !h.knownCard(cardID):
-		status, code, msg = http.StatusNotFound, codeNotFound, "cannot find card holder by id in qldb"
+		status, code, msg = http.StatusNotFound, codeNotFound, msgNotFound
 	default:
+		// The fast path: createSetPinToken without an idempotency key.
 		h.finish(ticket, http.StatusOK)
 		bp := bufPool.Get().(*[]byte)
 		b := append((*bp)[:0], `{"id":`...)

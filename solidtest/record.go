@@ -7,8 +7,11 @@ type Request struct {
 	Method string
 	// Path is the request's escaped path.
 	Path string
-	// CardID is the card_id path parameter, unescaped; empty when the path
-	// matched no operation.
+	// Operation is the operationId the request matched; empty when it
+	// matched none.
+	Operation string
+	// CardID is the card_id path parameter, unescaped; empty when the
+	// operation has none or the path matched no operation.
 	CardID string
 	// HasAPIKey reports whether the request had a non-empty api-key header.
 	HasAPIKey bool
@@ -85,10 +88,18 @@ func (h *Handler) finish(id uint64, status int) {
 	}
 }
 
-// Reset forgets queued faults, the latency and the request record (see
-// Requests). Cards and API keys stay. Requests already waiting out the
-// latency keep waiting.
+// Reset forgets queued faults, the latency, the request record (see
+// Requests) and the answers kept for idempotency keys, and puts every card
+// and card holder back as it was added (the documented examples, WithCards,
+// AddCard and the like), undoing updates. API keys stay. Requests already
+// waiting out the latency keep waiting.
 func (h *Handler) Reset() {
+	h.smu.Lock()
+	for _, k := range h.kinds {
+		k.reset()
+	}
+	h.smu.Unlock()
+	h.idem.reset()
 	h.fmu.Lock()
 	h.faults = nil
 	h.nfaults.Store(0)

@@ -69,14 +69,14 @@ func TestRequests(t *testing.T) {
 		send(t, srv.Client(), srv.URL, s.method, s.path, s.key)
 	}
 	want := []Request{
-		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true, Status: 503},
+		{Method: "POST", Path: setPinPath, Operation: "createSetPinToken", CardID: DefaultCardID, HasAPIKey: true, Status: 503},
 		{Method: "GET", Path: "/v2/nope", Status: 404},
 		{Method: "GET", Path: setPinPath, HasAPIKey: true, Status: 405},
-		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, Status: 401},
-		{Method: "POST", Path: pinPath("crd_nope"), CardID: "crd_nope", HasAPIKey: true, Status: 404},
-		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 401},
-		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 0},
-		{Method: "POST", Path: pinPath("a%2Fb"), CardID: "a/b", HasAPIKey: true, Status: 200},
+		{Method: "POST", Path: setPinPath, Operation: "createSetPinToken", CardID: DefaultCardID, Status: 401},
+		{Method: "POST", Path: pinPath("crd_nope"), Operation: "createSetPinToken", CardID: "crd_nope", HasAPIKey: true, Status: 404},
+		{Method: "POST", Path: pinPath("a%2Fb"), Operation: "createSetPinToken", CardID: "a/b", HasAPIKey: true, Status: 401},
+		{Method: "POST", Path: pinPath("a%2Fb"), Operation: "createSetPinToken", CardID: "a/b", HasAPIKey: true, Status: 0},
+		{Method: "POST", Path: pinPath("a%2Fb"), Operation: "createSetPinToken", CardID: "a/b", HasAPIKey: true, Status: 200},
 	}
 	if got := srv.Requests(); !slices.Equal(got, want) {
 		t.Errorf("record:\n got %+v\nwant %+v", got, want)
@@ -103,7 +103,7 @@ func TestResetForgetsWaitingRequests(t *testing.T) {
 	cancel()
 	<-errc
 	<-ended
-	want := []Request{{Method: "POST", Path: pinPath("crd_nope"), CardID: "crd_nope", HasAPIKey: true, Status: 404}}
+	want := []Request{{Method: "POST", Path: pinPath("crd_nope"), Operation: "createSetPinToken", CardID: "crd_nope", HasAPIKey: true, Status: 404}}
 	if got := h.Requests(); !slices.Equal(got, want) {
 		t.Errorf("record %+v, want %+v", got, want)
 	}

@@ -72,7 +72,7 @@ func TestCloseEndsWaitingRequests(t *testing.T) {
 			t.Error("a request waiting out the latency was answered after Close")
 		}
 	}
-	want := Request{Method: "POST", Path: setPinPath, CardID: DefaultCardID}
+	want := Request{Method: "POST", Path: setPinPath, Operation: "createSetPinToken", CardID: DefaultCardID}
 	if got := srv.Requests(); len(got) != 2 || got[0] != want || got[1] != want {
 		t.Errorf("record after Close %+v, want twice %+v", got, want)
 	}
@@ -133,8 +133,8 @@ func TestTLSServer(t *testing.T) {
 	}
 
 	want := []Request{
-		{Method: "POST", Path: pinPath("crd_tls"), CardID: "crd_tls", HasAPIKey: true, Status: 200},
-		{Method: "POST", Path: setPinPath, CardID: DefaultCardID, HasAPIKey: true, Status: 0},
+		{Method: "POST", Path: pinPath("crd_tls"), Operation: "createSetPinToken", CardID: "crd_tls", HasAPIKey: true, Status: 200},
+		{Method: "POST", Path: setPinPath, Operation: "createSetPinToken", CardID: DefaultCardID, HasAPIKey: true, Status: 0},
 	}
 	if got := srv.Requests(); !slices.Equal(got, want) {
 		t.Errorf("record %+v, want %+v", got, want)

@@ -8,13 +8,40 @@
 //	c, _ := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
 //	tok, err := c.CreateSetPinToken(ctx, solidtest.DefaultCardID)
 //
-// The server knows one API key ([DefaultAPIKey]) and one card
-// ([DefaultCardID]) unless told otherwise ([WithAPIKeys], [WithCards],
-// [Handler.AddCard]). It answers createSetPinToken as Solid does: 200 with a
-// fresh one-time token for a known card, the 401 error envelope for a
-// missing or wrong key, the 404 envelope for an unknown card. Requests the
-// spec does not allow get an error envelope too (404 for an unknown path,
-// 405 for a wrong method, 400 otherwise), never a panic or an HTML page.
+// The server knows one API key ([DefaultAPIKey]), and starts with the card
+// and the card holder of Solid's documented examples ([DefaultCardID],
+// [DefaultCardHolderID]); [WithCards], [WithCardHolders],
+// [Handler.AddCard] and [Handler.AddCardHolder] add copies of them with
+// other ids. It answers every operation in openapi.yaml, reading how from
+// the shape of each path rather than from a list of operations:
+//
+//   - GET on a resource (getCard, getCardHolder) returns it as stored;
+//   - PATCH (updateCard, updateCardHolder) applies Solid's partial update:
+//     fields sent replace fields stored, nested objects merge, a metadata
+//     key sent as "" is removed, and timestamps.updated_at moves; later
+//     reads and lists show the change;
+//   - a list (listCards, listCardHolders) pages over the stored resources
+//     in the order they were added: limit (1 to 100, default 25),
+//     starting_after, ending_before, and the envelope's total, has_more
+//     (the string "true" or "false", as documented) and cursors; a cursor
+//     that names no record gives an empty page;
+//   - a token operation (createSetPinToken, createShowToken) mints a fresh
+//     token with the documented prefix (card_pin_test_, card_show_test_)
+//     for a known card;
+//   - any other operation answers with its documented example, path
+//     parameters put into the fields named like them (and "id"), or with a
+//     value made from its schema.
+//
+// An unknown resource gets the 404 envelope, a missing or wrong key the 401
+// envelope. Requests the spec does not allow get an error envelope too
+// (404 for an unknown path, 405 for a wrong method, 400 otherwise), never a
+// panic or an HTML page.
+//
+// A POST or PATCH that repeats an idempotency-key header (with the same API
+// key) gets the first answer back, whatever its status, and changes nothing
+// again, also when the repeats arrive at once; keys expire after 24 hours.
+// Injected faults are not kept under a key: they stand for answers from
+// before the request was handled, so a retry with the same key goes on.
 //
 // For testing retry and timeout handling, the server can answer the next
 // requests with an error status and Retry-After ([Handler.QueueFault]),
@@ -38,24 +65,36 @@ const (
 	DefaultAPIKey = "sk_test_solidtest_4f1c2b7e9a0d4c6e8b3a5d7f9e1c3b5a"
 
 	// DefaultCardID is the card the mock always knows: the example card of
-	// Solid's "Set a PIN" documentation.
+	// Solid's documentation ("Set a PIN", "Retrieve a Card").
 	DefaultCardID = "crd_7948d9a96706dd05360a340002de725f"
+
+	// DefaultCardHolderID is the card holder the mock knows from the
+	// start: the example card holder of Solid's documentation.
+	DefaultCardHolderID = "cah_a120a61f60dfd40fdb07b2e8bcd1f6f0"
 )
 
 // Option configures a mock in NewServer, NewTLSServer or NewHandler.
 type Option func(*config)
 
 type config struct {
-	cards []string
-	keys  []string
-	set   bool               // WithAPIKeys was used
-	v     *specval.Validator // for tests; specval.Default() when nil
+	cards   []string
+	holders []string
+	keys    []string
+	set     bool               // WithAPIKeys was used
+	v       *specval.Validator // for tests; specval.Default() when nil
 }
 
-// WithCards adds card IDs the mock knows, besides DefaultCardID. A request
-// for any other card gets the 404 envelope.
+// WithCards adds cards the mock knows, besides DefaultCardID: copies of
+// the documented example card with these ids, listed in this order after
+// it. A request for any other card gets the 404 envelope.
 func WithCards(ids ...string) Option {
 	return func(c *config) { c.cards = append(c.cards, ids...) }
+}
+
+// WithCardHolders adds card holders the mock knows, besides
+// DefaultCardHolderID: copies of the documented example with these ids.
+func WithCardHolders(ids ...string) Option {
+	return func(c *config) { c.holders = append(c.holders, ids...) }
 }
 
 // WithAPIKeys sets the API keys the mock accepts, replacing DefaultAPIKey.

@@ -1,10 +1,21 @@
 package solidtest
 
-// AddCard makes the mock know another card ID.
+// AddCard makes the mock know another card: a copy of the documented
+// example card (the one DefaultCardID names) with id as its id. It is
+// listed after the cards already known, and Reset keeps it.
 func (h *Handler) AddCard(id string) {
-	h.mu.Lock()
-	h.cards[id] = struct{}{}
-	h.mu.Unlock()
+	h.smu.Lock()
+	h.kind("card_id").add(id)
+	h.smu.Unlock()
+}
+
+// AddCardHolder makes the mock know another card holder: a copy of the
+// documented example card holder (DefaultCardHolderID) with id as its id.
+// It is listed after the card holders already known, and Reset keeps it.
+func (h *Handler) AddCardHolder(id string) {
+	h.smu.Lock()
+	h.kind("card_holder_id").add(id)
+	h.smu.Unlock()
 }
 
 // AddAPIKey makes the mock accept another API key. An empty key is ignored.
@@ -25,8 +36,19 @@ func (h *Handler) knownKey(k string) bool {
 }
 
 func (h *Handler) knownCard(id string) bool {
-	h.mu.RLock()
-	_, ok := h.cards[id]
-	h.mu.RUnlock()
+	h.smu.Lock()
+	_, ok := h.kinds["card_id"].byID[id]
+	h.smu.Unlock()
 	return ok
+}
+
+// kind returns the resource kind of a path parameter, made empty if the
+// spec documents no such resource. The caller holds smu or owns h.
+func (h *Handler) kind(param string) *kind {
+	k := h.kinds[param]
+	if k == nil {
+		k = &kind{param: param, seed: map[string]any{}, byID: map[string]map[string]any{}}
+		h.kinds[param] = k
+	}
+	return k
 }

@@ -13,7 +13,7 @@ import (
 func (h *Handler) initFastPath() {
 	for path, item := range h.v.Doc().Paths.Map() {
 		op := item.Post
-		if op == nil || op.OperationID != "createSetPinToken" {
+		if op == nil || op.OperationID != fastOp {
 			continue
 		}
 		prefix, suffix, ok := strings.Cut(path, "{card_id}")
@@ -30,9 +30,13 @@ func (h *Handler) initFastPath() {
 	}
 }
 
-// validate routes and validates r. routeErr is set when no operation
-// matches; vErr when the operation's checks (security included) fail.
-func (h *Handler) validate(r *http.Request, path string) (cardID string, vErr, routeErr error) {
+// fastOp is the operation validated without the generic router.
+const fastOp = "createSetPinToken"
+
+// validate routes and validates r, returning its operationId and path
+// parameters. routeErr is set when no operation matches; vErr when the
+// operation's checks (security included) fail.
+func (h *Handler) validate(r *http.Request, path string) (op string, params map[string]string, vErr, routeErr error) {
 	if h.route != nil && r.Method == http.MethodPost &&
 		len(path) > len(h.prefix)+len(h.suffix) && strings.HasPrefix(path, h.prefix) && strings.HasSuffix(path, h.suffix) {
 		seg := path[len(h.prefix) : len(path)-len(h.suffix)]
@@ -44,15 +48,15 @@ func (h *Handler) validate(r *http.Request, path string) (cardID string, vErr, r
 					Route:      h.route,
 					Options:    h.opts,
 				}
-				return id, openapi3filter.ValidateRequest(r.Context(), in), nil
+				return fastOp, in.PathParams, openapi3filter.ValidateRequest(r.Context(), in), nil
 			}
 		}
 	}
 	rt, err := h.v.FindRoute(r)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	return rt.Input.PathParams["card_id"], openapi3filter.ValidateRequest(r.Context(), rt.Input), nil
+	return rt.Operation.OperationID, rt.Input.PathParams, openapi3filter.ValidateRequest(r.Context(), rt.Input), nil
 }
 
 // allowed lists the methods the spec allows on path, for a 405.

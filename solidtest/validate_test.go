@@ -24,12 +24,13 @@ func TestFastPathMatchesRouter(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := &http.Request{Method: "POST", URL: u, Header: http.Header{"Api-Key": {"k"}}}
-		id, vErr, routeErr := h.validate(req, u.EscapedPath())
+		op, params, vErr, routeErr := h.validate(req, u.EscapedPath())
 		h2 := NewHandler()
 		h2.route = nil
-		id2, vErr2, routeErr2 := h2.validate(req, u.EscapedPath())
-		if id != id2 || (vErr == nil) != (vErr2 == nil) || (routeErr == nil) != (routeErr2 == nil) {
-			t.Errorf("%s: fast path (%q, %v, %v), router (%q, %v, %v)", p, id, vErr, routeErr, id2, vErr2, routeErr2)
+		op2, params2, vErr2, routeErr2 := h2.validate(req, u.EscapedPath())
+		id, id2 := params["card_id"], params2["card_id"]
+		if op != op2 || id != id2 || (vErr == nil) != (vErr2 == nil) || (routeErr == nil) != (routeErr2 == nil) {
+			t.Errorf("%s: fast path (%s %q, %v, %v), router (%s %q, %v, %v)", p, op, id, vErr, routeErr, op2, id2, vErr2, routeErr2)
 		}
 	}
 }

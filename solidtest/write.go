@@ -14,6 +14,8 @@ const (
 	codeNotFound         = "ERROR_CODE_RESOURCE_NOT_FOUND"
 	codeMethodNotAllowed = "ERROR_CODE_METHOD_NOT_ALLOWED"
 	codeInvalidRequest   = "ERROR_CODE_INVALID_REQUEST"
+	codeOCCRetry         = "EC_QLDB_OCC_ERROR_RETRY"
+	msgNotFound          = "cannot find card holder by id in qldb" // Solid's documented text, for cards too
 )
 
 var (
@@ -24,10 +26,18 @@ var (
 // writeError sends Solid's error envelope.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, id string, status int, code, msg, field string) {
 	bp := bufPool.Get().(*[]byte)
-	b := append((*bp)[:0], `{"request_id":"`...)
+	b := appendEnvelope((*bp)[:0], r.Method, id, status, code, msg, field)
+	h.write(w, status, id, b)
+	*bp = b
+	bufPool.Put(bp)
+}
+
+// appendEnvelope appends Solid's error envelope to b.
+func appendEnvelope(b []byte, method, id string, status int, code, msg, field string) []byte {
+	b = append(b, `{"request_id":"`...)
 	b = append(b, id...)
 	b = append(b, `","client_id":"","method":`...)
-	b = appendJSONString(b, r.Method)
+	b = appendJSONString(b, method)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, `,"error":{"code":`...)
@@ -38,10 +48,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, id string, 
 	b = appendJSONString(b, field)
 	b = append(b, `},"created_at":"`...)
 	b = time.Now().UTC().AppendFormat(b, time.RFC3339)
-	b = append(b, `"}`...)
-	h.write(w, status, id, b)
-	*bp = b
-	bufPool.Put(bp)
+	return append(b, `"}`...)
 }
 
 func (h *Handler) write(w http.ResponseWriter, status int, id string, body []byte) {

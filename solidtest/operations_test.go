@@ -1,0 +1,436 @@
+package solidtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/solidsdk/solid-go/internal/spec"
+	"github.com/solidsdk/solid-go/internal/specval"
+)
+
+// newServerFor serves h on a loopback httptest server.
+func newServerFor(h *Handler) *httptest.Server { return httptest.NewServer(h) }
+
+func specText(t *testing.T) string {
+	t.Helper()
+	if !strings.Contains(spec.YAML, "\npaths:\n") {
+		t.Fatal("openapi.yaml has no paths: line")
+	}
+	return spec.YAML
+}
+
+// call sends one request with a JSON body (when not empty) and optional
+// headers, checks the answer as send does, and decodes a JSON body.
+func call(t *testing.T, base, method, path, body string, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("api-key", DefaultAPIKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Body = io.NopCloser(strings.NewReader(body))
+	}
+	checkResponse(t, req, resp.StatusCode, resp.Header, b)
+	var m map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: body %q: %v", method, path, b, err)
+		}
+	}
+	return resp.StatusCode, m
+}
+
+const (
+	cardPath   = "/v2/issuing/card/" + DefaultCardID
+	holderPath = "/v2/issuing/card_holder/" + DefaultCardHolderID
+)
+
+var showTokenRE = regexp.MustCompile(`^card_show_test_[0-9a-f]{32}$`)
+
+// TestEveryOperationAnswered calls every operation of openapi.yaml: each
+// answers with its own documented shape (checked against the spec by
+// call), a known resource as stored, an unknown one with the 404
+// envelope.
+func TestEveryOperationAnswered(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	tests := []struct {
+		op, method, path, body string
+		status                 int
+		check                  func(t *testing.T, m map[string]any)
+	}{
+		{"getCard", "GET", cardPath, "", 200, func(t *testing.T, m map[string]any) {
+			if m["id"] != DefaultCardID || m["label"] != "Travel" || m["card_holder_id"] != DefaultCardHolderID {
+				t.Errorf("card %v", m)
+			}
+		}},
+		{"getCard", "GET", "/v2/issuing/card/crd_nope", "", 404, nil},
+		{"updateCard", "PATCH", cardPath, `{"label":"Travel Expense Card"}`, 200, func(t *testing.T, m map[string]any) {
+			if m["label"] != "Travel Expense Card" || m["product"] != "business_spend" {
+				t.Errorf("updated card %v", m)
+			}
+		}},
+		{"updateCard", "PATCH", "/v2/issuing/card/crd_nope", `{"label":"x"}`, 404, nil},
+		{"listCards", "GET", "/v2/issuing/card", "", 200, func(t *testing.T, m map[string]any) {
+			if m["total"] != 1.0 || m["has_more"] != "false" || len(m["data"].([]any)) != 1 {
+				t.Errorf("card list %v", m)
+			}
+		}},
+		{"createSetPinToken", "POST", setPinPath, "", 200, func(t *testing.T, m map[string]any) {
+			if m["id"] != DefaultCardID || !tokenRE.MatchString(fmt.Sprint(m["set_pin_token"])) {
+				t.Errorf("pin token %v", m)
+			}
+		}},
+		{"createShowToken", "POST", cardPath + "/show_token", "", 200, func(t *testing.T, m map[string]any) {
+			if m["id"] != DefaultCardID || !showTokenRE.MatchString(fmt.Sprint(m["show_token"])) {
+				t.Errorf("show token %v", m)
+			}
+		}},
+		{"createShowToken", "POST", "/v2/issuing/card/crd_nope/show_token", "", 404, nil},
+		{"getCardHolder", "GET", holderPath, "", 200, func(t *testing.T, m map[string]any) {
+			if m["id"] != DefaultCardHolderID || m["person"].(map[string]any)["first_name"] != "John" {
+				t.Errorf("card holder %v", m)
+			}
+		}},
+		{"getCardHolder", "GET", "/v2/issuing/card_holder/cah_nope", "", 404, nil},
+		{"updateCardHolder", "PATCH", holderPath, `{"person":{"first_name":"Johnson"}}`, 200, func(t *testing.T, m map[string]any) {
+			p := m["person"].(map[string]any)
+			if p["first_name"] != "Johnson" || p["last_name"] != "Doe" {
+				t.Errorf("person after update %v", p)
+			}
+		}},
+		{"listCardHolders", "GET", "/v2/issuing/card_holder", "", 200, func(t *testing.T, m map[string]any) {
+			if m["total"] != 1.0 || len(m["data"].([]any)) != 1 {
+				t.Errorf("card holder list %v", m)
+			}
+		}},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %d", tt.op, tt.status), func(t *testing.T) {
+			status, m := call(t, srv.URL, tt.method, tt.path, tt.body, nil)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, m)
+			}
+			if tt.check != nil {
+				tt.check(t, m)
+			}
+			if rs := srv.Requests(); rs[len(rs)-1].Operation != tt.op {
+				t.Errorf("recorded as %q, want %q", rs[len(rs)-1].Operation, tt.op)
+			}
+		})
+		seen[tt.op] = true
+	}
+	for op := range srv.Handler.plans {
+		if !seen[op] {
+			t.Errorf("%s is in openapi.yaml but not in this test", op)
+		}
+	}
+}
+
+// TestUpdateMerges checks the documented partial update: nested objects
+// merge, a metadata key sent as "" is removed, and later reads and lists
+// show the change until Reset.
+func TestUpdateMerges(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	_, m := call(t, srv.URL, "PATCH", cardPath,
+		`{"controls":{"atm_enabled":"false","limit":{"max_spend_amount":"50.00"}},"metadata":{"description":"","team":"ops"}}`, nil)
+	controls := m["controls"].(map[string]any)
+	limit := controls["limit"].(map[string]any)
+	if controls["atm_enabled"] != "false" || limit["max_spend_amount"] != "50.00" || limit["period"] != "daily" || controls["allowed"] == nil {
+		t.Errorf("controls after update %v", controls)
+	}
+	if md := m["metadata"].(map[string]any); len(md) != 1 || md["team"] != "ops" {
+		t.Errorf("metadata after update %v, want only team", md)
+	}
+	if ts := m["timestamps"].(map[string]any); ts["updated_at"] == "2024-04-02T21:00:00Z" {
+		t.Errorf("updated_at not moved: %v", ts)
+	}
+	_, got := call(t, srv.URL, "GET", cardPath, "", nil)
+	_, list := call(t, srv.URL, "GET", "/v2/issuing/card", "", nil)
+	listed := list["data"].([]any)[0].(map[string]any)
+	for _, c := range []map[string]any{got, listed} {
+		if c["controls"].(map[string]any)["atm_enabled"] != "false" {
+			t.Errorf("read after update %v", c["controls"])
+		}
+	}
+	srv.Reset()
+	if _, c := call(t, srv.URL, "GET", cardPath, "", nil); c["controls"].(map[string]any)["atm_enabled"] != "true" {
+		t.Errorf("Reset kept the update: %v", c["controls"])
+	}
+}
+
+// TestListPages walks seven cards three at a time, both ways.
+func TestListPages(t *testing.T) {
+	srv := NewServer(WithCards("c2", "c3", "c4", "c5", "c6", "c7"))
+	defer srv.Close()
+	ids := func(m map[string]any) string {
+		var out []string
+		for _, d := range m["data"].([]any) {
+			out = append(out, d.(map[string]any)["id"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	d := DefaultCardID
+	tests := []struct {
+		query, want, hasMore, after, before string
+	}{
+		{"?limit=3", d + ",c2,c3", "true", "c3", d},
+		{"?limit=3&starting_after=c3", "c4,c5,c6", "true", "c6", "c4"},
+		{"?limit=3&starting_after=c6", "c7", "false", "c7", "c7"},
+		{"?limit=3&ending_before=c7", "c4,c5,c6", "true", "c6", "c4"},
+		{"?limit=3&ending_before=c3", d + ",c2", "false", "c2", d},
+		{"", d + ",c2,c3,c4,c5,c6,c7", "false", "c7", d},
+		{"?starting_after=crd_unknown", "", "false", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			status, m := call(t, srv.URL, "GET", "/v2/issuing/card"+tt.query, "", nil)
+			if status != 200 {
+				t.Fatalf("status %d: %v", status, m)
+			}
+			if got := ids(m); got != tt.want || m["has_more"] != tt.hasMore || m["total"] != 7.0 {
+				t.Errorf("page %s has_more %v total %v, want %s %s", got, m["has_more"], m["total"], tt.want, tt.hasMore)
+			}
+			if tt.after != "" && (m["starting_after"] != tt.after || m["ending_before"] != tt.before) {
+				t.Errorf("cursors %v %v, want %s %s", m["starting_after"], m["ending_before"], tt.after, tt.before)
+			}
+		})
+	}
+	for _, q := range []string{"?limit=0", "?limit=101"} {
+		if status, _ := call(t, srv.URL, "GET", "/v2/issuing/card"+q, "", nil); status != 400 {
+			t.Errorf("%s: status %d, want 400", q, status)
+		}
+	}
+}
+
+// TestIdempotencyKeys: a repeated key gets the first answer and changes
+// nothing again, also when the repeats race; another API key's same key
+// is another call; keys expire after 24 hours.
+func TestIdempotencyKeys(t *testing.T) {
+	h := NewHandler()
+	h.AddAPIKey("sk_other")
+	srv := newServerFor(h)
+	defer srv.Close()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var clock sync.Mutex
+	h.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+	key := map[string]string{"Idempotency-Key": "9c91bbca-67a0-11ec-90d6-0242ac120003"}
+
+	_, first := call(t, srv.URL, "POST", setPinPath, "", key)
+	_, again := call(t, srv.URL, "POST", setPinPath, "", key)
+	if first["set_pin_token"] != again["set_pin_token"] {
+		t.Errorf("a repeated key minted a new token: %v then %v", first, again)
+	}
+	if _, other := call(t, srv.URL, "POST", setPinPath, "", nil); other["set_pin_token"] == first["set_pin_token"] {
+		t.Error("a call without a key got the stored answer")
+	}
+	// The first answer comes back whatever its status.
+	nf := map[string]string{"Idempotency-Key": "k-404"}
+	if s, _ := call(t, srv.URL, "POST", "/v2/issuing/card/crd_later/show_token", "", nf); s != 404 {
+		t.Fatalf("status %d", s)
+	}
+	h.AddCard("crd_later")
+	if s, _ := call(t, srv.URL, "POST", "/v2/issuing/card/crd_later/show_token", "", nf); s != 404 {
+		t.Errorf("repeat after the card appeared: %d, want the stored 404", s)
+	}
+	// Many at once, one key: the update is made once, and every caller
+	// gets that one answer (its request id).
+	// The latency holds all of them, then lets them go at once.
+	h.SetLatency(100 * time.Millisecond)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]int{}
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("PATCH", srv.URL+cardPath, strings.NewReader(`{"label":"raced"}`))
+			req.Header.Set("api-key", DefaultAPIKey)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "race")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			ids[resp.Header.Get("X-Request-Id")]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	h.SetLatency(0)
+	if len(ids) != 1 {
+		t.Errorf("16 PATCHes with one key got %d different answers: %v", len(ids), ids)
+	}
+	var made int
+	for _, r := range h.Requests() {
+		if r.Operation == "updateCard" && r.Status == 200 {
+			made++
+		}
+	}
+	if made != 16 {
+		t.Errorf("%d updateCard requests answered 200, want 16", made)
+	}
+	// Expiry: after 24 hours the key is new again.
+	clock.Lock()
+	now = now.Add(24 * time.Hour)
+	clock.Unlock()
+	if _, later := call(t, srv.URL, "POST", setPinPath, "", key); later["set_pin_token"] == first["set_pin_token"] {
+		t.Error("a key older than 24 hours still replayed its answer")
+	}
+}
+
+// TestConcurrentUpdatesKeepEveryField: PATCHes of different fields at
+// once all land.
+func TestConcurrentUpdatesKeepEveryField(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call(t, srv.URL, "PATCH", cardPath, fmt.Sprintf(`{"metadata":{"k%d":"v"}}`, i), nil)
+		}()
+	}
+	wg.Wait()
+	_, c := call(t, srv.URL, "GET", cardPath, "", nil)
+	if md := c["metadata"].(map[string]any); len(md) != 21 {
+		t.Errorf("%d metadata keys, want 21 (the example's and 20 new): %v", len(md), md)
+	}
+}
+
+// TestNewOperationAnswered adds operations to a copy of the spec: one
+// answers with its documented example (its path parameter substituted),
+// one with a value made from its schema; both validate.
+func TestNewOperationAnswered(t *testing.T) {
+	spec := strings.Replace(specText(t), "\npaths:\n", `
+paths:
+  /v2/issuing/card/{card_id}/summary:
+    get:
+      operationId: getCardSummary
+      parameters:
+        - $ref: "#/components/parameters/CardID"
+      responses:
+        "200":
+          description: a summary
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, status]
+                properties:
+                  id: {type: string}
+                  status: {type: string, enum: [active, inactive]}
+              example: {id: crd_example, status: active}
+  /v2/issuing/card/{card_id}/limits:
+    get:
+      operationId: getCardLimits
+      parameters:
+        - $ref: "#/components/parameters/CardID"
+      responses:
+        "200":
+          description: limits, no example
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [card_id, count]
+                properties:
+                  card_id: {type: string}
+                  count: {type: integer, minimum: 1}
+`, 1)
+	v, err := specval.New([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(v)
+	srv := newServerFor(h)
+	defer srv.Close()
+	for _, tt := range []struct{ path, want string }{
+		{"/v2/issuing/card/crd_x/summary", `{"id":"crd_x","status":"active"}`},
+		{"/v2/issuing/card/crd_y/limits", `{"card_id":"crd_y","count":1}`},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		req.Header.Set("api-key", DefaultAPIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != tt.want {
+			t.Errorf("%s: %d %s, want %s", tt.path, resp.StatusCode, b, tt.want)
+		}
+		rt, err := v.FindRoute(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.ValidateResponse(rt, resp.StatusCode, resp.Header, b); err != nil {
+			t.Errorf("%s: answer violates the spec: %v", tt.path, err)
+		}
+	}
+}
+
+// TestFaultForOneOperation: a fault with Operation set waits for that
+// operation; others pass it by. A 409 gets Solid's flat OCC body.
+func TestFaultForOneOperation(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	srv.QueueFault(Fault{Operation: "updateCard", Status: 409})
+	if s, _ := call(t, srv.URL, "GET", cardPath, "", nil); s != 200 {
+		t.Errorf("getCard took updateCard's fault: %d", s)
+	}
+	req, _ := http.NewRequest("PATCH", srv.URL+cardPath, strings.NewReader(`{"label":"x"}`))
+	req.Header.Set("api-key", DefaultAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	v, _ := specval.Default()
+	rt, _ := v.FindRoute(req)
+	if resp.StatusCode != 409 || string(b) != `{"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}` {
+		t.Errorf("updateCard: %d %s", resp.StatusCode, b)
+	}
+	if err := v.ValidateResponse(rt, resp.StatusCode, resp.Header, b); err != nil {
+		t.Errorf("409 violates the spec: %v", err)
+	}
+	if s, m := call(t, srv.URL, "PATCH", cardPath, `{"label":"x"}`, nil); s != 200 || m["label"] != "x" {
+		t.Errorf("after the fault: %d %v", s, m)
+	}
+}

@@ -1,0 +1,407 @@
+package solidtest
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The mock's behaviour per operation is read from openapi.yaml by the
+// shape of each path, never from a list of operationIds:
+//
+//   - an item path ("/v2/issuing/card/{card_id}") with a GET is a kind of
+//     resource; its documented 200 example is the seed object;
+//   - GET on an item path returns the stored object; PATCH merges the body
+//     into it;
+//   - GET on the path above an item path ("/v2/issuing/card") lists it;
+//   - a POST below an item path whose 200 body has a secret field
+//     (format: password) mints a token for a known item, with the prefix
+//     of the documented example token;
+//   - anything else answers with its documented example, path parameters
+//     substituted, or with a value made from its schema.
+
+type action int
+
+const (
+	actExample action = iota
+	actGet
+	actUpdate
+	actList
+	actMint
+)
+
+// plan is how the mock answers one operation.
+type plan struct {
+	op     string
+	act    action
+	kind   *kind // the resource kind, for every action but actExample
+	write  bool  // POST or PATCH: idempotency keys apply
+	status int   // the 2xx status to answer with
+	// actExample: the documented example, or nil to make one from schema.
+	example any
+	schema  *openapi3.Schema
+	params  []string // the path's parameters, in order
+	// actMint: the secret field and its token prefix.
+	field, prefix string
+}
+
+// kind is one kind of resource the mock keeps, in insertion order.
+type kind struct {
+	item  string // item path template
+	param string // the item's path parameter
+	seed  map[string]any
+	order []string
+	byID  map[string]map[string]any
+	// pristine is the state Reset restores.
+	pristine      map[string]map[string]any
+	pristineOrder []string
+}
+
+var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
+
+// buildPlans reads every operation of doc into a plan, and the resource
+// kinds they share.
+func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind) {
+	kinds := map[string]*kind{} // by path parameter name
+	byItem := map[string]*kind{}
+	paths := doc.Paths.Map()
+	for path, item := range paths {
+		if item.Get == nil || !strings.HasSuffix(path, "}") {
+			continue
+		}
+		param := path[strings.LastIndex(path, "{")+1 : len(path)-1]
+		ex, _ := twoXX(item.Get)
+		seed, ok := ex.example.(map[string]any)
+		if !ok {
+			continue
+		}
+		k := &kind{item: path, param: param, seed: seed, byID: map[string]map[string]any{}}
+		kinds[param] = k
+		byItem[path] = k
+	}
+	plans := map[string]*plan{}
+	for path, item := range paths {
+		for method, op := range item.Operations() {
+			res, status := twoXX(op)
+			p := &plan{op: op.OperationID, status: status, example: res.example, schema: res.schema,
+				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path)}
+			switch k := byItem[path]; {
+			case k != nil && method == http.MethodGet:
+				p.act, p.kind = actGet, k
+			case k != nil && method == http.MethodPatch:
+				p.act, p.kind = actUpdate, k
+			}
+			if p.act == actExample && method == http.MethodGet {
+				for item, k := range byItem {
+					if strings.HasPrefix(item, path+"/{") && !strings.Contains(item[len(path)+1:], "/") {
+						p.act, p.kind = actList, k
+					}
+				}
+			}
+			if p.act == actExample && method == http.MethodPost && res.schema != nil {
+				if item := itemOf(path); item != "" {
+					if field, prefix, ok := secretField(res); ok {
+						k := byItem[item]
+						if k == nil {
+							// No GET documents the item: it still has ids.
+							param := item[strings.LastIndex(item, "{")+1 : len(item)-1]
+							k = &kind{item: item, param: param, seed: map[string]any{}, byID: map[string]map[string]any{}}
+							byItem[item], kinds[param] = k, k
+						}
+						p.act, p.kind, p.field, p.prefix = actMint, k, field, prefix
+					}
+				}
+			}
+			plans[op.OperationID] = p
+		}
+	}
+	return plans, kinds
+}
+
+type answer struct {
+	example any
+	schema  *openapi3.Schema
+}
+
+// twoXX returns the lowest 2xx answer of op: its first example (by name)
+// and its JSON schema.
+func twoXX(op *openapi3.Operation) (answer, int) {
+	var codes []int
+	for code := range op.Responses.Map() {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n <= 299 {
+			codes = append(codes, n)
+		}
+	}
+	if len(codes) == 0 {
+		return answer{}, http.StatusOK
+	}
+	sort.Ints(codes)
+	r := op.Responses.Value(strconv.Itoa(codes[0]))
+	var a answer
+	if r == nil || r.Value == nil {
+		return a, codes[0]
+	}
+	mt := r.Value.Content.Get("application/json")
+	if mt == nil {
+		return a, codes[0]
+	}
+	if mt.Schema != nil {
+		a.schema = mt.Schema.Value
+	}
+	a.example = mt.Example
+	if a.example == nil && len(mt.Examples) > 0 {
+		names := make([]string, 0, len(mt.Examples))
+		for n := range mt.Examples {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if e := mt.Examples[names[0]]; e != nil && e.Value != nil {
+			a.example = e.Value.Value
+		}
+	}
+	return a, codes[0]
+}
+
+// secretField finds the property of a token answer marked format:
+// password, and the prefix of its documented example (the example without
+// its 32 random hex digits).
+func secretField(a answer) (field, prefix string, ok bool) {
+	for name, p := range a.schema.Properties {
+		if p.Value == nil || p.Value.Format != "password" {
+			continue
+		}
+		prefix = name + "_"
+		if ex, isStr := p.Value.Example.(string); isStr && hexTail.MatchString(ex) {
+			prefix = hexTail.ReplaceAllString(ex, "")
+		}
+		return name, prefix, true
+	}
+	return "", "", false
+}
+
+// itemOf returns the item path a path is below: "/a/{id}" for
+// "/a/{id}/b", "" when it is below none.
+func itemOf(path string) string {
+	i := strings.LastIndex(path, "}/")
+	if i < 0 || strings.Contains(path[i+2:], "/") {
+		return ""
+	}
+	return path[:i+1]
+}
+
+func pathParams(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
+}
+
+// add stores a copy of the seed under id, keeping the seed's other fields.
+func (k *kind) add(id string) {
+	obj := clone(k.seed).(map[string]any)
+	obj["id"] = id
+	if _, ok := k.byID[id]; !ok {
+		k.order = append(k.order, id)
+		k.pristineOrder = append(k.pristineOrder, id)
+	}
+	k.byID[id] = obj
+	if k.pristine == nil {
+		k.pristine = map[string]map[string]any{}
+	}
+	k.pristine[id] = clone(obj).(map[string]any)
+}
+
+func (k *kind) reset() {
+	k.order = append([]string(nil), k.pristineOrder...)
+	k.byID = make(map[string]map[string]any, len(k.pristine))
+	for id, obj := range k.pristine {
+		k.byID[id] = clone(obj).(map[string]any)
+	}
+}
+
+// clone deep-copies a decoded JSON value.
+func clone(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = clone(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, x := range v {
+			s[i] = clone(x)
+		}
+		return s
+	}
+	return v
+}
+
+// merge applies a documented partial update: fields sent replace fields
+// stored, nested objects merge, and a metadata key sent as "" is removed.
+func merge(dst, patch map[string]any, inMetadata bool) {
+	for key, v := range patch {
+		if s, ok := v.(string); ok && s == "" && inMetadata {
+			delete(dst, key)
+			continue
+		}
+		if pm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[key].(map[string]any); ok {
+				merge(dm, pm, key == "metadata")
+				continue
+			}
+			if key == "metadata" {
+				m := map[string]any{}
+				merge(m, pm, true)
+				dst[key] = m
+				continue
+			}
+		}
+		dst[key] = clone(v)
+	}
+}
+
+// page returns a page of k as Solid's list envelope. Records come in the
+// order they were added; starting_after gives the records after a cursor,
+// ending_before the limit records just before one; has_more says whether
+// records remain beyond the page in the direction walked. A cursor that
+// names no record gives an empty page (the spec declares no 400 for lists).
+// The limit was validated against the spec already.
+func (k *kind) page(q url.Values) map[string]any {
+	limit := 25
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 && n <= 100 {
+		limit = n
+	}
+	index := func(id string) int {
+		for i, x := range k.order {
+			if x == id {
+				return i
+			}
+		}
+		return -1
+	}
+	from, to := 0, len(k.order)
+	more := false
+	switch {
+	case q.Get("starting_after") != "":
+		i := index(q.Get("starting_after"))
+		if i < 0 {
+			i = len(k.order) - 1
+		}
+		from = i + 1
+		to = min(from+limit, len(k.order))
+		more = to < len(k.order)
+	case q.Get("ending_before") != "":
+		i := index(q.Get("ending_before"))
+		if i < 0 {
+			i = 0
+		}
+		to = i
+		from = max(0, to-limit)
+		more = from > 0
+	default:
+		to = min(limit, len(k.order))
+		more = to < len(k.order)
+	}
+	data := make([]any, 0, to-from)
+	for _, id := range k.order[from:to] {
+		data = append(data, clone(k.byID[id]))
+	}
+	env := map[string]any{"total": len(k.order), "data": data, "has_more": strconv.FormatBool(more)}
+	if len(data) > 0 {
+		env["starting_after"] = k.order[to-1]
+		env["ending_before"] = k.order[from]
+	}
+	return env
+}
+
+// generate makes a value that fits s: its example, else its first enum
+// value, else the simplest value of its type.
+func generate(s *openapi3.Schema, depth int) any {
+	if s == nil || depth > 10 {
+		return nil
+	}
+	if s.Example != nil {
+		return clone(s.Example)
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	for _, alts := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+		if len(alts) > 0 && alts[0].Value != nil {
+			return generate(alts[0].Value, depth+1)
+		}
+	}
+	switch {
+	case s.Type.Is("object") || len(s.Properties) > 0:
+		m := map[string]any{}
+		for name, p := range s.Properties {
+			if p.Value != nil && !p.Value.WriteOnly {
+				m[name] = generate(p.Value, depth+1)
+			}
+		}
+		return m
+	case s.Type.Is("array"):
+		return []any{}
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		if s.Min != nil {
+			return *s.Min
+		}
+		return 0
+	case s.Type.Is("boolean"):
+		return false
+	}
+	return "string"
+}
+
+// substitute puts path parameters into the top-level fields of an example
+// answer: a field named like a parameter gets its value, and "id" the last
+// parameter's.
+func substitute(v any, names []string, values map[string]string) any {
+	m, ok := v.(map[string]any)
+	if !ok || len(names) == 0 {
+		return v
+	}
+	for _, n := range names {
+		if _, ok := m[n]; ok {
+			m[n] = values[n]
+		}
+	}
+	if _, ok := m["id"]; ok {
+		m["id"] = values[names[len(names)-1]]
+	}
+	return m
+}
+
+// token returns prefix followed by 32 random hex digits.
+func token(prefix string, rnd []byte) string {
+	return prefix + hex.EncodeToString(rnd)
+}
+
+// touch sets timestamps.updated_at to now, when the object has one.
+func touch(obj map[string]any, now time.Time) {
+	if ts, ok := obj["timestamps"].(map[string]any); ok {
+		ts["updated_at"] = now.UTC().Format(time.RFC3339)
+	}
+}
+
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Decoded JSON always encodes.
+		panic("solidtest: " + err.Error())
+	}
+	return b
+}
