@@ -292,7 +292,7 @@ func (k *kind) page(q url.Values) map[string]any {
 		}
 		return -1
 	}
-	from, to := 0, len(k.order)
+	var from, to int
 	more := false
 	switch {
 	case q.Get("starting_after") != "":
