@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: all generate check-generated check-breaking lint lint-spec test fuzz demo bench bench-mock ci release-check
+.PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 all: ci
 
@@ -52,6 +52,19 @@ fuzz:
 check-breaking:
 	scripts/check-breaking.sh api/released.yaml openapi.yaml CHANGELOG.md
 
+## check-goapi: fail if the exported Go API breaks callers of the last
+## release (the newest api/go/v*.export), unless CHANGELOG.md's
+## [Unreleased] says "BREAKING (Go API)"
+VERSION       := $(shell sed -n 's/^const Version = "\(.*\)"$$/\1/p' solid.go)
+GOAPI_BASELINE = $(shell ls api/go/v*.export | sort -V | tail -n 1)
+check-goapi:
+	scripts/check-goapi.sh $(GOAPI_BASELINE) CHANGELOG.md
+
+## goapi-snapshot: record the Go API of HEAD as the baseline of this
+## release (api/go/v$(VERSION).export); part of cutting a release
+goapi-snapshot:
+	scripts/goapi-snapshot.sh HEAD api/go/v$(VERSION).export
+
 ## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml); any
 ## warning fails. Needs the npm registry the first time.
 lint-spec: $(SPECTRAL)
@@ -81,10 +94,11 @@ bench:
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## ci: everything CI runs
-ci: check-generated check-breaking lint lint-spec test fuzz
+ci: check-generated check-breaking check-goapi lint lint-spec test fuzz
 
 ## release-check: everything before tagging a release: ci (which includes
 ## check-breaking and lint-spec), and the released spec recorded
 release-check: ci
 	@cmp -s openapi.yaml api/released.yaml || { echo "release-check: copy openapi.yaml to api/released.yaml (see README, Spec lifecycle)"; exit 1; }
-	@echo "release-check: ready to tag v$$(sed -n 's/^const Version = "\(.*\)"$$/\1/p' solid.go)"
+	@[ -f api/go/v$(VERSION).export ] || { echo "release-check: record the Go API: make goapi-snapshot, after committing (see README, Spec lifecycle)"; exit 1; }
+	@echo "release-check: ready to tag v$(VERSION)"

@@ -24,6 +24,8 @@ func TestBreakingGate(t *testing.T) {
 	const (
 		undeclared = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Something additive.\n\n## [0.1.0] - 2026-11-27\n"
 		declared   = "# Changelog\n\n## [Unreleased]\n\n### Changed\n\n- BREAKING: SetPinToken no longer carries set_pin_token.\n\n## [0.1.0] - 2026-11-27\n"
+		// A Go API break's line does not declare a wire break.
+		goAPIOnly = "# Changelog\n\n## [Unreleased]\n\n### Changed\n\n- BREAKING (Go API): a renamed type.\n\n## [0.1.0] - 2026-11-27\n"
 		// BREAKING under a released version does not declare an unreleased change.
 		declaredEarlier = "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-27\n\n- BREAKING: an old one.\n"
 	)
@@ -52,6 +54,7 @@ func TestBreakingGate(t *testing.T) {
 		{"new required query parameter", requiredQuery, undeclared, 1, "new-required-request-parameter"},
 		{"removed response field declared BREAKING", removedField, declared, 0, "declared BREAKING"},
 		{"BREAKING only under an earlier release", removedField, declaredEarlier, 1, "FAIL"},
+		{"only a Go API break declared", removedField, goAPIOnly, 1, "FAIL"},
 		{"revision that does not parse", "openapi: 3.0.3\ninfo: [\n", undeclared, 2, "oasdiff failed"},
 	}
 	for _, tt := range tests {

@@ -5,8 +5,10 @@
 # last released, api/released.yaml) with REVISION (openapi.yaml) using the
 # oasdiff pinned in tools/go.mod. It fails when oasdiff reports a change of
 # level ERR (a breaking change for clients), unless the "## [Unreleased]"
-# section of CHANGELOG contains the word BREAKING: a breaking change must be
-# declared, and then released as a new major version (or minor, before 1.0).
+# section of CHANGELOG contains the word BREAKING on a line of its own (a
+# "BREAKING (Go API)" line declares a Go API break only; see
+# scripts/changelog.sh): a breaking change must be declared, and then
+# released as a new major version (or minor, before 1.0).
 #
 # Exit status: 0 no breaking change, or a declared one; 1 an undeclared
 # breaking change; 2 usage or tool errors (a spec that does not load counts).
@@ -56,14 +58,8 @@ case $rc in
 	;;
 esac
 
-# The lines of the Unreleased section, up to the next "## " heading.
-unreleased=$(awk '
-	/^## \[Unreleased\]/ { in_section = 1; next }
-	/^## / { in_section = 0 }
-	in_section { print }
-' "$changelog")
-
-if printf '%s\n' "$unreleased" | grep -qw BREAKING; then
+. "$root/scripts/changelog.sh"
+if unreleased_declares spec "$changelog"; then
 	echo "check-breaking: breaking change from $1 to $2, declared BREAKING in $3's [Unreleased] section: release it as a new major version"
 	exit 0
 fi
@@ -71,6 +67,7 @@ fi
 cat >&2 <<EOF
 check-breaking: FAIL: $2 breaks clients of $1 (see above).
 Either make the change additive, or declare it: add an entry containing the
-word BREAKING under "## [Unreleased]" in $3 and release a new major version.
+word BREAKING (not only a "BREAKING (Go API)" one) under "## [Unreleased]"
+in $3 and release a new major version.
 EOF
 exit 1
