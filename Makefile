@@ -60,10 +60,10 @@ GOAPI_BASELINE = $(shell ls api/go/v*.export | sort -V | tail -n 1)
 check-goapi:
 	scripts/check-goapi.sh $(GOAPI_BASELINE) CHANGELOG.md
 
-## goapi-snapshot: record the Go API of HEAD as the baseline of this
-## release (api/go/v$(VERSION).export); part of cutting a release
+## goapi-snapshot: record the Go API of the working tree as the baseline
+## of this release (api/go/v$(VERSION).export); part of cutting a release
 goapi-snapshot:
-	scripts/goapi-snapshot.sh HEAD api/go/v$(VERSION).export
+	scripts/goapi-snapshot.sh - api/go/v$(VERSION).export
 
 ## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml); any
 ## warning fails. Needs the npm registry the first time.
@@ -100,5 +100,5 @@ ci: check-generated check-breaking check-goapi lint lint-spec test fuzz
 ## check-breaking and lint-spec), and the released spec recorded
 release-check: ci
 	@cmp -s openapi.yaml api/released.yaml || { echo "release-check: copy openapi.yaml to api/released.yaml (see README, Spec lifecycle)"; exit 1; }
-	@[ -f api/go/v$(VERSION).export ] || { echo "release-check: record the Go API: make goapi-snapshot, after committing (see README, Spec lifecycle)"; exit 1; }
+	@[ -f api/go/v$(VERSION).export ] || { echo "release-check: record the Go API: make goapi-snapshot (see README, Spec lifecycle)"; exit 1; }
 	@echo "release-check: ready to tag v$(VERSION)"
