@@ -216,14 +216,22 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 // requestID returns the response's request id header, scrubbed of key and
 // tokens before it is shortened.
 func requestID(h http.Header, key string) string {
-	v := h.Get("X-Request-Id")
+	// Indexed by canonical key: no canonicalisation on every call.
+	v := first(h["X-Request-Id"])
 	if v == "" {
-		v = h.Get("Request-Id")
+		v = first(h["Request-Id"])
 	}
 	if v == "" {
 		return ""
 	}
 	return truncate(redact.Secrets(v, key))
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // excerpt returns the start of a body as printable text.
