@@ -24,17 +24,13 @@ type SetPinToken struct {
 }
 
 // String describes the token without revealing it.
-func (t SetPinToken) String() string {
-	return fmt.Sprintf("solid.SetPinToken{CardID: %q, Token: [REDACTED]}", t.CardID)
-}
+func (t SetPinToken) String() string { return describeToken("SetPinToken", t.CardID) }
 
 // Format prints the token as String does, for every verb.
 func (t SetPinToken) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
 
 // LogValue keeps the token out of slog records.
-func (t SetPinToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("card_id", t.CardID), slog.String("token", "[REDACTED]"))
-}
+func (t SetPinToken) LogValue() slog.Value { return logToken(t.CardID) }
 
 // ShowToken is a one-time token for showing a card's full number and CVV
 // with Solid's SDK (step 2 of "Show a Card"). Printing it, with fmt or
@@ -51,16 +47,22 @@ type ShowToken struct {
 }
 
 // String describes the token without revealing it.
-func (t ShowToken) String() string {
-	return fmt.Sprintf("solid.ShowToken{CardID: %q, Token: [REDACTED]}", t.CardID)
-}
+func (t ShowToken) String() string { return describeToken("ShowToken", t.CardID) }
 
 // Format prints the token as String does, for every verb.
 func (t ShowToken) Format(f fmt.State, _ rune) { fmt.Fprint(f, t.String()) }
 
 // LogValue keeps the token out of slog records.
-func (t ShowToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("card_id", t.CardID), slog.String("token", "[REDACTED]"))
+func (t ShowToken) LogValue() slog.Value { return logToken(t.CardID) }
+
+// describeToken and logToken are the printed and logged forms of both
+// token types: the card, never the token.
+func describeToken(typ, cardID string) string {
+	return fmt.Sprintf("solid.%s{CardID: %q, Token: [REDACTED]}", typ, cardID)
+}
+
+func logToken(cardID string) slog.Value {
+	return slog.GroupValue(slog.String("card_id", cardID), slog.String("token", "[REDACTED]"))
 }
 
 var (
