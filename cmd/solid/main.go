@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +34,38 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
+// commit and date are stamped by release builds (.goreleaser.yaml, with
+// -ldflags -X); the version itself is always solid.Version, so a binary
+// and the SDK it was built from cannot disagree.
+var commit, date string
+
+// versionLine is what `solid --version` prints: the version, then the
+// commit and date of a release build, or of the VCS stamp go build adds.
+func versionLine() string {
+	c, d := commit, date
+	if c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					c = s.Value
+				case "vcs.time":
+					d = s.Value
+				}
+			}
+		}
+	}
+	line := "solid " + solid.Version
+	if c != "" {
+		line += " (" + c
+		if d != "" {
+			line += ", " + d
+		}
+		line += ")"
+	}
+	return line
+}
+
 const usage = `solid: Solid's card-issuing API from the command line.
 
 Usage:
@@ -43,6 +76,8 @@ Usage:
         serve a mock of the API, checked against openapi.yaml
   solid demo
         run set-pin-token against an in-process mock
+  solid --version
+        print the version (solid-go's, solid.Version) and the build
 
 Run 'solid COMMAND --help' for a command's flags.
 Exit status: 0 success, 1 API or network error, 2 usage error.
@@ -64,6 +99,9 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 		return runMock(ctx, args[1:], stdout, stderr, nil)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

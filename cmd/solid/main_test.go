@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/internal/specval"
 	"github.com/solidsdk/solid-go/solidtest"
 )
@@ -37,6 +38,8 @@ func TestRun(t *testing.T) {
 		{name: "no command", args: nil, code: 2, stderr: "Usage:"},
 		{name: "unknown command", args: []string{"pin"}, code: 2, stderr: `unknown command "pin"`},
 		{name: "help", args: []string{"--help"}, code: 0, stdout: "set-pin-token"},
+		{name: "--version is solid.Version", args: []string{"--version"}, code: 0, stdout: `^solid ` + regexp.QuoteMeta(solid.Version) + `( \(|\n)`},
+		{name: "version", args: []string{"version"}, code: 0, stdout: `^solid ` + regexp.QuoteMeta(solid.Version)},
 
 		{name: "set-pin-token --help", args: []string{"set-pin-token", "--help"}, code: 0, stdout: "SOLID_API_KEY"},
 		{name: "set-pin-token without a card", args: []string{"set-pin-token"}, env: keyEnv, code: 2, stderr: "exactly one CARD_ID"},
@@ -192,5 +195,16 @@ func TestMockCommand(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestVersionLineStamped: a release build's -ldflags -X stamp shows after
+// the version, which stays solid.Version.
+func TestVersionLineStamped(t *testing.T) {
+	oldCommit, oldDate := commit, date
+	defer func() { commit, date = oldCommit, oldDate }()
+	commit, date = "0123abcd", "2026-11-29T00:00:00Z"
+	if got, want := versionLine(), "solid "+solid.Version+" (0123abcd, 2026-11-29T00:00:00Z)"; got != want {
+		t.Errorf("versionLine() = %q, want %q", got, want)
 	}
 }
