@@ -118,3 +118,30 @@ func ExampleClient_CardHolders() {
 	// Output:
 	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 John activated
 }
+
+// Keep your own idempotency key with the operation in your database, and
+// pass it: a retry of the same logical call, even from another process,
+// gets Solid's first answer instead of acting twice.
+func ExampleWithIdempotencyKey() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := solid.WithIdempotencyKey(context.Background(), "order-42-show-token")
+	first, err := c.CreateShowToken(ctx, solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	again, err := c.CreateShowToken(ctx, solidtest.DefaultCardID) // say, after a crash
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("same token:", first.Token == again.Token)
+	// Output:
+	// same token: true
+}
