@@ -8,6 +8,7 @@ GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
+.PHONY: release-snapshot goreleaser-check test-examples
 .PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 all: ci
@@ -28,15 +29,23 @@ check-generated:
 	[ "$$extra" = "$$have" ] || { echo "generated file list differs from generated: $$extra"; exit 1; }; \
 	echo "gen/, internal/ops and internal/spec match openapi.yaml"
 
-## lint: gofmt, go vet, staticcheck
+## lint: gofmt, go vet, staticcheck, actionlint on the CI workflow
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
+	$(GO) tool -modfile=tools/actionlint/go.mod actionlint .github/workflows/ci.yml
 
 ## test: all tests, with the race detector
 test:
 	$(GO) test -race -count=1 ./...
+
+## test-examples: the examples/otel module's tests (its own module, so
+## OpenTelemetry stays out of the SDK's graph, which this checks too)
+test-examples:
+	cd examples/otel && $(GO) test -race -count=1 ./...
+	@if $(GO) list -m all | grep -q '^go.opentelemetry.io/'; then echo "the SDK's module graph holds OpenTelemetry"; exit 1; fi
+	@echo "the SDK's module graph holds no OpenTelemetry module"
 
 ## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
 FUZZTIME ?= 10s
@@ -94,11 +103,21 @@ bench:
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## ci: everything CI runs
-ci: check-generated check-breaking check-goapi lint lint-spec test fuzz
+ci: check-generated check-breaking check-goapi lint lint-spec test test-examples fuzz
+
+## release-snapshot: build the `solid` binaries of .goreleaser.yaml (linux,
+## macOS, Windows; amd64, arm64) and checksums.txt into dist/, untagged
+GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
+release-snapshot:
+	$(GORELEASER) release --snapshot --clean
+
+## goreleaser-check: validate .goreleaser.yaml
+goreleaser-check:
+	$(GORELEASER) check
 
 ## release-check: everything before tagging a release: ci (which includes
 ## check-breaking and lint-spec), and the released spec recorded
-release-check: ci
+release-check: ci goreleaser-check
 	@cmp -s openapi.yaml api/released.yaml || { echo "release-check: copy openapi.yaml to api/released.yaml (see README, Spec lifecycle)"; exit 1; }
 	@[ -f api/go/v$(VERSION).export ] || { echo "release-check: record the Go API: make goapi-snapshot (see README, Spec lifecycle)"; exit 1; }
 	@echo "release-check: ready to tag v$(VERSION)"
