@@ -109,7 +109,7 @@ ci: check-generated check-breaking check-goapi lint lint-spec test test-examples
 ## macOS, Windows; amd64, arm64) and checksums.txt into dist/, untagged
 GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
 release-snapshot:
-	$(GORELEASER) release --snapshot --clean
+	SOLID_VERSION=$(VERSION) $(GORELEASER) release --snapshot --clean
 
 ## goreleaser-check: validate .goreleaser.yaml
 goreleaser-check:

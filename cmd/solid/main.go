@@ -43,7 +43,10 @@ var commit, date string
 // commit and date of a release build, or of the VCS stamp go build adds.
 func versionLine() string {
 	c, d := commit, date
-	if c == "" {
+	if c == "" || c == "none" {
+		// Not stamped, or stamped by a GoReleaser that found no git
+		// state (a clone without a remote): go build's VCS stamp then.
+		c, d = "", ""
 		if bi, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range bi.Settings {
 				switch s.Key {

@@ -207,4 +207,9 @@ func TestVersionLineStamped(t *testing.T) {
 	if got, want := versionLine(), "solid "+solid.Version+" (0123abcd, 2026-11-29T00:00:00Z)"; got != want {
 		t.Errorf("versionLine() = %q, want %q", got, want)
 	}
+	// GoReleaser without git state stamps "none" and the zero time.
+	commit, date = "none", "0001-01-01T00:00:00Z"
+	if got := versionLine(); !strings.HasPrefix(got, "solid "+solid.Version) || strings.Contains(got, "none") || strings.Contains(got, "0001-01-01") {
+		t.Errorf("versionLine() = %q, want the version without the empty stamp", got)
+	}
 }
