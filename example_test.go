@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"strings"
+	"time"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/solidtest"
@@ -91,4 +95,53 @@ func ExampleClient_API() {
 	fmt.Println(resp.StatusCode(), resp.JSON200.Id)
 	// Output:
 	// 200 crd_7948d9a96706dd05360a340002de725f
+}
+
+// The options a service usually sets; each is validated by NewClient.
+func ExampleNewClient_options() {
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil)) // your logger: one record per attempt, no secrets
+	c, err := solid.NewClient("sk_test_example",
+		solid.WithEnvironment(solid.Sandbox),
+		solid.WithTimeout(10*time.Second),                           // the whole call, retries included
+		solid.WithMaxRetries(3),                                     // at most 4 attempts
+		solid.WithRetryBackoff(200*time.Millisecond, 2*time.Second), // doubling, with jitter
+		solid.WithMaxResponseBytes(256<<10),                         // a cap on any answer's body
+		solid.WithUserAgent("card-service/1.4"),                     // before the SDK's own
+		solid.WithLogger(logger),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.BaseURL())
+
+	_, err = solid.NewClient("sk_test_example", solid.WithEnvironment(solid.Sandbox), solid.WithMaxRetries(-1))
+	fmt.Println(err)
+	// Output:
+	// https://api.sandbox.solidfi.com/
+	// solid: WithMaxRetries(-1): want 0 to 10
+}
+
+// NewClientFromEnv reads SOLID_API_KEY, SOLID_ENV and SOLID_BASE_URL, so a
+// deployment chooses the environment, never the code.
+func ExampleNewClientFromEnv() {
+	for k, v := range map[string]string{"SOLID_API_KEY": "sk_test_example", "SOLID_ENV": "sandbox", "SOLID_BASE_URL": ""} {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		defer func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		}()
+	}
+	c, err := solid.NewClientFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.BaseURL())
+	// Output:
+	// https://api.sandbox.solidfi.com/
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"time"
 
 	solid "github.com/solidsdk/solid-go"
+	"github.com/solidsdk/solid-go/gen"
 	"github.com/solidsdk/solid-go/solidtest"
 )
 
@@ -72,4 +74,64 @@ func Example() {
 	// POST crd_7948d9a96706dd05360a340002de725f true 200
 	// violation: solidtest: request POST /v2/issuing/card/crd_7948d9a96706dd05360a340002de725f/set_pin_token violates openapi.yaml: security requirements failed: api-key header missing (api-key)
 	// status: 401
+}
+
+// The mock keeps state: an update shows in later reads until Reset, and
+// AddCard seeds more cards from the documented example.
+func ExampleHandler_AddCard() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	srv.AddCard("crd_second")
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	label := "Fleet card"
+	if _, err := c.API().UpdateCardWithResponse(ctx, "crd_second", nil, gen.CardUpdate{Label: &label}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for card, err := range c.Cards(ctx, nil) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(*card.Id, *card.Label)
+	}
+	srv.Reset() // back to the seeded state
+	got, err := c.API().GetCardWithResponse(ctx, "crd_second")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("after Reset:", *got.JSON200.Label)
+	// Output:
+	// crd_7948d9a96706dd05360a340002de725f Travel
+	// crd_second Fleet card
+	// after Reset: Travel
+}
+
+// NewHandler serves the mock on a server of your own, here one with
+// timeouts, as `solid mock` does.
+func ExampleNewHandler() {
+	h := solidtest.NewHandler(solidtest.WithAPIKeys("sk_test_mine"))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, err := solid.NewClient("sk_test_mine", solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h.QueueFault(solidtest.Fault{Operation: "createShowToken", Status: http.StatusConflict})
+	_, err = c.CreateShowToken(context.Background(), solidtest.DefaultCardID)
+	fmt.Println(err) // the SDK retried the 409 with a new idempotency key
+	for _, r := range h.Requests() {
+		fmt.Println(r.Operation, r.Status)
+	}
+	// Output:
+	// <nil>
+	// createShowToken 409
+	// createShowToken 200
 }
