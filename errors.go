@@ -203,9 +203,10 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 			e.Message = redact.Secrets(*flat.SysMessage, key)
 		}
 	} else {
-		// Scrub the whole body first, then cut: cutting first could leave
-		// a fragment of a secret that no longer matches.
-		e.Body = excerpt(redact.Secrets(buf.String(), key))
+		// Make it printable, scrub it, then cut: cutting first could leave a
+		// fragment of a secret that no longer matches, and dropping bytes
+		// after scrubbing could join the halves of one ("sk_te\xb1st...").
+		e.Body = excerpt(redact.Secrets(printable(redact.Secrets(buf.String(), key)), key))
 	}
 	if e.RequestID == "" {
 		e.RequestID = requestID(resp.Header, key)
@@ -234,22 +235,24 @@ func first(vs []string) string {
 	return vs[0]
 }
 
-// excerpt returns the start of a body as printable text.
-func excerpt(s string) string {
-	const n = 200
-	cut := len(s) > n
-	if cut {
-		s = s[:n]
-	}
-	s = strings.ToValidUTF8(s, "")
-	s = strings.Map(func(r rune) rune {
+// printable returns s with each invalid UTF-8 byte as U+FFFD and each
+// control character as a space: nothing is removed, so no two parts of s
+// come together that were apart.
+func printable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
 		}
 		return r
 	}, s)
-	if cut {
-		s += "..."
+}
+
+// excerpt returns the start of printable text, cut at a rune boundary.
+func excerpt(s string) string {
+	const n = 200
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "..." // drops only a cut rune's tail
 	}
 	return strings.TrimSpace(s)
 }

@@ -197,11 +197,29 @@ func TestExcerpt(t *testing.T) {
 		{"plain", "plain"},
 		{"a\r\nb\x00c", "a  b c"},
 		{strings.Repeat("é", 150), strings.Repeat("é", 100) + "..."},
-		{"\xff\xfebad", "bad"},
+		{"\xff\xfebad", "\uFFFDbad"}, // a run of invalid bytes is one U+FFFD
 	}
 	for _, tt := range tests {
-		if got := excerpt(tt.in); got != tt.want {
-			t.Errorf("excerpt(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := excerpt(printable(tt.in)); got != tt.want {
+			t.Errorf("excerpt(printable(%q)) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestBodyScrubbedBeforeItIsMadePrintable: an invalid byte inside the key
+// must not be dropped after scrubbing, or the key comes back whole (found
+// by FuzzResponseDecoding; its input is in testdata/fuzz).
+func TestBodyScrubbedBeforeItIsMadePrintable(t *testing.T) {
+	const key = "sk_test_contract_key_0123456789"
+	for _, body := range []string{
+		"sk_test_cont\xb1ract_key_0123456789",
+		"sk_test_cont\x00ract_key_0123456789",
+		"x sk_test_contract_key_0123456789 \xff",
+	} {
+		resp := &http.Response{StatusCode: 400, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+		e := newAPIError("op", resp, 1, 1<<20, key)
+		if strings.Contains(e.Body, key) || strings.Contains(e.Error(), key) {
+			t.Errorf("body %q: APIError holds the key: %q", body, e.Body)
 		}
 	}
 }
