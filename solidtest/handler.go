@@ -173,7 +173,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case vErr != nil && errors.Is(vErr, specval.ErrNoAPIKey):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
 	case vErr != nil:
-		status, code, msg = http.StatusBadRequest, codeInvalidRequest, "request does not match openapi.yaml: "+vErr.Error()
+		// The first line: kin-openapi appends the schema after it.
+		first, _, _ := strings.Cut(vErr.Error(), "\n")
+		status, code, msg = http.StatusBadRequest, codeInvalidRequest, "request does not match openapi.yaml: "+first
 		if key != "" {
 			msg = strings.ReplaceAll(msg, key, "[REDACTED]")
 		}

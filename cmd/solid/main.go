@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,8 +78,9 @@ Usage:
         as JSON; the API key comes from SOLID_API_KEY
   solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]...
         serve a mock of the API, checked against openapi.yaml
-  solid demo
-        run set-pin-token against an in-process mock
+  solid demo [--show-secrets]
+        the cards story against an in-process mock: read a card, mint PIN
+        and show tokens, relabel the card, list cards
   solid --version
         print the version (solid-go's, solid.Version) and the build
 
@@ -90,7 +92,7 @@ Exit status: 0 success, 1 API or network error, 2 usage error.
 // in place of os.Getenv.
 func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, fullUsage())
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -106,11 +108,35 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, fullUsage())
 		return 0
 	}
-	fmt.Fprintf(stderr, "solid: unknown command %q\n\n%s", args[0], usage)
+	cmds, err := opCommands()
+	if err != nil {
+		fmt.Fprintf(stderr, "solid: %v\n", err)
+		return 1
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return runOperation(ctx, c, args[1:], env, os.Stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "solid: unknown command %q\n\n%s", args[0], fullUsage())
 	return 2
+}
+
+// fullUsage is the usage with a line per operation of openapi.yaml.
+func fullUsage() string {
+	cmds, err := opCommands()
+	if err != nil {
+		return usage
+	}
+	var b strings.Builder
+	b.WriteString("\nOne command per operation of openapi.yaml (solid COMMAND --help for its flags):\n")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %-20s %s (%s %s)\n", c.name, c.summary, c.op.Method, c.op.Path)
+	}
+	return strings.Replace(usage, "\nRun 'solid COMMAND --help'", b.String()+"\nRun 'solid COMMAND --help'", 1)
 }
 
 // errText is an SDK error's text without its "solid: " prefix, since the
@@ -168,54 +194,21 @@ Flags:
 // runSetPinToken is `solid set-pin-token`, and the call `solid demo` makes.
 func runSetPinToken(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("set-pin-token", flag.ContinueOnError)
-	envName := fs.String("env", defaultString(env("SOLID_ENV"), string(solid.Sandbox)), "environment: sandbox or production (default from SOLID_ENV)")
-	baseURL := fs.String("base-url", env("SOLID_BASE_URL"), "base URL to send to instead of the environment's, e.g. a mock's (default from SOLID_BASE_URL)")
-	if code, ok := parseFlags(fs, setPinTokenUsage, args, stdout, stderr); !ok {
+	envName, baseURL := clientFlags(fs, env)
+	pos, code, ok := parseInterspersed(fs, setPinTokenUsage, args, stdout, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() != 1 {
-		return usageError(fs, setPinTokenUsage, stderr, "want exactly one CARD_ID, got %d arguments", fs.NArg())
+	if len(pos) != 1 {
+		return usageError(fs, setPinTokenUsage, stderr, "want exactly one CARD_ID, got %d arguments", len(pos))
 	}
-	key := env("SOLID_API_KEY")
-	if key == "" {
-		fmt.Fprintln(stderr, "solid set-pin-token: SOLID_API_KEY is not set: export your API key in it (there is no flag for it)")
-		return 2
+	c, code := newCLIClient("set-pin-token", *envName, *baseURL, env, stderr)
+	if c == nil {
+		return code
 	}
-	opts := []solid.Option{solid.WithUserAgent("solid-cli")}
-	if *baseURL != "" {
-		opts = append(opts, solid.WithBaseURL(*baseURL))
-	} else {
-		opts = append(opts, solid.WithEnvironment(solid.Environment(strings.ToLower(*envName))))
-	}
-	c, err := solid.NewClient(key, opts...)
+	tok, err := c.CreateSetPinToken(ctx, pos[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
-		return 2
-	}
-	tok, err := c.CreateSetPinToken(ctx, fs.Arg(0))
-	if err != nil {
-		var apiErr *solid.APIError
-		switch {
-		case errors.As(err, &apiErr):
-			fmt.Fprintf(stderr, "solid set-pin-token: status %d\n", apiErr.StatusCode)
-			if apiErr.Code != "" {
-				fmt.Fprintf(stderr, "  code:       %s\n  message:    %s\n", apiErr.Code, apiErr.Message)
-			} else if apiErr.Body != "" {
-				fmt.Fprintf(stderr, "  body:       %s\n", apiErr.Body)
-			}
-			if apiErr.RequestID != "" {
-				fmt.Fprintf(stderr, "  request id: %s (quote it to Solid support)\n", apiErr.RequestID)
-			}
-			if apiErr.Attempts > 1 {
-				fmt.Fprintf(stderr, "  attempts:   %d\n", apiErr.Attempts)
-			}
-		case errors.Is(err, solid.ErrInvalidInput):
-			fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
-			return 2
-		default:
-			fmt.Fprintf(stderr, "solid set-pin-token: %s\n", errText(err))
-		}
-		return 1
+		return reportError("set-pin-token", err, stderr)
 	}
 	// JSON keeps the token; fmt would print [REDACTED].
 	if err := json.NewEncoder(stdout).Encode(tok); err != nil {
@@ -223,6 +216,40 @@ func runSetPinToken(ctx context.Context, args []string, env func(string) string,
 		return 1
 	}
 	return 0
+}
+
+// clientFlags registers --env and --base-url, with their defaults from
+// SOLID_ENV and SOLID_BASE_URL.
+func clientFlags(fs *flag.FlagSet, env func(string) string) (envName, baseURL *string) {
+	envName = fs.String("env", defaultString(env("SOLID_ENV"), string(solid.Sandbox)), "environment, sandbox or production; SOLID_ENV sets the default")
+	baseURL = fs.String("base-url", env("SOLID_BASE_URL"), "base URL to send to instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default")
+	return envName, baseURL
+}
+
+// newCLIClient makes the client of a command, or prints why it cannot and
+// returns the exit status (2: a usage error).
+func newCLIClient(cmd, envName, baseURL string, env func(string) string, stderr io.Writer) (*solid.Client, int) {
+	key := env("SOLID_API_KEY")
+	if key == "" {
+		fmt.Fprintf(stderr, "solid %s: SOLID_API_KEY is not set: export your API key in it (there is no flag for it)\n", cmd)
+		return nil, 2
+	}
+	opts := []solid.Option{solid.WithUserAgent("solid-cli")}
+	if baseURL != "" {
+		if !strings.Contains(baseURL, "://") {
+			fmt.Fprintf(stderr, "solid %s: --base-url %q has no scheme: write http://%s for a mock on this machine, or https://...\n", cmd, baseURL, baseURL)
+			return nil, 2
+		}
+		opts = append(opts, solid.WithBaseURL(baseURL))
+	} else {
+		opts = append(opts, solid.WithEnvironment(solid.Environment(strings.ToLower(envName))))
+	}
+	c, err := solid.NewClient(key, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "solid %s: %s\n", cmd, errText(err))
+		return nil, 2
+	}
+	return c, 0
 }
 
 func defaultString(v, def string) string {
@@ -309,16 +336,20 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	return 0
 }
 
-const demoUsage = `Usage: solid demo
+const demoUsage = `Usage: solid demo [--show-secrets]
 
-Starts the mock in-process and runs set-pin-token against it, through the
-same code as the real command, then explains the PIN flow. Needs no key
-and no network.
+Starts the mock in-process and tells the cards story against it, through
+the same code as the real commands: read a card, mint a PIN token, mint a
+show token, relabel the card, list the cards. Tokens are printed redacted
+unless --show-secrets. Needs no key and no network.
+
+Flags:
 `
 
 // runDemo is `solid demo`.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	show := fs.Bool("show-secrets", false, "print the tokens instead of [REDACTED]")
 	if code, ok := parseFlags(fs, demoUsage, args, stdout, stderr); !ok {
 		return code
 	}
@@ -327,20 +358,91 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv := solidtest.NewServer()
 	defer srv.Close()
-	fmt.Fprintf(stdout, "Mock of Solid's API (package solidtest, checked against openapi.yaml) at %s\n\n", srv.URL)
-	fmt.Fprintln(stdout, "Step 1: your server asks Solid for a one-time PIN token for the card:")
-	fmt.Fprintf(stdout, "  $ SOLID_API_KEY=... solid set-pin-token --base-url %s %s\n", srv.URL, solidtest.DefaultCardID)
 	env := func(k string) string {
-		if k == "SOLID_API_KEY" {
+		switch k {
+		case "SOLID_API_KEY":
 			return solidtest.DefaultAPIKey
+		case "SOLID_BASE_URL":
+			return srv.URL
 		}
 		return ""
 	}
-	if code := runSetPinToken(ctx, []string{"--base-url", srv.URL, solidtest.DefaultCardID}, env, stdout, stderr); code != 0 {
-		return code
+	cmds, err := opCommands()
+	if err != nil {
+		fmt.Fprintf(stderr, "solid demo: %v\n", err)
+		return 1
 	}
-	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "Step 2 (outside this API): send set_pin_token to the cardholder's device, where")
-	fmt.Fprintln(stdout, "Solid's PIN SDK (provided by Solid during implementation) uses it once to set the PIN.")
+	byName := map[string]*opCommand{}
+	for _, c := range cmds {
+		byName[c.name] = c
+	}
+	card := solidtest.DefaultCardID
+	// step runs one command as a user would, and returns its JSON answer.
+	step := func(title string, args ...string) map[string]any {
+		shown := make([]string, len(args))
+		for i, a := range args {
+			shown[i] = a
+			if strings.ContainsAny(a, " {}\"*$") {
+				shown[i] = "'" + a + "'"
+			}
+		}
+		fmt.Fprintf(stdout, "\n%s\n  $ solid %s\n", title, strings.Join(shown, " "))
+		var out bytes.Buffer
+		var code int
+		if args[0] == "set-pin-token" {
+			code = runSetPinToken(ctx, args[1:], env, &out, stderr)
+		} else {
+			code = runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr)
+		}
+		if code != 0 {
+			return nil
+		}
+		var m map[string]any
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+			fmt.Fprintf(stderr, "solid demo: %v\n", err)
+			return nil
+		}
+		return m
+	}
+	secret := func(v any) string {
+		if *show {
+			return fmt.Sprint(v)
+		}
+		return "[REDACTED] (solid demo --show-secrets prints it)"
+	}
+	fmt.Fprintf(stdout, "Mock of Solid's API (package solidtest, checked against openapi.yaml) at %s\n", srv.URL)
+	fmt.Fprintln(stdout, "Every command below reads SOLID_API_KEY and SOLID_BASE_URL, set here to the mock's.")
+
+	m := step("1. Read the card, to check its status:", "get-card", card)
+	if m == nil {
+		return 1
+	}
+	fmt.Fprintf(stdout, "  card %v: %v, label %q, status %v, last4 %v\n", m["id"], m["type"], m["label"], m["status"], m["last4"])
+
+	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "set-pin-token", card); m == nil {
+		return 1
+	}
+	fmt.Fprintf(stdout, "  set_pin_token: %s\n  Send it to the cardholder's device, where Solid's PIN SDK uses it once to set the PIN.\n", secret(m["set_pin_token"]))
+
+	if m = step("3. Mint a one-time show token (step 1 of showing the card):", "create-show-token", card); m == nil {
+		return 1
+	}
+	fmt.Fprintf(stdout, "  show_token: %s\n  Solid's SDK on the device uses it once to display the number and CVV.\n", secret(m["show_token"]))
+
+	if m = step("4. Relabel the card (a partial update: other fields keep their values):", "update-card", card, "--data", `{"label":"Travel Expense Card"}`); m == nil {
+		return 1
+	}
+	fmt.Fprintf(stdout, "  label is now %q, status still %v\n", m["label"], m["status"])
+
+	if m = step("5. List the cards, a page at a time:", "list-cards", "--limit", "10"); m == nil {
+		return 1
+	}
+	data, _ := m["data"].([]any)
+	for _, d := range data {
+		if c, ok := d.(map[string]any); ok {
+			fmt.Fprintf(stdout, "  %v  %q\n", c["id"], c["label"])
+		}
+	}
+	fmt.Fprintf(stdout, "  total %v, has_more %v\n", m["total"], m["has_more"])
 	return 0
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,7 +21,7 @@ import (
 var tokenLine = regexp.MustCompile(`(?m)^\{"id":"crd_7948d9a96706dd05360a340002de725f","set_pin_token":"card_pin_test_[0-9a-f]{32}"\}$`)
 
 func TestRun(t *testing.T) {
-	srv := solidtest.NewServer()
+	srv := solidtest.NewServer(solidtest.WithCards("crd_upd"))
 	defer srv.Close()
 	faulty := solidtest.NewServer()
 	defer faulty.Close()
@@ -67,7 +69,41 @@ func TestRun(t *testing.T) {
 		{name: "mock with an empty key", args: []string{"mock", "--api-key", ""}, code: 2, stderr: "empty key"},
 		{name: "mock on a bad address", args: []string{"mock", "--addr", "127.0.0.1:notaport"}, code: 1, stderr: "solid mock: "},
 
-		{name: "demo", args: []string{"demo"}, code: 0, stdout: `Step 1[\s\S]*` + tokenLine.String() + `[\s\S]*Step 2`},
+		{name: "demo tells the cards story, tokens redacted", args: []string{"demo"}, code: 0,
+			stdout: `(?s)1\. Read the card.*status activated.*set_pin_token: \[REDACTED\].*show_token: \[REDACTED\].*label is now "Travel Expense Card".*total 1, has_more false`},
+		{name: "demo --show-secrets", args: []string{"demo", "--show-secrets"}, code: 0,
+			stdout: `(?s)set_pin_token: card_pin_test_[0-9a-f]{32}\n.*show_token: card_show_test_[0-9a-f]{32}\n`},
+
+		{name: "get-card", args: []string{"get-card", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv, code: 0,
+			stdout: `^\{.*"id":"` + solidtest.DefaultCardID + `".*\}\n$`},
+		{name: "get-card, flags after the argument", args: []string{"get-card", solidtest.DefaultCardID, "--base-url", srv.URL}, env: keyEnv, code: 0,
+			stdout: `"label":"Travel"`},
+		{name: "get-card unknown card", args: []string{"get-card", "--base-url", srv.URL, "crd_nope"}, env: keyEnv, code: 1,
+			stderr: `status 404\n  code: +ERROR_CODE_RESOURCE_NOT_FOUND`, noSecretIn: true},
+		{name: "get-card without its argument", args: []string{"get-card", "--base-url", srv.URL}, env: keyEnv, code: 2, stderr: `want 1 arguments \(CARD_ID\)`},
+		{name: "get-card with a refused card ID", args: []string{"get-card", "--base-url", srv.URL, ".."}, env: keyEnv, code: 2, stderr: `invalid input`},
+		{name: "get-card base URL without a scheme", args: []string{"get-card", "--base-url", "localhost:4010", "crd_1"}, env: keyEnv, code: 2,
+			stderr: `has no scheme: write http://localhost:4010`},
+		{name: "update-card with --data", args: []string{"update-card", "--base-url", srv.URL, "crd_upd", "--data", `{"label":"x"}`}, env: keyEnv,
+			code: 0, stdout: `"label":"x"`},
+		{name: "update-card with --data @file", args: []string{"update-card", "--base-url", srv.URL, "crd_upd", "--data", "@" + dataFile(t, `{"label":"from a file"}`)}, env: keyEnv,
+			code: 0, stdout: `"label":"from a file"`},
+		{name: "update-card --data from a missing file", args: []string{"update-card", "--base-url", srv.URL, "crd_upd", "--data", "@/nonexistent/x.json"}, env: keyEnv,
+			code: 2, stderr: `--data: open /nonexistent/x.json`},
+		{name: "update-card with a body the spec refuses", args: []string{"update-card", "--base-url", srv.URL, "crd_upd", "--data", `{"status":"melted"}`}, env: keyEnv,
+			code: 1, stderr: `status 400`},
+		{name: "list-cards --limit", args: []string{"list-cards", "--base-url", srv.URL, "--limit", "1"}, env: keyEnv, code: 0, stdout: `"has_more":"true"`},
+		{name: "list-cards --limit abc", args: []string{"list-cards", "--base-url", srv.URL, "--limit", "abc"}, env: keyEnv, code: 2, stderr: `--limit "abc" is not a whole number`},
+		{name: "list-card-holders", args: []string{"list-card-holders", "--base-url", srv.URL}, env: keyEnv, code: 0, stdout: `"first_name":"John"`},
+		{name: "get-card-holder", args: []string{"get-card-holder", "--base-url", srv.URL, solidtest.DefaultCardHolderID}, env: keyEnv, code: 0, stdout: `"purpose":"Ace Sales Rep"`},
+		{name: "update-card-holder", args: []string{"update-card-holder", "--base-url", srv.URL, solidtest.DefaultCardHolderID, "--data", `{"purpose":"Fleet"}`}, env: keyEnv,
+			code: 0, stdout: `"purpose":"Fleet"`},
+		{name: "create-show-token", args: []string{"create-show-token", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv, code: 0,
+			stdout: `"show_token":"card_show_test_[0-9a-f]{32}"`},
+		{name: "create-set-pin-token with its own idempotency key", args: []string{"create-set-pin-token", "--idempotency-key", "cli-key-1", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv,
+			code: 0, stdout: `"set_pin_token":"card_pin_test_[0-9a-f]{32}"`},
+		{name: "an operation's --help", args: []string{"list-cards", "--help"}, code: 0, stdout: `(?s)Usage: solid list-cards.*-limit.*-starting_after`},
+		{name: "help lists every operation", args: []string{"--help"}, code: 0, stdout: `(?s)create-show-token.*get-card-holder.*list-cards.*update-card-holder`},
 		{name: "demo --help", args: []string{"demo", "--help"}, code: 0, stdout: "Usage: solid demo"},
 		{name: "demo with an argument", args: []string{"demo", "x"}, code: 2, stderr: "unexpected arguments"},
 	}
@@ -95,6 +131,16 @@ func TestRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dataFile writes a --data file for a test.
+func dataFile(t *testing.T, body string) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // syncBuffer is a bytes.Buffer safe to write from the mock's goroutine.
