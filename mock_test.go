@@ -3,6 +3,7 @@ package solid_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -161,5 +162,29 @@ func cancelWhenHeld(ctx context.Context, cancel context.CancelFunc, srv *solidte
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// TestRateLimitsGetThrough: with solidtest's sandbox-like rate limits on,
+// a read over the limit gets 429 with Retry-After, and the SDK's retry
+// gets through it in the next second.
+func TestRateLimitsGetThrough(t *testing.T) {
+	srv := solidtest.NewServer(solidtest.WithRateLimits(1, 1))
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := c.API().GetCardWithResponse(context.Background(), solidtest.DefaultCardID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var statuses []int
+	for _, r := range srv.Requests() {
+		statuses = append(statuses, r.Status)
+	}
+	if fmt.Sprint(statuses) != "[200 429 200]" {
+		t.Errorf("statuses %v, want [200 429 200]", statuses)
 	}
 }

@@ -22,7 +22,9 @@ import (
 // What it checks:
 //
 //   - every request must match an operation and pass its checks, the
-//     api-key header included;
+//     api-key header included; a path with a trailing slash matches none,
+//     and a body on an operation that declares none, or one over 1 MiB,
+//     is reported;
 //   - a response with a status the operation declares must match it; a
 //     response with any other status that claims to be JSON must be
 //     Solid's error envelope. Other bodies (an HTML 502 from a proxy) are
@@ -81,8 +83,15 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	key := req.Header.Get("api-key")
 	where := req.Method + " " + truncate(req.URL.EscapedPath())
 	rt, err := c.v.ValidateRequest(vreq)
-	if err != nil {
+	switch p := req.URL.EscapedPath(); {
+	case len(p) > 1 && strings.HasSuffix(p, "/"):
+		c.t.Errorf("solidtest: request %s violates openapi.yaml: a trailing slash is another path, and no operation has it", where)
+	case err != nil:
 		c.t.Errorf("solidtest: request %s violates openapi.yaml: %s", where, redact.Secrets(err.Error(), key))
+	case len(body) > maxRequestBody:
+		c.t.Errorf("solidtest: request %s: a %d-byte body, over the mock's %d", where, len(body), maxRequestBody)
+	case rt != nil && rt.Operation.RequestBody == nil && len(body) > 0:
+		c.t.Errorf("solidtest: request %s violates openapi.yaml: %s declares no request body, and one was sent", where, rt.Operation.OperationID)
 	}
 
 	resp, err := c.next.RoundTrip(req)

@@ -49,7 +49,11 @@ func TestContractTransport(t *testing.T) {
 	}{
 		{name: "mock 200", base: mock.URL, method: "POST", path: setPinPath, key: DefaultAPIKey},
 		{name: "mock 404", base: mock.URL, method: "POST", path: pinPath("crd_nope"), key: DefaultAPIKey},
-		{name: "request body is passed on", base: mock.URL, method: "POST", path: setPinPath, key: DefaultAPIKey, body: `{"x":1}`},
+		{name: "request body is passed on", base: mock.URL, method: "PATCH", path: "/v2/issuing/card/" + DefaultCardID, key: DefaultAPIKey, body: `{"label":"x"}`},
+		{name: "a body on an operation that declares none", base: mock.URL, method: "POST", path: setPinPath, key: DefaultAPIKey, body: `{"x":1}`,
+			reports: []string{"createSetPinToken declares no request body"}},
+		{name: "a trailing slash", base: mock.URL, method: "POST", path: setPinPath + "/", key: DefaultAPIKey,
+			reports: []string{"a trailing slash is another path"}},
 		{name: "no key", base: mock.URL, method: "POST", path: setPinPath, reports: []string{"request POST " + setPinPath + " violates"}},
 		{name: "unknown path", base: mock.URL, method: "GET", path: "/v3/x", key: DefaultAPIKey, reports: []string{"request GET /v3/x violates"}},
 		{name: "200 without token", base: fake(200, "application/json", `{"id":"crd_1"}`).URL, method: "POST", path: setPinPath, key: DefaultAPIKey,
@@ -73,6 +77,9 @@ func TestContractTransport(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, tt.base+tt.path, body)
 			if tt.key != "" {
 				req.Header.Set("api-key", tt.key)
+			}
+			if tt.body != "" {
+				req.Header.Set("Content-Type", "application/json")
 			}
 			resp, err := hc.Do(req)
 			if err != nil {

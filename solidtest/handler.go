@@ -4,12 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
@@ -36,11 +39,17 @@ type Handler struct {
 
 	// How each operation is answered, and the resources it keeps
 	// (resources.go, operations.go), guarded by smu.
-	plans map[string]*plan
-	kinds map[string]*kind // by path parameter, e.g. "card_id"
-	smu   sync.Mutex
-	idem  idempotency
-	now   func() time.Time // time.Now; tests move it
+	plans   map[string]*plan
+	specOps map[string]*openapi3.Operation
+	kinds   map[string]*kind // by path parameter, e.g. "card_id"
+
+	// Options for `solid mock` and users' tests (extras.go).
+	logger  *slog.Logger
+	limiter *rateLimiter
+	control bool
+	smu     sync.Mutex
+	idem    idempotency
+	now     func() time.Time // time.Now; tests move it
 
 	// Injected latency and faults (faults.go).
 	latency atomic.Int64 // time.Duration
@@ -100,7 +109,11 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 			h.keys[k] = struct{}{}
 		}
 	}
-	h.plans, h.kinds = buildPlans(v.Doc())
+	h.plans, h.kinds, h.specOps = buildPlans(v.Doc())
+	h.logger, h.control = cfg.logger, cfg.control
+	if cfg.reads > 0 || cfg.writes > 0 {
+		h.limiter = &rateLimiter{reads: cfg.reads, writes: cfg.writes}
+	}
 	for _, k := range h.kinds {
 		if id, ok := k.seed["id"].(string); ok && id != "" {
 			k.add(id)
@@ -122,13 +135,28 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 
 // ServeHTTP answers one request as described in the package documentation.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.control && strings.HasPrefix(r.URL.Path, "/_solidtest/") {
+		h.serveControl(w, r)
+		return
+	}
 	key := headerValue(r.Header, "Api-Key") // r.Header.Get("api-key"), without an allocation
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
-	op, params, vErr, routeErr := h.validate(r, rec.Path)
+	// Bodies are capped before validation reads them.
+	tooLarge := r.ContentLength > maxRequestBody
+	if !tooLarge && r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
+	}
+	var op string
+	var params map[string]string
+	var vErr, routeErr error
+	trailing := len(rec.Path) > 1 && strings.HasSuffix(rec.Path, "/")
+	if !tooLarge && !trailing {
+		op, params, vErr, routeErr = h.validate(r, rec.Path)
+	}
 	cardID := params["card_id"]
 	rec.CardID, rec.Operation = cardID, op
 
-	// Recorded on arrival with Status 0; finish fills the status in just
+	// Recorded on arrival with Status 0; answered fills the status in just
 	// before the answer is written. See Requests.
 	ticket := h.record(rec)
 	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
@@ -146,13 +174,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if f, ok := h.nextFault(op); ok {
 		if f.Drop {
+			h.answered(ticket, r, op, 0, "fault: connection dropped")
 			drop()
 			return
 		}
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		h.finish(ticket, f.Status)
+		h.answered(ticket, r, op, f.Status, "fault")
 		if f.Status == http.StatusConflict {
 			h.write(w, f.Status, id, []byte(`{"code":"`+codeOCCRetry+`","sysMessage":"qldb occ error please retry"}`))
 			return
@@ -163,7 +192,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	var status int
 	var code, msg, field string
+	var tooBig *http.MaxBytesError
 	switch {
+	case tooLarge || errors.As(vErr, &tooBig):
+		status, code, msg = http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("request body over %d bytes", maxRequestBody)
+	case trailing:
+		status, code, msg = http.StatusNotFound, codeNotFound, "no operation in openapi.yaml matches "+r.Method+" "+truncate(rec.Path)+" (a trailing slash is another path)"
 	case routeErr != nil:
 		status, code, msg = http.StatusNotFound, codeNotFound, "no operation in openapi.yaml matches "+r.Method+" "+truncate(rec.Path)
 		if allow := h.allowed(r, rec.Path); allow != "" {
@@ -186,14 +220,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case !h.knownKey(key):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
-	case op != fastOp || headerValue(r.Header, "Idempotency-Key") != "":
-		h.serveOp(w, r, ticket, id, rnd[:], key, h.plans[op], params)
-		return
-	case !h.knownCard(cardID):
-		status, code, msg = http.StatusNotFound, codeNotFound, msgNotFound
+	case h.plans[op] != nil && !h.plans[op].body && hasBody(r):
+		status, code, msg = http.StatusBadRequest, codeInvalidRequest, op+" takes no request body"
+	case h.limiter != nil && !h.limiter.allow(r.Method != http.MethodGet, h.now()):
+		w.Header().Set("Retry-After", "1")
+		status, code, msg = http.StatusTooManyRequests, "ERROR_CODE_TOO_MANY_REQUESTS", "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
 	default:
+		if pstatus, body, perr, ok := h.preferred(r, op); ok {
+			if perr != "" {
+				status, code, msg = http.StatusBadRequest, codeInvalidRequest, perr
+				break
+			}
+			h.answered(ticket, r, op, pstatus, "Prefer: "+r.Header.Get("Prefer"))
+			if rid := exampleRequestID(body); rid != "" {
+				id = rid
+			}
+			h.write(w, pstatus, id, body)
+			return
+		}
+		if op != fastOp || headerValue(r.Header, "Idempotency-Key") != "" {
+			h.serveOp(w, r, ticket, id, rnd[:], key, h.plans[op], params)
+			return
+		}
+		if !h.knownCard(cardID) {
+			status, code, msg = http.StatusNotFound, codeNotFound, msgNotFound
+			break
+		}
 		// The fast path: createSetPinToken without an idempotency key.
-		h.finish(ticket, http.StatusOK)
+		h.answered(ticket, r, op, http.StatusOK, "")
 		bp := bufPool.Get().(*[]byte)
 		b := append((*bp)[:0], `{"id":`...)
 		b = appendJSONString(b, cardID)
@@ -205,8 +259,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bufPool.Put(bp)
 		return
 	}
-	h.finish(ticket, status)
+	h.answered(ticket, r, op, status, msg)
 	h.writeError(w, r, id, status, code, msg, field)
+}
+
+// hasBody reports whether r carries a body, reading at most one byte of
+// one of unknown length.
+func hasBody(r *http.Request) bool {
+	if r.ContentLength > 0 {
+		return true
+	}
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	var b [1]byte
+	n, _ := r.Body.Read(b[:])
+	return n > 0
+}
+
+func limitText(l *rateLimiter, write bool) string {
+	if write {
+		return fmt.Sprintf("over %d writes a second", l.writes)
+	}
+	return fmt.Sprintf("over %d reads a second", l.reads)
 }
 
 func (h *Handler) close() { h.closeOnce.Do(func() { close(h.done) }) }

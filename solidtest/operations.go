@@ -69,7 +69,7 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, ticket uint64,
 	}
 	if idem == "" {
 		status, body := h.answer(r, reqID, p, params, rnd)
-		h.finish(ticket, status)
+		h.answered(ticket, r, p.op, status, "")
 		h.write(w, status, reqID, body)
 		return
 	}
@@ -84,7 +84,11 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, ticket uint64,
 		}
 	}
 	h.idem.mu.Unlock()
-	h.finish(ticket, e.status)
+	reason := ""
+	if ok {
+		reason = "replayed: idempotency key seen before"
+	}
+	h.answered(ticket, r, p.op, e.status, reason)
 	h.write(w, e.status, e.reqID, e.body)
 }
 

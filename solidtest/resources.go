@@ -44,6 +44,7 @@ type plan struct {
 	act    action
 	kind   *kind // the resource kind, for every action but actExample
 	write  bool  // POST or PATCH: idempotency keys apply
+	body   bool  // the operation declares a request body
 	status int   // the 2xx status to answer with
 	// actExample: the documented example, or nil to make one from schema.
 	example any
@@ -69,7 +70,8 @@ var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
 
 // buildPlans reads every operation of doc into a plan, and the resource
 // kinds they share.
-func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind) {
+func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind, map[string]*openapi3.Operation) {
+	specOps := map[string]*openapi3.Operation{}
 	kinds := map[string]*kind{} // by path parameter name
 	byItem := map[string]*kind{}
 	paths := doc.Paths.Map()
@@ -92,7 +94,9 @@ func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind) {
 		for method, op := range item.Operations() {
 			res, status := twoXX(op)
 			p := &plan{op: op.OperationID, status: status, example: res.example, schema: res.schema,
-				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path)}
+				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path),
+				body: op.RequestBody != nil}
+			specOps[op.OperationID] = op
 			switch k := byItem[path]; {
 			case k != nil && method == http.MethodGet:
 				p.act, p.kind = actGet, k
@@ -123,7 +127,7 @@ func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind) {
 			plans[op.OperationID] = p
 		}
 	}
-	return plans, kinds
+	return plans, kinds, specOps
 }
 
 type answer struct {
@@ -157,17 +161,32 @@ func twoXX(op *openapi3.Operation) (answer, int) {
 		a.schema = mt.Schema.Value
 	}
 	a.example = mt.Example
-	if a.example == nil && len(mt.Examples) > 0 {
-		names := make([]string, 0, len(mt.Examples))
-		for n := range mt.Examples {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		if e := mt.Examples[names[0]]; e != nil && e.Value != nil {
-			a.example = e.Value.Value
-		}
+	if a.example == nil {
+		a.example = firstExample(mt.Examples)
 	}
 	return a, codes[0]
+}
+
+// firstExample is the value of the first example by name, or nil.
+func firstExample(examples openapi3.Examples) any {
+	names := make([]string, 0, len(examples))
+	for n := range examples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if e := examples[n]; e != nil && e.Value != nil {
+			return e.Value.Value
+		}
+	}
+	return nil
+}
+
+func schemaOf(mt *openapi3.MediaType) *openapi3.Schema {
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return mt.Schema.Value
 }
 
 // secretField finds the property of a token answer marked format:

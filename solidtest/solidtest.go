@@ -57,7 +57,11 @@
 // response that violates openapi.yaml.
 package solidtest
 
-import "github.com/solidsdk/solid-go/internal/specval"
+import (
+	"log/slog"
+
+	"github.com/solidsdk/solid-go/internal/specval"
+)
 
 const (
 	// DefaultAPIKey is the API key the mock accepts unless WithAPIKeys says
@@ -77,11 +81,14 @@ const (
 type Option func(*config)
 
 type config struct {
-	cards   []string
-	holders []string
-	keys    []string
-	set     bool               // WithAPIKeys was used
-	v       *specval.Validator // for tests; specval.Default() when nil
+	cards         []string
+	holders       []string
+	logger        *slog.Logger
+	reads, writes int
+	control       bool
+	keys          []string
+	set           bool               // WithAPIKeys was used
+	v             *specval.Validator // for tests; specval.Default() when nil
 }
 
 // WithCards adds cards the mock knows, besides DefaultCardID: copies of

@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -76,8 +77,8 @@ Usage:
   solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
         step 1 of setting a PIN: print a one-time PIN token for the card
         as JSON; the API key comes from SOLID_API_KEY
-  solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]...
-        serve a mock of the API, checked against openapi.yaml
+  solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]... [--quiet]
+        serve a stateful mock of the API, checked against openapi.yaml
   solid demo [--show-secrets]
         the cards story against an in-process mock: read a card, mint PIN
         and show tokens, relabel the card, list cards
@@ -259,14 +260,30 @@ func defaultString(v, def string) string {
 	return v
 }
 
-const mockUsage = `Usage: solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]...
+const mockUsage = `Usage: solid mock [--addr 127.0.0.1:4010] [--card ID]... [--card-holder ID]... [--api-key KEY]...
+                  [--latency D] [--rate-limits] [--quiet]
 
-Serves a mock of Solid's API, the same as the solidtest package: every
-request is checked against openapi.yaml; a known key and card get a fresh
-PIN token, a missing or wrong key the 401 envelope, an unknown card the 404
-envelope. It knows the card ` + solidtest.DefaultCardID + `
-and the key ` + solidtest.DefaultAPIKey + `
-unless told otherwise. Stops on Ctrl-C or SIGTERM.
+Serves a mock of Solid's API, the same as the solidtest package, for
+services in any language: every request is checked against openapi.yaml,
+and every operation is answered from it, with state (an update shows in
+later reads and lists; a repeated idempotency-key gets the first answer).
+It starts with the card ` + solidtest.DefaultCardID + `
+and the card holder ` + solidtest.DefaultCardHolderID + `
+of Solid's documented examples, and accepts the key
+` + solidtest.DefaultAPIKey + ` unless told otherwise.
+
+It logs one line per request to stderr (method, path, operation, status,
+and why a request was refused) unless --quiet. A request may ask for a
+documented answer with Prism's header, "Prefer: code=404" or
+"Prefer: example=card_example". Faults and latency can be set from outside:
+
+  curl -X POST localhost:4010/_solidtest/faults  -d '{"status":503,"retry_after":"1","count":2}'
+  curl -X POST localhost:4010/_solidtest/faults  -d '{"status":409,"operation":"updateCard"}'
+  curl -X POST localhost:4010/_solidtest/latency -d '{"latency":"250ms"}'
+  curl -X POST localhost:4010/_solidtest/reset
+
+Stops on Ctrl-C or SIGTERM (run a built binary in the background: go run
+does not pass SIGTERM on).
 
 Flags:
 `
@@ -275,10 +292,14 @@ Flags:
 // gets the base URL once the mock is listening.
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(url string)) int {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (port 0 picks a free one)")
-	var cards, keys []string
-	fs.Func("card", "a card ID the mock knows, besides the default one (repeatable)", func(s string) error {
+	addr := fs.String("addr", "127.0.0.1:4010", "host:port to listen on (port 0 picks a free one)")
+	var cards, holders, keys []string
+	fs.Func("card", "a card the mock knows, besides the default one: a copy of the example with this id (repeatable)", func(s string) error {
 		cards = append(cards, s)
+		return nil
+	})
+	fs.Func("card-holder", "a card holder the mock knows, besides the default one (repeatable)", func(s string) error {
+		holders = append(holders, s)
 		return nil
 	})
 	fs.Func("api-key", "an API key the mock accepts, instead of the default test key (repeatable)", func(s string) error {
@@ -288,32 +309,58 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 		keys = append(keys, s)
 		return nil
 	})
+	latency := fs.Duration("latency", 0, "wait this long before each answer, e.g. 250ms")
+	limits := fs.Bool("rate-limits", false, "answer 429 with Retry-After over Solid's sandbox limits (50 reads and 50 writes a second)")
+	quiet := fs.Bool("quiet", false, "no log line per request")
 	if code, ok := parseFlags(fs, mockUsage, args, stdout, stderr); !ok {
 		return code
 	}
 	if fs.NArg() != 0 {
 		return usageError(fs, mockUsage, stderr, "unexpected arguments %q", fs.Args())
 	}
-	opts := []solidtest.Option{solidtest.WithCards(cards...)}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return usageError(fs, mockUsage, stderr, "--addr %q is not host:port; for port %s on this machine write 127.0.0.1:%s", *addr, *addr, *addr)
+	}
+	if *latency < 0 {
+		return usageError(fs, mockUsage, stderr, "--latency %s is negative", *latency)
+	}
+	opts := []solidtest.Option{solidtest.WithCards(cards...), solidtest.WithCardHolders(holders...), solidtest.WithControl()}
 	if len(keys) > 0 {
 		opts = append(opts, solidtest.WithAPIKeys(keys...))
 	} else {
 		keys = []string{solidtest.DefaultAPIKey}
 	}
-	ln, err := net.Listen("tcp", *addr)
+	if *limits {
+		opts = append(opts, solidtest.WithRateLimits(solidtest.RateLimitsSandbox, solidtest.RateLimitsSandbox))
+	}
+	if !*quiet {
+		opts = append(opts, solidtest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		fmt.Fprintf(stderr, "solid mock: %v\n", err)
 		return 1
 	}
-	srv := &http.Server{Handler: solidtest.NewHandler(opts...), ReadHeaderTimeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String()
-	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-		fmt.Fprintf(stderr, "solid mock: warning: listening on %s, beyond loopback; the mock accepts a published test key\n", host)
+	h := solidtest.NewHandler(opts...)
+	h.SetLatency(*latency)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// A URL a user can open: an unspecified address (0.0.0.0, ::) is
+	// reachable on loopback.
+	lhost, lport, _ := net.SplitHostPort(ln.Addr().String())
+	shown := lhost
+	if ip := net.ParseIP(lhost); ip != nil && ip.IsUnspecified() {
+		shown = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(shown, lport)
+	if ip := net.ParseIP(lhost); ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(stderr, "solid mock: warning: listening on %s, beyond loopback; the mock accepts a published test key\n", lhost)
 	}
 	fmt.Fprintf(stdout, "solid mock: serving Solid's API (openapi.yaml) at %s\n", url)
-	fmt.Fprintf(stdout, "  api key: %s\n", strings.Join(keys, ", "))
-	fmt.Fprintf(stdout, "  cards:   %s\n", strings.Join(append([]string{solidtest.DefaultCardID}, cards...), ", "))
-	fmt.Fprintf(stdout, "  try:     curl -s -X POST -H 'api-key: %s' %s/v2/issuing/card/%s/set_pin_token\n", keys[0], url, solidtest.DefaultCardID)
+	fmt.Fprintf(stdout, "  api key:      %s\n", strings.Join(keys, ", "))
+	fmt.Fprintf(stdout, "  cards:        %s\n", strings.Join(append([]string{solidtest.DefaultCardID}, cards...), ", "))
+	fmt.Fprintf(stdout, "  card holders: %s\n", strings.Join(append([]string{solidtest.DefaultCardHolderID}, holders...), ", "))
+	fmt.Fprintf(stdout, "  try:          curl -s -H 'api-key: %s' %s/v2/issuing/card/%s\n", keys[0], url, solidtest.DefaultCardID)
 	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 
 	errc := make(chan error, 1)

@@ -68,6 +68,8 @@ func TestRun(t *testing.T) {
 		{name: "mock with an argument", args: []string{"mock", "extra"}, code: 2, stderr: "unexpected arguments"},
 		{name: "mock with an empty key", args: []string{"mock", "--api-key", ""}, code: 2, stderr: "empty key"},
 		{name: "mock on a bad address", args: []string{"mock", "--addr", "127.0.0.1:notaport"}, code: 1, stderr: "solid mock: "},
+		{name: "mock --addr with a port only", args: []string{"mock", "--addr", "4010"}, code: 2, stderr: `--addr "4010" is not host:port; for port 4010 on this machine write 127.0.0.1:4010`},
+		{name: "mock --latency negative", args: []string{"mock", "--latency", "-1s"}, code: 2, stderr: `--latency -1s is negative`},
 
 		{name: "demo tells the cards story, tokens redacted", args: []string{"demo"}, code: 0,
 			stdout: `(?s)1\. Read the card.*status activated.*set_pin_token: \[REDACTED\].*show_token: \[REDACTED\].*label is now "Travel Expense Card".*total 1, has_more false`},
@@ -130,6 +132,20 @@ func TestRun(t *testing.T) {
 				t.Errorf("stderr reveals the API key: %s", &stderr)
 			}
 		})
+	}
+}
+
+// TestMockPrintsAnOpenableURL: on 0.0.0.0 the printed URL is loopback's.
+func TestMockPrintsAnOpenableURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- runMock(ctx, []string{"--addr", "0.0.0.0:0", "--quiet"}, &stdout, &stderr, func(string) { cancel() })
+	}()
+	<-exit
+	if !regexp.MustCompile(`at http://127\.0\.0\.1:[0-9]+\n`).MatchString(stdout.String()) {
+		t.Errorf("stdout:\n%s", stdout.String())
 	}
 }
 
@@ -232,9 +248,36 @@ func TestMockCommand(t *testing.T) {
 			}
 		})
 	}
+	// A fault set from outside the process, through the control API.
+	resp, err := http.Post(base+"/_solidtest/faults", "application/json", strings.NewReader(`{"status":503,"operation":"createSetPinToken"}`))
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("control API: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v2/issuing/card/"+solidtest.DefaultCardID+"/set_pin_token", nil)
+	req.Header.Set("api-key", "sk_test_cli")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 503 {
+		t.Errorf("after a fault from outside: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	cancel()
 	if code := <-exit; code != 0 {
 		t.Errorf("mock exited %d after its context ended: %s", code, stderr.String())
+	}
+	logs := stderr.String()
+	for _, want := range []string{
+		"operation=createSetPinToken status=401 reason=unauthorized",
+		"operation=createSetPinToken status=404",
+		"operation=createSetPinToken status=200",
+		"operation=createSetPinToken status=503 reason=fault",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "sk_test_cli") {
+		t.Errorf("log holds an API key:\n%s", logs)
 	}
 	out := stdout.String()
 	for _, want := range []string{base, "sk_test_cli, sk_test_cli2", "crd_extra", "stopped"} {
