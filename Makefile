@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: release-snapshot goreleaser-check test-examples
+.PHONY: release-snapshot goreleaser-check test-examples check-mock
 .PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 all: ci
@@ -46,6 +46,17 @@ test-examples:
 	cd examples/otel && $(GO) test -race -count=1 ./...
 	@if $(GO) list -m all | grep -q '^go.opentelemetry.io/'; then echo "the SDK's module graph holds OpenTelemetry"; exit 1; fi
 	@echo "the SDK's module graph holds no OpenTelemetry module"
+
+## check-mock: Stoplight Prism in proxy mode with --errors in front of
+## solid mock, a scripted session of every operation; any violation fails.
+## Needs the npm registry the first time.
+PRISM := tools/prism/node_modules/.bin/prism
+check-mock: $(PRISM)
+	scripts/check-mock.sh
+
+$(PRISM): tools/prism/package.json tools/prism/package-lock.json
+	npm ci --prefix tools/prism --ignore-scripts --no-audit --no-fund
+	touch $@
 
 ## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
 FUZZTIME ?= 10s
@@ -103,7 +114,7 @@ bench:
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## ci: everything CI runs
-ci: check-generated check-breaking check-goapi lint lint-spec test test-examples fuzz
+ci: check-generated check-breaking check-goapi lint lint-spec test test-examples check-mock fuzz
 
 ## release-snapshot: build the `solid` binaries of .goreleaser.yaml (linux,
 ## macOS, Windows; amd64, arm64) and checksums.txt into dist/, untagged

@@ -1,0 +1,112 @@
+// Command mocksession runs a scripted session against `solid mock` through
+// a checking proxy (make check-mock puts Stoplight Prism in proxy mode with
+// --errors in front of the mock): every operation of openapi.yaml, its
+// error answers included. It exits 1 when an answer's status is not the one
+// expected, which is also how Prism's --errors shows a violation (422 for a
+// request, 500 for a response). Faults come from the mock's control API.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+const (
+	key    = "sk_test_solidtest_4f1c2b7e9a0d4c6e8b3a5d7f9e1c3b5a"
+	card   = "/v2/issuing/card/crd_7948d9a96706dd05360a340002de725f"
+	holder = "/v2/issuing/card_holder/cah_a120a61f60dfd40fdb07b2e8bcd1f6f0"
+)
+
+type step struct {
+	method, path, body string
+	header             map[string]string
+	fault              string // a fault to queue on the mock first (control API JSON)
+	status             int
+}
+
+var session = []step{
+	{method: "GET", path: card, status: 200},
+	{method: "GET", path: "/v2/issuing/card/crd_unknown", status: 404},
+	{method: "GET", path: card, header: map[string]string{"api-key": "sk_test_wrong"}, status: 401},
+	{method: "PATCH", path: card, body: `{"label":"Travel Expense Card","controls":{"atm_enabled":"false"},"metadata":{"description":""}}`, status: 200},
+	{method: "PATCH", path: card, body: `{"label":"x"}`, header: map[string]string{"Prefer": "code=400"}, status: 400},
+	{method: "PATCH", path: card, body: `{"label":"x"}`, fault: `{"status":409,"operation":"updateCard"}`, status: 409},
+	{method: "PATCH", path: "/v2/issuing/card/crd_unknown", body: `{"label":"x"}`, status: 404},
+	{method: "GET", path: "/v2/issuing/card?limit=1", status: 200},
+	{method: "GET", path: "/v2/issuing/card?limit=1&starting_after=crd_7948d9a96706dd05360a340002de725f", status: 200},
+	{method: "GET", path: "/v2/issuing/card", fault: `{"status":429,"retry_after":"1"}`, status: 429},
+	{method: "POST", path: card + "/set_pin_token", header: map[string]string{"idempotency-key": "session-1"}, status: 200},
+	{method: "POST", path: card + "/set_pin_token", header: map[string]string{"idempotency-key": "session-1"}, status: 200},
+	{method: "POST", path: "/v2/issuing/card/crd_unknown/set_pin_token", status: 404},
+	{method: "POST", path: card + "/show_token", status: 200},
+	{method: "POST", path: card + "/show_token", fault: `{"status":409,"operation":"createShowToken"}`, status: 409},
+	{method: "POST", path: "/v2/issuing/card/crd_unknown/show_token", status: 404},
+	{method: "GET", path: holder, status: 200},
+	{method: "GET", path: "/v2/issuing/card_holder/cah_unknown", status: 404},
+	{method: "PATCH", path: holder, body: `{"person":{"first_name":"Johnson"}}`, status: 200},
+	{method: "PATCH", path: holder, body: `{"purpose":"x"}`, header: map[string]string{"Prefer": "code=400"}, status: 400},
+	{method: "PATCH", path: "/v2/issuing/card_holder/cah_unknown", body: `{"purpose":"x"}`, status: 404},
+	{method: "GET", path: "/v2/issuing/card_holder?limit=5", status: 200},
+	{method: "GET", path: "/v2/issuing/card_holder", header: map[string]string{"api-key": "sk_test_wrong"}, status: 401},
+}
+
+func main() {
+	base := flag.String("base", "", "the checking proxy's URL")
+	mock := flag.String("mock", "", "the mock's own URL, for its control API")
+	flag.Parse()
+	if *base == "" || *mock == "" {
+		fmt.Fprintln(os.Stderr, "usage: mocksession -base PROXY_URL -mock MOCK_URL")
+		os.Exit(2)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	failed := 0
+	for i, s := range session {
+		if s.fault != "" {
+			resp, err := hc.Post(*mock+"/_solidtest/faults", "application/json", strings.NewReader(s.fault))
+			if err != nil || resp.StatusCode != http.StatusNoContent {
+				fmt.Fprintf(os.Stderr, "step %d: queueing %s: %v %v\n", i+1, s.fault, resp, err)
+				os.Exit(1)
+			}
+			resp.Body.Close()
+		}
+		var body io.Reader
+		if s.body != "" {
+			body = strings.NewReader(s.body)
+		}
+		req, err := http.NewRequest(s.method, *base+s.path, body)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		req.Header.Set("api-key", key)
+		if s.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range s.header {
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "step %d: %s %s: %v\n", i+1, s.method, s.path, err)
+			os.Exit(1)
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		resp.Body.Close()
+		mark := "ok"
+		if resp.StatusCode != s.status {
+			mark = fmt.Sprintf("FAIL, want %d: %.300s", s.status, b)
+			failed++
+		}
+		fmt.Printf("%2d %-5s %-80s %d %s\n", i+1, s.method, s.path, resp.StatusCode, mark)
+	}
+	if failed > 0 {
+		fmt.Fprintf(os.Stderr, "mocksession: %d of %d steps failed\n", failed, len(session))
+		os.Exit(1)
+	}
+	fmt.Printf("mocksession: %d steps, every answer as expected\n", len(session))
+}
