@@ -8,7 +8,7 @@ GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
-.PHONY: release-snapshot goreleaser-check test-examples check-mock
+.PHONY: release-snapshot goreleaser-check test-examples check-mock conformance
 .PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 all: ci
@@ -57,6 +57,16 @@ check-mock: $(PRISM)
 $(PRISM): tools/prism/package.json tools/prism/package-lock.json
 	npm ci --prefix tools/prism --ignore-scripts --no-audit --no-fund
 	touch $@
+
+## conformance: does Solid's sandbox still match openapi.yaml? Runs solid
+## conformance when SOLID_API_KEY and SOLID_CARD_ID are set (a team's own
+## sandbox key and card), and says it skipped otherwise. Not in make ci.
+conformance:
+	@if [ -z "$$SOLID_API_KEY" ] || [ -z "$$SOLID_CARD_ID" ]; then \
+		echo "conformance: skipped: set SOLID_API_KEY (a sandbox key) and SOLID_CARD_ID (a sandbox card) to run it"; \
+	else \
+		$(GO) run ./cmd/solid conformance --env sandbox --card "$$SOLID_CARD_ID"; \
+	fi
 
 ## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
 FUZZTIME ?= 10s

@@ -82,6 +82,10 @@ Usage:
   solid demo [--show-secrets]
         the cards story against an in-process mock: read a card, mint PIN
         and show tokens, relabel the card, list cards
+  solid conformance --card ID [--env sandbox] [--writes] [--json]
+        does Solid's API still match openapi.yaml? one line per difference
+  solid proxy --target URL [--addr 127.0.0.1:4020]
+        forward to URL, checking every request and answer against openapi.yaml
   solid --version
         print the version (solid-go's, solid.Version) and the build
 
@@ -105,6 +109,10 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 		return runMock(ctx, args[1:], stdout, stderr, nil)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "conformance":
+		return runConformance(ctx, args[1:], env, stdout, stderr)
+	case "proxy":
+		return runProxy(ctx, args[1:], stdout, stderr, nil)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0

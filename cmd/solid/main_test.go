@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +24,12 @@ var tokenLine = regexp.MustCompile(`(?m)^\{"id":"crd_7948d9a96706dd05360a340002d
 func TestRun(t *testing.T) {
 	srv := solidtest.NewServer(solidtest.WithCards("crd_upd"))
 	defer srv.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(500)
+		io.WriteString(w, "<html>oops "+r.Header.Get("api-key")+"</html>")
+	}))
+	defer broken.Close()
 	faulty := solidtest.NewServer()
 	defer faulty.Close()
 
@@ -104,6 +111,16 @@ func TestRun(t *testing.T) {
 			stdout: `"show_token":"card_show_test_[0-9a-f]{32}"`},
 		{name: "create-set-pin-token with its own idempotency key", args: []string{"create-set-pin-token", "--idempotency-key", "cli-key-1", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv,
 			code: 0, stdout: `"set_pin_token":"card_pin_test_[0-9a-f]{32}"`},
+		{name: "conformance against the mock", args: []string{"conformance", "--base-url", srv.URL, "--card", solidtest.DefaultCardID}, env: keyEnv, code: 0,
+			stdout: `^solid conformance: 6 calls, 0 findings against openapi.yaml\n$`},
+		{name: "conformance --json --writes", args: []string{"conformance", "--json", "--writes", "--base-url", srv.URL, "--card", solidtest.DefaultCardID}, env: keyEnv, code: 0,
+			stdout: `(?s)"operation": "updateCard".*"findings": \[\]`},
+		{name: "conformance against a server that drifts", args: []string{"conformance", "--base-url", broken.URL, "--card", "crd_1"}, env: keyEnv, code: 1,
+			stdout: `(?s)getCard \(answer\): expected a status of 200, 401, 404, 429, seen 500 \(text/html.*findings against openapi.yaml`, noSecretIn: true},
+		{name: "conformance without --card", args: []string{"conformance", "--base-url", srv.URL}, env: keyEnv, code: 2, stderr: `--card is required`},
+		{name: "conformance refuses production", args: []string{"conformance", "--env", "production", "--card", "crd_1"}, env: keyEnv, code: 2, stderr: `production refused`},
+		{name: "conformance without SOLID_API_KEY", args: []string{"conformance", "--base-url", srv.URL, "--card", "crd_1"}, code: 2, stderr: `SOLID_API_KEY is not set`},
+		{name: "proxy without --target", args: []string{"proxy"}, code: 2, stderr: `--target "": want a URL`},
 		{name: "an operation's --help", args: []string{"list-cards", "--help"}, code: 0, stdout: `(?s)Usage: solid list-cards.*-limit.*-starting_after`},
 		{name: "help lists every operation", args: []string{"--help"}, code: 0, stdout: `(?s)create-show-token.*get-card-holder.*list-cards.*update-card-holder`},
 		{name: "demo --help", args: []string{"demo", "--help"}, code: 0, stdout: "Usage: solid demo"},
@@ -125,11 +142,12 @@ func TestRun(t *testing.T) {
 			if tt.stderr != "" && !regexp.MustCompile(tt.stderr).MatchString(stderr.String()) {
 				t.Errorf("stderr does not match %q:\n%s", tt.stderr, &stderr)
 			}
-			if tt.code != 0 && stdout.Len() > 0 && !strings.Contains(strings.Join(tt.args, " "), "help") {
+			// A drift report is the output of a conformance run that exits 1.
+			if tt.code != 0 && stdout.Len() > 0 && !strings.Contains(strings.Join(tt.args, " "), "help") && tt.args[0] != "conformance" {
 				t.Errorf("stdout on failure: %s", &stdout)
 			}
-			if k := tt.env["SOLID_API_KEY"]; tt.noSecretIn && k != "" && strings.Contains(stderr.String(), k) {
-				t.Errorf("stderr reveals the API key: %s", &stderr)
+			if k := tt.env["SOLID_API_KEY"]; tt.noSecretIn && k != "" && (strings.Contains(stderr.String(), k) || strings.Contains(stdout.String(), k)) {
+				t.Errorf("output reveals the API key: %s %s", &stdout, &stderr)
 			}
 		})
 	}
@@ -146,6 +164,43 @@ func TestMockPrintsAnOpenableURL(t *testing.T) {
 	<-exit
 	if !regexp.MustCompile(`at http://127\.0\.0\.1:[0-9]+\n`).MatchString(stdout.String()) {
 		t.Errorf("stdout:\n%s", stdout.String())
+	}
+}
+
+// TestProxyCommand: solid proxy in front of the mock passes traffic
+// unchanged and logs nothing.
+func TestProxyCommand(t *testing.T) {
+	mock := solidtest.NewServer()
+	defer mock.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	urls := make(chan string, 1)
+	exit := make(chan int, 1)
+	go func() {
+		exit <- runProxy(ctx, []string{"--target", mock.URL, "--addr", "127.0.0.1:0"}, &stdout, &stderr, func(u string) { urls <- u })
+	}()
+	var base string
+	select {
+	case base = <-urls:
+	case code := <-exit:
+		t.Fatalf("proxy exited %d: %s", code, stderr.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/v2/issuing/card/"+solidtest.DefaultCardID, nil)
+	req.Header.Set("api-key", solidtest.DefaultAPIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"label":"Travel"`) {
+		t.Errorf("through the proxy: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	<-exit
+	if s := stderr.String(); s != "" {
+		t.Errorf("the proxy logged for spec-conforming traffic:\n%s", s)
 	}
 }
 
