@@ -145,3 +145,14 @@ func ExampleNewClientFromEnv() {
 	// Output:
 	// https://api.sandbox.solidfi.com/
 }
+
+// OpenAPISpec gives the document the client was generated from, for a
+// validator or a mock of your own.
+func ExampleOpenAPISpec() {
+	spec := solid.OpenAPISpec()
+	fmt.Println(strings.HasPrefix(string(spec), "openapi: 3.0.3"))
+	fmt.Println(strings.Contains(string(spec), "operationId: createShowToken"))
+	// Output:
+	// true
+	// true
+}

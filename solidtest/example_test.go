@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"time"
 
 	solid "github.com/solidsdk/solid-go"
@@ -134,4 +136,44 @@ func ExampleNewHandler() {
 	// <nil>
 	// createShowToken 409
 	// createShowToken 200
+}
+
+// A log line per request, for a service under test in any language, here
+// with HTTPS, a little latency and a second card holder.
+func ExampleWithLogger() {
+	var log strings.Builder
+	srv := solidtest.NewTLSServer( // HTTPS, with a certificate srv.Client() trusts
+		solidtest.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{} // a stable output for this example
+				}
+				return a
+			},
+		}))),
+		solidtest.WithCardHolders("cah_second"),
+	)
+	defer srv.Close()
+	srv.SetLatency(10 * time.Millisecond)
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL), solid.WithHTTPClient(srv.Client()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for h, err := range c.CardHolders(context.Background(), nil) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(*h.Id)
+	}
+	_, err = c.API().GetCardHolderWithResponse(context.Background(), "cah_unknown")
+	fmt.Println(errors.Is(err, solid.ErrNotFound))
+	fmt.Print(log.String())
+	// Output:
+	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	// cah_second
+	// true
+	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder operation=listCardHolders status=200
+	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder/cah_unknown operation=getCardHolder status=404 reason="cannot find card holder by id in qldb"
 }

@@ -69,7 +69,7 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, ticket uint64,
 	}
 	if idem == "" {
 		status, body := h.answer(r, reqID, p, params, rnd)
-		h.answered(ticket, r, p.op, status, "")
+		h.answered(ticket, r, p.op, status, reasonOf(status, body))
 		h.write(w, status, reqID, body)
 		return
 	}
@@ -84,7 +84,7 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, ticket uint64,
 		}
 	}
 	h.idem.mu.Unlock()
-	reason := ""
+	reason := reasonOf(e.status, e.body)
 	if ok {
 		reason = "replayed: idempotency key seen before"
 	}
@@ -141,4 +141,18 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		v = generate(p.schema, 0)
 	}
 	return p.status, marshal(substitute(v, p.params, params))
+}
+
+// reasonOf is the message of an error answer, for the request log.
+func reasonOf(status int, body []byte) string {
+	if status < 400 {
+		return ""
+	}
+	var env struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	json.Unmarshal(body, &env)
+	return env.Error.Message
 }
