@@ -134,19 +134,5 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "solid proxy: %s -> %s, checking against openapi.yaml; differences go to stderr\n", url, u.Redacted())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	if ready != nil {
-		ready(url)
-	}
-	select {
-	case err := <-errc:
-		fmt.Fprintf(stderr, "solid proxy: %v\n", err)
-		return 1
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(sctx)
-	return 0
+	return serve(ctx, srv, ln, url, ready, "proxy", stderr)
 }

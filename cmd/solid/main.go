@@ -371,6 +371,17 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	fmt.Fprintf(stdout, "  try:          curl -s -H 'api-key: %s' %s/v2/issuing/card/%s\n", keys[0], url, solidtest.DefaultCardID)
 	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 
+	if code := serve(ctx, srv, ln, url, ready, "mock", stderr); code != 0 {
+		return code
+	}
+	fmt.Fprintln(stdout, "solid mock: stopped")
+	return 0
+}
+
+// serve runs srv on ln until ctx ends, then shuts it down, giving
+// requests in flight a few seconds. ready, when not nil, gets url once
+// srv is serving.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, url string, ready func(string), cmd string, stderr io.Writer) int {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -378,7 +389,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	}
 	select {
 	case err := <-errc:
-		fmt.Fprintf(stderr, "solid mock: %v\n", err)
+		fmt.Fprintf(stderr, "solid %s: %v\n", cmd, err)
 		return 1
 	case <-ctx.Done():
 	}
@@ -387,7 +398,6 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 	}
-	fmt.Fprintln(stdout, "solid mock: stopped")
 	return 0
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -98,12 +99,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		holderID = solid.CardHolderID(*got.JSON200)
 	}
 	limit := 10
-	cardPages(ctx, api, cfg.Pages, limit, keep)
+	walkPages(c.Cards(ctx, &gen.ListCardsParams{Limit: &limit}), cfg.Pages, limit, keep)
 	if holderID != "" {
 		_, err := api.GetCardHolderWithResponse(ctx, holderID)
 		keep(err)
 	}
-	holderPages(ctx, api, cfg.Pages, limit, keep)
+	walkPages(c.CardHolders(ctx, &gen.ListCardHoldersParams{Limit: &limit}), cfg.Pages, limit, keep)
 	_, err = api.CreateSetPinTokenWithResponse(ctx, cfg.Card, nil)
 	keep(err)
 	_, err = api.CreateShowTokenWithResponse(ctx, cfg.Card, nil)
@@ -139,27 +140,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func cardPages(ctx context.Context, api *gen.ClientWithResponses, pages, limit int, keep func(error)) {
-	var after *string
-	for range pages {
-		resp, err := api.ListCardsWithResponse(ctx, &gen.ListCardsParams{Limit: &limit, StartingAfter: after})
-		keep(err)
-		if err != nil || resp.JSON200 == nil || resp.JSON200.HasMore == nil || !bool(*resp.JSON200.HasMore) || resp.JSON200.StartingAfter == nil {
+// walkPages reads at most pages pages of a list through its iterator:
+// the iterator fetches a page only when the loop asks for more.
+func walkPages[T any](seq iter.Seq2[T, error], pages, limit int, keep func(error)) {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			keep(err)
 			return
 		}
-		after = resp.JSON200.StartingAfter
-	}
-}
-
-func holderPages(ctx context.Context, api *gen.ClientWithResponses, pages, limit int, keep func(error)) {
-	var after *string
-	for range pages {
-		resp, err := api.ListCardHoldersWithResponse(ctx, &gen.ListCardHoldersParams{Limit: &limit, StartingAfter: after})
-		keep(err)
-		if err != nil || resp.JSON200 == nil || resp.JSON200.HasMore == nil || !bool(*resp.JSON200.HasMore) || resp.JSON200.StartingAfter == nil {
+		if n++; n >= pages*limit {
 			return
 		}
-		after = resp.JSON200.StartingAfter
 	}
 }
 
