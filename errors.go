@@ -189,7 +189,7 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 	buf.ReadFrom(io.LimitReader(resp.Body, min(limit, maxErrorBody)))
 	var env gen.ErrorEnvelope
 	var flat gen.OccRetryError
-	if json.Unmarshal(buf.Bytes(), &env) == nil && env.Error.Code != "" {
+	if decodeEnvelope(buf.Bytes(), &env) && env.Error.Code != "" {
 		e.Code = redact.Secrets(env.Error.Code, key)
 		e.Message = redact.Secrets(env.Error.Message, key)
 		if env.Error.FieldName != nil {
@@ -212,6 +212,30 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 		e.RequestID = requestID(resp.Header, key)
 	}
 	return e
+}
+
+// decodeEnvelope decodes body into env. The spec types created_at as a
+// date-time, which the docs never do; an envelope whose created_at is
+// empty or in another form is decoded without it rather than lost, so its
+// code and message still reach the caller.
+func decodeEnvelope(body []byte, env *gen.ErrorEnvelope) bool {
+	if json.Unmarshal(body, env) == nil {
+		return true
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return false
+	}
+	if _, ok := fields["created_at"]; !ok {
+		return false
+	}
+	delete(fields, "created_at")
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return false
+	}
+	*env = gen.ErrorEnvelope{}
+	return json.Unmarshal(b, env) == nil
 }
 
 // requestID returns the response's request id header, scrubbed of key and

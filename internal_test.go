@@ -278,3 +278,16 @@ func TestWithTimeout(t *testing.T) {
 		t.Errorf("deadline %v: the client's timeout was not applied", time.Until(dl))
 	}
 }
+
+// TestEnvelopeWithAnOddCreatedAt: an envelope whose created_at is not a
+// date-time still gives its code, message and request id.
+func TestEnvelopeWithAnOddCreatedAt(t *testing.T) {
+	for _, created := range []string{`""`, `"2024-06-12 20:47:38"`, `1718225258`, `null`} {
+		body := `{"created_at":` + created + `,"request_id":"req_1","status":404,"error":{"code":"ERROR_CODE_RESOURCE_NOT_FOUND","message":"cannot find card holder by id in qldb"}}`
+		resp := &http.Response{StatusCode: 404, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+		e := newAPIError("getCard", resp, 1, 1<<20, "sk_test_key")
+		if e.Code != CodeResourceNotFound || e.Message == "" || e.RequestID != "req_1" || e.Body != "" {
+			t.Errorf("created_at %s: %+v", created, e)
+		}
+	}
+}
