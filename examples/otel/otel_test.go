@@ -48,6 +48,9 @@ func tracedCall(t *testing.T, faults ...solidtest.Fault) (parent trace.SpanConte
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tok.Token == "" {
+		t.Fatal("empty token: the secret check below would be meaningless")
+	}
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
@@ -111,6 +114,58 @@ func TestOneSpanPerAttempt(t *testing.T) {
 				if r["attempt"] != float64(i+1) || r["status"] != float64(tt.statuses[i]) {
 					t.Errorf("record %d: attempt %v status %v", i+1, r["attempt"], r["status"])
 				}
+			}
+		})
+	}
+}
+
+// TestTraceHandler checks the wrapper on its own: ids only when the
+// context holds a valid span, and kept through WithAttrs and WithGroup
+// (under a group, slog puts the ids inside it, like any record attribute).
+func TestTraceHandler(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	defer tp.Shutdown(context.Background())
+	spanCtx, span := tp.Tracer("test").Start(context.Background(), "parent")
+	defer span.End()
+	sc := span.SpanContext()
+
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		derive func(*slog.Logger) *slog.Logger
+		path   []string // where trace_id and span_id are expected; nil: absent
+	}{
+		{"no span", context.Background(), nil, nil},
+		{"span", spanCtx, nil, []string{}},
+		{"WithAttrs", spanCtx, func(l *slog.Logger) *slog.Logger { return l.With("service", "pins") }, []string{}},
+		{"WithGroup", spanCtx, func(l *slog.Logger) *slog.Logger { return l.WithGroup("solid") }, []string{"solid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			logger := slog.New(otelexample.TraceHandler{Handler: slog.NewJSONHandler(&buf, nil)})
+			if tt.derive != nil {
+				logger = tt.derive(logger)
+				if _, ok := logger.Handler().(otelexample.TraceHandler); !ok {
+					t.Fatalf("derived handler is %T, want TraceHandler", logger.Handler())
+				}
+			}
+			logger.InfoContext(tt.ctx, "hello")
+			var m map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+				t.Fatalf("log line %q: %v", buf.String(), err)
+			}
+			for _, g := range tt.path {
+				m, _ = m[g].(map[string]any)
+			}
+			if tt.path == nil {
+				if _, ok := m["trace_id"]; ok {
+					t.Errorf("record without a span has trace_id: %s", buf.String())
+				}
+				return
+			}
+			if m["trace_id"] != sc.TraceID().String() || m["span_id"] != sc.SpanID().String() {
+				t.Errorf("record %s: want trace_id %s span_id %s", buf.String(), sc.TraceID(), sc.SpanID())
 			}
 		})
 	}
