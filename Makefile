@@ -9,9 +9,19 @@ GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
 
 .PHONY: release-snapshot goreleaser-check test-examples check-mock conformance
-.PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
-
 all: ci
+
+.PHONY: help check-tracked
+
+## help: list the targets with what each does
+help:
+	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); split($$0, a, ": "); printf "  %-18s %s\n", a[1], substr($$0, length(a[1]) + 3); prev = 1; next} /^## / && prev {sub(/^## /, ""); printf "  %-18s %s\n", "", $$0} {prev = /^## /}' $(MAKEFILE_LIST)
+
+## check-tracked: fail if git tracks a binary or a file over 1 MiB
+check-tracked:
+	scripts/check-tracked.sh
+
+.PHONY: all generate check-generated check-breaking check-goapi goapi-snapshot lint lint-spec test fuzz demo bench bench-mock ci release-check
 
 ## generate: regenerate gen/ from openapi.yaml
 generate:
@@ -124,7 +134,7 @@ bench:
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## ci: everything CI runs
-ci: check-generated check-breaking check-goapi lint lint-spec test test-examples check-mock fuzz
+ci: check-tracked check-generated check-breaking check-goapi lint lint-spec test test-examples check-mock fuzz
 
 ## release-snapshot: build the `solid` binaries of .goreleaser.yaml (linux,
 ## macOS, Windows; amd64, arm64) and checksums.txt into dist/, untagged
