@@ -133,6 +133,12 @@ bench:
 	grep -E '^(goos|goarch|cpu):' bench.out | sort -u; $(GO) version; \
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
+## bench-mock: the mock as a process under load beside a constant server
+## (scripts/bench-mock.sh with internal/cmd/loadgen; PRISM=1 adds Prism).
+## Loopback only; not in make ci
+bench-mock:
+	scripts/bench-mock.sh
+
 ## ci: everything CI runs
 ci: check-tracked check-generated check-breaking check-goapi lint lint-spec test test-examples check-mock fuzz
 
