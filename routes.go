@@ -3,6 +3,7 @@ package solid
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/solidsdk/solid-go/internal/ops"
@@ -16,10 +17,18 @@ type route struct {
 	params []string // parameter names, in path order
 }
 
-var routes = func() []route {
-	rs := make([]route, len(ops.Operations))
-	for i := range ops.Operations {
-		op := &ops.Operations[i]
+var routes = buildRoutes(ops.Operations)
+
+// buildRoutes splits each operation's path template into segments and
+// orders the routes so that, of two templates a request could fit, the one
+// with a literal segment where the other has a parameter comes first:
+// OpenAPI requires a concrete path to win over a templated one
+// (GET /v2/webhook/events is listWebhookEvents, never getWebhook with
+// webhook_id "events").
+func buildRoutes(table []ops.Operation) []route {
+	rs := make([]route, len(table))
+	for i := range table {
+		op := &table[i]
 		r := route{op: op}
 		for _, s := range strings.Split(strings.TrimPrefix(op.Path, "/"), "/") {
 			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
@@ -30,8 +39,26 @@ var routes = func() []route {
 		}
 		rs[i] = r
 	}
+	// Only routes with the same number of segments compete; among them a
+	// literal sorts before a parameter at the first place they differ in
+	// kind. The sort is stable, so the table's order (by operationId)
+	// decides the rest.
+	slices.SortStableFunc(rs, func(a, b route) int {
+		if c := len(a.segs) - len(b.segs); c != 0 {
+			return c
+		}
+		for k := range a.segs {
+			if al, bl := a.segs[k] != "", b.segs[k] != ""; al != bl {
+				if al {
+					return -1
+				}
+				return 1
+			}
+		}
+		return 0
+	})
 	return rs
-}()
+}
 
 // routeFor returns the route of operationId id. The typed methods name
 // operations that openapi.yaml must hold; a missing one is a build mistake.
