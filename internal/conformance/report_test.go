@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,6 +156,17 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 			findings: []string{"getCard /status", "getCard /[REDACTED]"},
 			ops:      7,
 		},
+		{
+			name: "an id for another card, holding the key and a token",
+			plant: func(op string, a *answer) {
+				if op == "createSetPinToken" {
+					tok := a.body.(map[string]any)["set_pin_token"]
+					set(a.body, map[string]any{"card": "crd_other", "echo": reportKey, "token": tok}, "id")
+				}
+			},
+			findings: []string{"createSetPinToken /id"},
+			ops:      7,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,6 +213,9 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 			}
 			if frag := keyFragment(string(out), reportKey); frag != "" {
 				t.Errorf("the report holds %q of the key: %s", frag, out)
+			}
+			if bytes.Contains(out, []byte("card_pin_")) || bytes.Contains(out, []byte("card_show_")) {
+				t.Errorf("the report holds a token: %s", out)
 			}
 		})
 	}
