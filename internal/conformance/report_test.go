@@ -157,6 +157,19 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 			ops:      7,
 		},
 		{
+			// Each page valid, the list endless: the SDK stops it, and
+			// that is a finding although no answer breaks the schema.
+			name: "a list that repeats its cursor",
+			plant: func(op string, a *answer) {
+				if op == "listCards" {
+					set(a.body, "true", "has_more")
+					set(a.body, "crd_loop", "starting_after")
+				}
+			},
+			findings: []string{"listCards "},
+			ops:      7,
+		},
+		{
 			name: "an id for another card, holding the key and a token",
 			plant: func(op string, a *answer) {
 				if op == "createSetPinToken" {

@@ -212,7 +212,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err := r.undecoded[i]; err != nil && len(found) == 0 {
 			// The SDK refused an answer the strict check let pass: the
 			// spec and the generated types disagree, which is drift too.
-			found = append(found, Finding{Operation: call.Operation, Expected: "an answer the SDK decodes",
+			found = append(found, Finding{Operation: call.Operation, Expected: "an answer the SDK can use",
 				Seen: Scrub(err.Error(), cfg.APIKey, maxText), RequestID: call.RequestID})
 		}
 		res.Findings = append(res.Findings, found...)
