@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,22 +23,30 @@ const conformanceUsage = `Usage: solid conformance --card ID [--env sandbox] [--
 Does Solid's API still match openapi.yaml? Calls every operation that is
 safe to run (the reads, a few pages of each list, the token operations on
 the card you name) and checks each answer strictly against openapi.yaml:
-undeclared fields and statuses, values outside an enum, a string where the
-spec says boolean, a field the spec keeps only as a deprecated spelling, a
-missing X-Request-Id. One line per finding (operation, JSON pointer,
-expected vs seen, request id), secrets redacted; --json for a report.
+undeclared fields and statuses, values of the wrong JSON type or outside
+an enum, a field the spec keeps only as a deprecated spelling, a missing
+X-Request-Id. One line per finding (operation, JSON pointer, expected vs
+seen, request id), secrets redacted; --json for a report. A finding does
+not stop the run. Error answers the spec declares (a refused key, an
+unknown card) go to stderr and into the report's "problems".
 
-Writes: none, unless --writes, and then one PATCH that sets the card's label
-to the value it already has. The key comes from SOLID_API_KEY. Production
-is refused unless --allow-production.
-Exit status: 0 the API matches the spec, 1 drift (or a failed call), 2 usage error.
+Where: --base-url, else --env, else SOLID_BASE_URL, else SOLID_ENV
+(default sandbox). Writes: none, unless --writes, and then one PATCH that
+sets the card's label to the value it already has. The key comes from
+SOLID_API_KEY. Production is refused unless --allow-production, however
+it is named.
+Exit status: 0 the API matches the spec, 1 drift, a refused key, an
+unknown card or a failed call, 2 usage error.
 
 Flags:
 `
 
 func runConformance(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	envName, baseURL := clientFlags(fs, env)
+	// Its own flags, not clientFlags: production must be refused however
+	// it was named, so the command needs to see each source.
+	envFlag := fs.String("env", "", "environment, sandbox or production; SOLID_ENV sets the default (sandbox)")
+	baseFlag := fs.String("base-url", "", "base URL to run against instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default")
 	card := fs.String("card", "", "a card of yours for the token operations and getCard (required)")
 	writes := fs.Bool("writes", false, "also send one PATCH setting the card's label to the value it has")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -52,26 +61,29 @@ func runConformance(ctx context.Context, args []string, env func(string) string,
 	if *card == "" {
 		return usageError(fs, conformanceUsage, stderr, "--card is required: a card of yours the token operations can run on")
 	}
-	base := *baseURL
-	if base == "" {
-		e := solid.Environment(strings.ToLower(*envName))
-		if e == solid.Production && !*allowProd {
-			return usageError(fs, conformanceUsage, stderr, "production refused: pass --allow-production to run against it")
-		}
-		if base = e.BaseURL(); base == "" {
-			return usageError(fs, conformanceUsage, stderr, "unknown environment %q: sandbox or production", *envName)
-		}
-	} else if !strings.Contains(base, "://") {
-		return usageError(fs, conformanceUsage, stderr, "--base-url %q has no scheme", base)
+	base, prod, err := conformanceTarget(*envFlag, *baseFlag, env)
+	if err != nil {
+		return usageError(fs, conformanceUsage, stderr, "%v", err)
+	}
+	if prod && !*allowProd {
+		return usageError(fs, conformanceUsage, stderr, "%v: pass --allow-production to run against it", conformance.ErrProduction)
+	}
+	if !strings.Contains(base, "://") {
+		// Not quoted: it may be user:password@host.
+		return usageError(fs, conformanceUsage, stderr, "the base URL has no scheme: write http://HOST:PORT for a mock on this machine, or https://...")
 	}
 	key := env("SOLID_API_KEY")
 	if key == "" {
 		fmt.Fprintln(stderr, "solid conformance: SOLID_API_KEY is not set: export your API key in it (there is no flag for it)")
 		return 2
 	}
-	res, err := conformance.Run(ctx, conformance.Config{BaseURL: base, APIKey: key, Card: *card, Writes: *writes})
+	res, err := conformance.Run(ctx, conformance.Config{BaseURL: base, APIKey: key, Card: *card, Writes: *writes, AllowProduction: *allowProd})
 	if err != nil {
-		fmt.Fprintf(stderr, "solid conformance: %s\n", strings.ReplaceAll(errText(err), key, "[REDACTED]"))
+		fmt.Fprintf(stderr, "solid conformance: %s\n", conformance.Scrub(errText(err), key, 500))
+		var cfgErr *conformance.ConfigError
+		if errors.As(err, &cfgErr) {
+			return 2
+		}
 		return 1
 	}
 	if *asJSON {
@@ -86,10 +98,37 @@ func runConformance(ctx context.Context, args []string, env func(string) string,
 		}
 		fmt.Fprintf(stdout, "solid conformance: %d calls, %d findings against openapi.yaml\n", len(res.Calls), len(res.Findings))
 	}
-	if len(res.Findings) > 0 {
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "solid conformance: %s\n", p)
+	}
+	if !res.OK() {
 		return 1
 	}
 	return 0
+}
+
+// conformanceTarget is the base URL a run goes to: --base-url, else --env,
+// else SOLID_BASE_URL, else SOLID_ENV (default sandbox). prod is true when
+// production is named: by the --env used (or given at all), or by the
+// host of the base URL.
+func conformanceTarget(envFlag, baseFlag string, env func(string) string) (base string, prod bool, err error) {
+	name := strings.ToLower(envFlag)
+	switch {
+	case baseFlag != "":
+		base = baseFlag
+	case name != "":
+	case env("SOLID_BASE_URL") != "":
+		base = env("SOLID_BASE_URL")
+	default:
+		name = strings.ToLower(defaultString(env("SOLID_ENV"), string(solid.Sandbox)))
+	}
+	if name != "" && solid.Environment(name).BaseURL() == "" {
+		return "", false, fmt.Errorf("unknown environment %q: sandbox or production", name)
+	}
+	if base == "" {
+		base = solid.Environment(name).BaseURL()
+	}
+	return base, solid.Environment(name) == solid.Production || conformance.IsProduction(base), nil
 }
 
 const proxyUsage = `Usage: solid proxy --target URL [--addr 127.0.0.1:4020]

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -37,7 +36,7 @@ func NewProxy(target *url.URL, logger *slog.Logger) (http.Handler, error) {
 		rt, err := v.FindRoute(vreq)
 		if err != nil {
 			logger.Warn("solid proxy", "operation", "", "pointer", "", "expected", "an operation of openapi.yaml",
-				"seen", redact.Secrets(req.Method+" "+vreq.URL.Path, key))
+				"seen", Scrub(req.Method+" "+vreq.URL.Path, key, maxText))
 			return
 		}
 		for _, f := range Check(rt.Operation, status, header, body, key) {
@@ -75,7 +74,7 @@ func NewProxy(target *url.URL, logger *slog.Logger) (http.Handler, error) {
 		if _, err := v.ValidateRequest(vreq); err != nil {
 			key := r.Header.Get("api-key")
 			first, _, _ := strings.Cut(err.Error(), "\n")
-			logger.Warn("solid proxy", "request", r.Method+" "+redact.Secrets(r.URL.Path, key), "violation", redact.Secrets(first, key))
+			logger.Warn("solid proxy", "request", Scrub(r.Method+" "+r.URL.Path, key, maxText), "violation", Scrub(first, key, 4*maxText))
 		}
 		p.ServeHTTP(w, r)
 	}), nil

@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
@@ -28,6 +30,9 @@ type Config struct {
 	// Writes allows the one write Run makes: a PATCH that sets the card's
 	// label to the value it already has.
 	Writes bool
+	// AllowProduction lets Run call Solid's production host (IsProduction);
+	// without it Run refuses before any request.
+	AllowProduction bool
 	// Pages bounds how many pages of each list are read (default 3).
 	Pages int
 	// Transport sends the requests; nil means http.DefaultTransport.
@@ -47,7 +52,47 @@ type Call struct {
 type Result struct {
 	Calls    []Call    `json:"calls"`
 	Findings []Finding `json:"findings"`
+	// Problems say why answers could not be checked against their success
+	// schema: the key refused, the card not found, another error answer
+	// the spec declares. Each fails the run, like a finding.
+	Problems []string `json:"problems"`
 }
+
+// OK reports whether the run found nothing wrong.
+func (r *Result) OK() bool { return len(r.Findings) == 0 && len(r.Problems) == 0 }
+
+// ConfigError is a Config that Run refuses before any request: no card or
+// one the SDK refuses (it wraps solid.ErrInvalidInput), a base URL or key
+// solid.NewClient refuses, production without AllowProduction.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrProduction is wrapped by the ConfigError for production without
+// Config.AllowProduction.
+var ErrProduction = errors.New("production refused")
+
+// IsProduction reports whether baseURL may reach Solid's production host:
+// its host in any case, with a trailing dot, on any port. A host outside
+// ASCII counts too: net/http maps it with IDNA ("api。prod．solidfi.com"
+// dials production), which this cannot follow without a dependency.
+func IsProduction(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	prod, _ := url.Parse(solid.Production.BaseURL())
+	return hostKey(h) == hostKey(prod.Hostname())
+}
+
+func hostKey(h string) string { return strings.TrimRight(strings.ToLower(h), ".") }
 
 // maxBody bounds an answer Run keeps.
 const maxBody = 1 << 20
@@ -56,11 +101,16 @@ const maxBody = 1 << 20
 // reads (getCard on cfg.Card, its card holder, a few pages of each list),
 // the token operations on cfg.Card, and, only with cfg.Writes, updateCard
 // setting the label it already has. Each answer is checked strictly
-// against openapi.yaml (Check). It sends through the SDK, one attempt per
-// call. An error is returned only when a call cannot be made at all.
+// against openapi.yaml (Check); an answer the SDK cannot decode is a
+// finding too, and the run goes on. It sends through the SDK, one attempt
+// per call. The error is a *ConfigError for a Config refused before any
+// request, or else says why a call could not be made at all.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Card == "" {
-		return nil, fmt.Errorf("%w: no card to run the token operations on", solid.ErrInvalidInput)
+		return nil, &ConfigError{fmt.Errorf("%w: no card to run the token operations on", solid.ErrInvalidInput)}
+	}
+	if IsProduction(cfg.BaseURL) && !cfg.AllowProduction {
+		return nil, &ConfigError{ErrProduction}
 	}
 	if cfg.Pages <= 0 {
 		cfg.Pages = 3
@@ -79,84 +129,252 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		solid.WithMaxRetries(0),
 		solid.WithUserAgent("solid-conformance"))
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{errors.New(Scrub(err.Error(), cfg.APIKey, maxText))}
 	}
 	api := c.API()
-	// failed keeps a call's error unless it is an answer (an *APIError,
-	// checked like any other) or a malformed body (checked too).
-	var fatal error
-	keep := func(err error) {
-		var apiErr *solid.APIError
-		if err != nil && fatal == nil && !errors.As(err, &apiErr) && !errors.Is(err, solid.ErrMalformedResponse) {
-			fatal = err
+	r := &runner{rec: rec, undecoded: map[int]error{}}
+
+	from := rec.len()
+	got, err := api.GetCardWithResponse(ctx, cfg.Card)
+	if r.note(from, err) {
+		var ce *ConfigError
+		if errors.As(r.stop, &ce) {
+			ce.Err = &cardError{card: Scrub(cfg.Card, cfg.APIKey, maxID), err: ce.Err}
+		}
+		return nil, r.stop
+	}
+	var holderID string
+	var label *string
+	if err == nil && got.JSON200 != nil {
+		holderID, label = solid.CardHolderID(*got.JSON200), got.JSON200.Label
+	} else if i, ok := r.undecodedSince(from); ok {
+		// The SDK refused the card; the run goes on with what it says.
+		holderID, label = rawCard(rec.at(i).body)
+	}
+	limit := 10
+	from = rec.len()
+	if r.note(from, walkPages(c.Cards(ctx, &gen.ListCardsParams{Limit: &limit}), cfg.Pages, limit)) {
+		return nil, r.stop
+	}
+	if holderID != "" {
+		from = rec.len()
+		_, err := api.GetCardHolderWithResponse(ctx, holderID)
+		if r.note(from, err) {
+			return nil, r.stop
+		}
+	}
+	from = rec.len()
+	if r.note(from, walkPages(c.CardHolders(ctx, &gen.ListCardHoldersParams{Limit: &limit}), cfg.Pages, limit)) {
+		return nil, r.stop
+	}
+	from = rec.len()
+	_, err = api.CreateSetPinTokenWithResponse(ctx, cfg.Card, nil)
+	if r.note(from, err) {
+		return nil, r.stop
+	}
+	from = rec.len()
+	_, err = api.CreateShowTokenWithResponse(ctx, cfg.Card, nil)
+	if r.note(from, err) {
+		return nil, r.stop
+	}
+	if cfg.Writes && label != nil {
+		from = rec.len()
+		_, err := api.UpdateCardWithResponse(ctx, cfg.Card, nil, gen.CardUpdate{Label: label})
+		if r.note(from, err) {
+			return nil, r.stop
 		}
 	}
 
-	got, err := api.GetCardWithResponse(ctx, cfg.Card)
-	keep(err)
-	holderID := ""
-	if err == nil && got.JSON200 != nil {
-		holderID = solid.CardHolderID(*got.JSON200)
-	}
-	limit := 10
-	walkPages(c.Cards(ctx, &gen.ListCardsParams{Limit: &limit}), cfg.Pages, limit, keep)
-	if holderID != "" {
-		_, err := api.GetCardHolderWithResponse(ctx, holderID)
-		keep(err)
-	}
-	walkPages(c.CardHolders(ctx, &gen.ListCardHoldersParams{Limit: &limit}), cfg.Pages, limit, keep)
-	_, err = api.CreateSetPinTokenWithResponse(ctx, cfg.Card, nil)
-	keep(err)
-	_, err = api.CreateShowTokenWithResponse(ctx, cfg.Card, nil)
-	keep(err)
-	if cfg.Writes && got != nil && got.JSON200 != nil && got.JSON200.Label != nil {
-		_, err := api.UpdateCardWithResponse(ctx, cfg.Card, nil, gen.CardUpdate{Label: got.JSON200.Label})
-		keep(err)
-	}
-	if fatal != nil {
-		return nil, fatal
-	}
-
-	res := &Result{Calls: []Call{}, Findings: []Finding{}}
 	base, err := url.Parse(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range rec.exchanges() {
+	res := &Result{Calls: []Call{}, Findings: []Finding{}, Problems: []string{}}
+	var tally problems
+	for i, x := range rec.exchanges() {
+		if x.err != nil {
+			continue // no answer to check
+		}
 		req := x.req.Clone(ctx)
 		req.URL.Path = strings.TrimPrefix(req.URL.Path, strings.TrimSuffix(base.Path, "/"))
 		req.URL.RawPath = ""
 		rt, err := v.FindRoute(req)
-		call := Call{Method: req.Method, Path: req.URL.Path, Status: x.status, RequestID: x.header.Get("X-Request-Id")}
+		call := Call{Method: req.Method, Path: Scrub(req.URL.Path, cfg.APIKey, maxText), Status: x.status,
+			RequestID: Scrub(x.header.Get("X-Request-Id"), cfg.APIKey, maxID)}
 		if err != nil {
-			res.Findings = append(res.Findings, Finding{Pointer: "", Expected: "an operation of openapi.yaml", Seen: req.Method + " " + req.URL.Path})
+			res.Findings = append(res.Findings, Finding{Pointer: "", Expected: "an operation of openapi.yaml", Seen: Scrub(req.Method+" "+req.URL.Path, cfg.APIKey, maxText)})
 			res.Calls = append(res.Calls, call)
 			continue
 		}
 		call.Operation = rt.Operation.OperationID
 		res.Calls = append(res.Calls, call)
-		res.Findings = append(res.Findings, Check(rt.Operation, x.status, x.header, x.body, cfg.APIKey)...)
+		found := Check(rt.Operation, x.status, x.header, x.body, cfg.APIKey)
+		if err := r.undecoded[i]; err != nil && len(found) == 0 {
+			// The SDK refused an answer the strict check let pass: the
+			// spec and the generated types disagree, which is drift too.
+			found = append(found, Finding{Operation: call.Operation, Expected: "an answer the SDK can use",
+				Seen: Scrub(err.Error(), cfg.APIKey, maxText), RequestID: call.RequestID})
+		}
+		res.Findings = append(res.Findings, found...)
+		tally.add(rt, x, cfg.Card)
+	}
+	for _, p := range tally.report(len(res.Calls), cfg.Card) {
+		res.Problems = append(res.Problems, Scrub(p, cfg.APIKey, 4*maxText))
 	}
 	return res, nil
 }
 
-// walkPages reads at most pages pages of a list through its iterator:
-// the iterator fetches a page only when the loop asks for more.
-func walkPages[T any](seq iter.Seq2[T, error], pages, limit int, keep func(error)) {
-	n := 0
-	for _, err := range seq {
-		if err != nil {
-			keep(err)
-			return
+// cardError is the SDK refusing the card before any request, said so.
+type cardError struct {
+	card string
+	err  error
+}
+
+func (e *cardError) Error() string {
+	return fmt.Sprintf("card %q refused: %s", e.card, strings.TrimPrefix(e.err.Error(), "solid: "))
+}
+
+func (e *cardError) Unwrap() error { return e.err }
+
+// runner files the outcome of each call of a run.
+type runner struct {
+	rec *recorder
+	// undecoded holds, by exchange, the SDK's error for an answer it
+	// received but could not use.
+	undecoded map[int]error
+	stop      error // why the run cannot go on
+}
+
+// note files err, the outcome of a call whose exchanges start at from,
+// and reports whether the run must stop. An error answer is checked with
+// the others, and so is an answer the SDK could not decode. An input the
+// SDK refuses, or an exchange that failed, stops the run.
+func (r *runner) note(from int, err error) bool {
+	var apiErr *solid.APIError
+	switch {
+	case err == nil || errors.As(err, &apiErr):
+	case errors.Is(err, solid.ErrInvalidInput) && r.rec.len() == from:
+		r.stop = &ConfigError{err}
+	default:
+		if i := r.rec.len() - 1; i >= from && r.rec.at(i).err == nil {
+			r.undecoded[i] = err
+		} else {
+			r.stop = err
 		}
-		if n++; n >= pages*limit {
-			return
+	}
+	return r.stop != nil
+}
+
+// undecodedSince returns the exchange since from whose answer the SDK
+// could not decode.
+func (r *runner) undecodedSince(from int) (int, bool) {
+	for i := r.rec.len() - 1; i >= from; i-- {
+		if r.undecoded[i] != nil {
+			return i, true
 		}
+	}
+	return 0, false
+}
+
+// rawCard reads a card's holder and label from an answer the SDK could
+// not decode, when they are strings.
+func rawCard(body []byte) (holderID string, label *string) {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return "", nil
+	}
+	for _, k := range []string{"card_holder_id", "cardholder_id"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			holderID = s
+			break
+		}
+	}
+	if s, ok := m["label"].(string); ok {
+		label = &s
+	}
+	return holderID, label
+}
+
+// problems tallies the declared error answers of a run.
+type problems struct {
+	refused  []string // operations answered 401
+	n401     int
+	cardGone []string // operations on the card answered 404
+	other    []string // any other declared error answer
+}
+
+func (p *problems) add(rt *specval.Route, x exchange, card string) {
+	op := rt.Operation.OperationID
+	switch {
+	case x.status < 400:
+		return
+	case x.status == http.StatusUnauthorized:
+		p.n401++
+		p.refused = appendNew(p.refused, op)
+	case x.status == http.StatusNotFound && rt.Input.PathParams["card_id"] == card:
+		p.cardGone = appendNew(p.cardGone, op)
+	case rt.Operation.Responses.Status(x.status) != nil:
+		// An undeclared status is a finding already.
+		p.other = append(p.other, fmt.Sprintf("%s answered %d%s: its success answer was not checked", op, x.status, errorCode(x.body)))
 	}
 }
 
+func (p *problems) report(calls int, card string) []string {
+	var out []string
+	switch {
+	case p.n401 == 0:
+	case p.n401 == calls:
+		out = append(out, fmt.Sprintf("the API key was refused: 401 on every call (%d); check the key and the environment", calls))
+	default:
+		out = append(out, fmt.Sprintf("the API key was refused: 401 on %d of %d calls (%s)", p.n401, calls, strings.Join(p.refused, ", ")))
+	}
+	if len(p.cardGone) > 0 {
+		out = append(out, fmt.Sprintf("card %q was not found (404 on %s): check the card ID and the environment", card, strings.Join(p.cardGone, ", ")))
+	}
+	return append(out, p.other...)
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// errorCode is " CODE" from an error envelope's code, or "".
+func errorCode(body []byte) string {
+	var env struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.Error.Code == "" {
+		return ""
+	}
+	return " " + env.Error.Code
+}
+
+// walkPages reads at most pages pages of a list through its iterator
+// (which fetches a page only when the loop asks for more), and returns
+// the first error.
+func walkPages[T any](seq iter.Seq2[T, error], pages, limit int) error {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+		if n++; n >= pages*limit {
+			return nil
+		}
+	}
+	return nil
+}
+
 // recorder keeps every exchange that passes through it, the answer's body
-// read whole (up to maxBody) and handed on unchanged.
+// read whole (up to maxBody) and handed on unchanged, and every exchange
+// that failed, with its error.
 type recorder struct {
 	next http.RoundTripper
 	mu   sync.Mutex
@@ -168,23 +386,38 @@ type exchange struct {
 	status int
 	header http.Header
 	body   []byte
+	err    error // no answer
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	x := exchange{req: req}
 	resp, err := r.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		x.body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(x.body))
+		x.status, x.header = resp.StatusCode, resp.Header.Clone()
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	x.err = err
 	r.mu.Lock()
-	r.xs = append(r.xs, exchange{req: req, status: resp.StatusCode, header: resp.Header.Clone(), body: body})
+	r.xs = append(r.xs, x)
 	r.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	return resp, nil
+}
+
+func (r *recorder) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.xs)
+}
+
+func (r *recorder) at(i int) exchange {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.xs[i]
 }
 
 func (r *recorder) exchanges() []exchange {

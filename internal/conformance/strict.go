@@ -54,7 +54,7 @@ func orRoot(p string) string {
 func Check(op *openapi3.Operation, status int, header http.Header, body []byte, key string) []Finding {
 	c := checker{op: op.OperationID, key: key}
 	rid := header.Get("X-Request-Id")
-	c.rid = redact.Secrets(rid, key)
+	c.rid = Scrub(rid, key, maxID)
 	if rid == "" {
 		c.add("", "an X-Request-Id header", "none")
 	}
@@ -84,8 +84,18 @@ type checker struct {
 	out          []Finding
 }
 
+// Lengths a report cuts its texts to, after scrubbing them.
+const (
+	maxID   = 64  // a request id
+	maxText = 200 // a pointer, an expectation, a path
+	maxSeen = 80  // a value seen
+)
+
+// add reports a difference. Pointer and expectation may hold the
+// server's field names, so they are scrubbed like what was seen.
 func (c *checker) add(ptr, expected, seen string) {
-	c.out = append(c.out, Finding{Operation: c.op, Pointer: ptr, Expected: expected, Seen: redact.Secrets(seen, c.key), RequestID: c.rid})
+	c.out = append(c.out, Finding{Operation: c.op, Pointer: Scrub(ptr, c.key, maxText),
+		Expected: Scrub(expected, c.key, maxText), Seen: Scrub(seen, c.key, maxText), RequestID: c.rid})
 }
 
 // walk compares v with s at ptr and reports each difference once.
@@ -157,17 +167,12 @@ func (c *checker) walk(v any, s *openapi3.Schema, ptr string, depth int) {
 }
 
 // shown is a value as a finding shows it: secrets (format: password)
-// redacted, long values cut.
+// redacted, the key and tokens masked, then long values cut.
 func (c *checker) shown(v any, s *openapi3.Schema) string {
 	if s.Format == "password" {
 		return redact.Mask
 	}
-	b, _ := json.Marshal(v)
-	t := string(b)
-	if len(t) > 80 {
-		t = t[:77] + "..."
-	}
-	return redact.Secrets(t, c.key)
+	return Scrub(jsonText(scrubValue(v, c.key)), c.key, maxSeen)
 }
 
 func typeOf(s *openapi3.Schema) string {
