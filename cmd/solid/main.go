@@ -361,9 +361,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 		shown = "127.0.0.1"
 	}
 	url := "http://" + net.JoinHostPort(shown, lport)
-	if ip := net.ParseIP(lhost); ip == nil || !ip.IsLoopback() {
-		fmt.Fprintf(stderr, "solid mock: warning: listening on %s, beyond loopback; the mock accepts a published test key\n", lhost)
-	}
+	warnBeyondLoopback(stderr, "mock", *addr, ln, "the mock accepts a published test key")
 	fmt.Fprintf(stdout, "solid mock: serving Solid's API (openapi.yaml) at %s\n", url)
 	fmt.Fprintf(stdout, "  api key:      %s\n", strings.Join(keys, ", "))
 	fmt.Fprintf(stdout, "  cards:        %s\n", strings.Join(append([]string{solidtest.DefaultCardID}, cards...), ", "))
@@ -376,6 +374,21 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	}
 	fmt.Fprintln(stdout, "solid mock: stopped")
 	return 0
+}
+
+// warnBeyondLoopback warns when ln, listening on addr, is reachable from
+// other machines. The warning names addr's host: Go listens on :: for
+// 0.0.0.0.
+func warnBeyondLoopback(stderr io.Writer, cmd, addr string, ln net.Listener, why string) {
+	lhost, _, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(lhost); ip != nil && ip.IsLoopback() {
+		return
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "" {
+		host = "every interface"
+	}
+	fmt.Fprintf(stderr, "solid %s: warning: listening on %s, beyond loopback; %s\n", cmd, host, why)
 }
 
 // serve runs srv on ln until ctx ends, then shuts it down, giving
