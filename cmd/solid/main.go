@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -96,8 +97,18 @@ Exit status: 0 success, 1 API or network error, 2 usage error.
 // run is the whole program, for tests: args without the program name, env
 // in place of os.Getenv.
 func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
+	return runIn(args, env, os.Stdin, stdout, stderr)
+}
+
+// runIn is run reading --data - from stdin.
+func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, fullUsage())
+		return 2
+	}
+	args, err := hoistGlobals(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "solid: %v\nRun 'solid --help' for the commands and their flags.\n", err)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -127,11 +138,44 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range cmds {
 		if c.name == args[0] {
-			return runOperation(ctx, c, args[1:], env, os.Stdin, stdout, stderr)
+			return runOperation(ctx, c, args[1:], env, stdin, stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "solid: unknown command %q\n\n%s", args[0], fullUsage())
 	return 2
+}
+
+// globalFlags are the flags that may come before the command.
+var globalFlags = []string{"env", "base-url"}
+
+// hoistGlobals moves global flags written before the command to just
+// after it, where the command parses them as its own: solid --env sandbox
+// list-cards is solid list-cards --env sandbox.
+func hoistGlobals(args []string) ([]string, error) {
+	var globals []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" && args[0] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !slices.Contains(globalFlags, name) {
+			switch name {
+			case "h", "help", "version":
+				return append(args[:1:1], append(globals, args[1:]...)...), nil
+			}
+			return nil, fmt.Errorf("--%s is not a global flag (--%s): put it after the command", name, strings.Join(globalFlags, ", --"))
+		}
+		n := 1
+		if !hasValue {
+			if len(args) < 2 {
+				return nil, fmt.Errorf("flag needs an argument: --%s", name)
+			}
+			n = 2
+		}
+		globals = append(globals, args[:n]...)
+		args = args[n:]
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command after %s", strings.Join(globals, " "))
+	}
+	return append(args[:1:1], append(globals, args[1:]...)...), nil
 }
 
 // fullUsage is the usage with a line per operation of openapi.yaml.
@@ -228,12 +272,65 @@ func runSetPinToken(ctx context.Context, args []string, env func(string) string,
 }
 
 // clientFlags registers --env and --base-url, with their defaults from
-// SOLID_ENV and SOLID_BASE_URL.
+// SOLID_ENV and SOLID_BASE_URL. After parsing, a non-empty *baseURL wins
+// over *envName: an explicit --base-url, else an explicit --env (which
+// drops the SOLID_BASE_URL default), else SOLID_BASE_URL, else SOLID_ENV.
+// An unknown --env is a parse error.
 func clientFlags(fs *flag.FlagSet, env func(string) string) (envName, baseURL *string) {
-	envName = fs.String("env", defaultString(env("SOLID_ENV"), string(solid.Sandbox)), "environment, sandbox or production; SOLID_ENV sets the default")
-	baseURL = fs.String("base-url", env("SOLID_BASE_URL"), "base URL to send to instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default")
+	envName = new(defaultString(env("SOLID_ENV"), string(solid.Sandbox)))
+	baseURL = new(env("SOLID_BASE_URL"))
+	baseSet := new(bool)
+	fs.Var(&envFlag{envName, baseURL, baseSet}, "env", "the environment; given, it beats SOLID_BASE_URL; SOLID_ENV sets the default")
+	fs.Var(&baseURLFlag{baseURL, baseSet}, "base-url", "send to this base URL instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default, unless --env is given")
 	return envName, baseURL
 }
+
+// envFlag is --env. Given, it beats SOLID_BASE_URL: it clears that
+// default unless --base-url was given too.
+type envFlag struct {
+	name, baseURL *string
+	baseSet       *bool
+}
+
+func (f *envFlag) String() string {
+	if f.name == nil {
+		return ""
+	}
+	return *f.name
+}
+
+func (f *envFlag) Set(s string) error {
+	if solid.Environment(strings.ToLower(s)).BaseURL() == "" {
+		return errors.New("unknown environment: want sandbox or production")
+	}
+	*f.name = s
+	if !*f.baseSet {
+		*f.baseURL = ""
+	}
+	return nil
+}
+
+func (f *envFlag) placeholder() string { return "sandbox|production" }
+
+// baseURLFlag is --base-url.
+type baseURLFlag struct {
+	url *string
+	set *bool
+}
+
+func (f *baseURLFlag) String() string {
+	if f.url == nil {
+		return ""
+	}
+	return *f.url
+}
+
+func (f *baseURLFlag) Set(s string) error {
+	*f.url, *f.set = s, true
+	return nil
+}
+
+func (f *baseURLFlag) placeholder() string { return "URL" }
 
 // newCLIClient makes the client of a command, or prints why it cannot and
 // returns the exit status (2: a usage error).
@@ -243,15 +340,20 @@ func newCLIClient(cmd, envName, baseURL string, env func(string) string, stderr 
 		fmt.Fprintf(stderr, "solid %s: SOLID_API_KEY is not set: export your API key in it (there is no flag for it)\n", cmd)
 		return nil, 2
 	}
-	opts := []solid.Option{solid.WithUserAgent("solid-cli")}
+	e := solid.Environment(strings.ToLower(envName))
+	if e.BaseURL() == "" {
+		// --env checks its value as it parses: this one is SOLID_ENV's.
+		fmt.Fprintf(stderr, "solid %s: unknown environment %q (SOLID_ENV): want sandbox or production\n", cmd, envName)
+		return nil, 2
+	}
+	// The environment is checked even when a base URL overrides it.
+	opts := append([]solid.Option{solid.WithUserAgent("solid-cli"), solid.WithEnvironment(e)}, testClientOptions...)
 	if baseURL != "" {
 		if !strings.Contains(baseURL, "://") {
 			fmt.Fprintf(stderr, "solid %s: --base-url %q has no scheme: write http://%s for a mock on this machine, or https://...\n", cmd, baseURL, baseURL)
 			return nil, 2
 		}
 		opts = append(opts, solid.WithBaseURL(baseURL))
-	} else {
-		opts = append(opts, solid.WithEnvironment(solid.Environment(strings.ToLower(envName))))
 	}
 	c, err := solid.NewClient(key, opts...)
 	if err != nil {
@@ -260,6 +362,10 @@ func newCLIClient(cmd, envName, baseURL string, env func(string) string, stderr 
 	}
 	return c, 0
 }
+
+// testClientOptions are added to every command's client by tests: an
+// offline transport that records where a request would go.
+var testClientOptions []solid.Option
 
 func defaultString(v, def string) string {
 	if v == "" {

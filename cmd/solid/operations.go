@@ -108,7 +108,8 @@ func (c *opCommand) usage() string {
 
 Prints the answer's JSON on stdout. The API key is read from SOLID_API_KEY,
 never from a flag. On an API error the status, code, message and request id
-go to stderr. Flags may come before or after the arguments.
+go to stderr. Flags may come before or after the arguments; --env and
+--base-url also before the command.
 Exit status: 0 success, 1 API or network error, 2 usage error.
 
 Flags:
