@@ -1,13 +1,14 @@
 // Command solid calls Solid's card-issuing API and runs a mock of it.
 //
-//	solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
+//	solid [--env sandbox|production] [--base-url URL] COMMAND [flags] ARGS
 //	solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]...
 //	solid demo
 //
-// set-pin-token reads the API key from SOLID_API_KEY only, never from a
-// flag, so it stays out of shell history and process lists. Exit status:
-// 0 success, 1 an API or network error, 2 a usage error (bad flags or
-// arguments, SOLID_API_KEY not set, a card ID the SDK refuses).
+// There is a COMMAND per operation of openapi.yaml (create-set-pin-token,
+// get-card, ...). They read the API key from SOLID_API_KEY only, never
+// from a flag, so it stays out of shell history and process lists. Exit
+// status: 0 success, 1 an API or network error, 2 a usage error (bad flags
+// or arguments, SOLID_API_KEY not set, a card ID the SDK refuses).
 package main
 
 import (
@@ -75,9 +76,11 @@ func versionLine() string {
 const usage = `solid: Solid's card-issuing API from the command line.
 
 Usage:
-  solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
-        step 1 of setting a PIN: print a one-time PIN token for the card
-        as JSON; the API key comes from SOLID_API_KEY
+  solid [--env sandbox|production] [--base-url URL] COMMAND [flags] ARGS
+        call an operation of openapi.yaml (the commands below) and print
+        its JSON answer; the API key comes from SOLID_API_KEY. Requests go
+        to --base-url, else --env, else SOLID_BASE_URL, else SOLID_ENV
+        (sandbox when none is set)
   solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]... [--quiet]
         serve a stateful mock of the API, checked against openapi.yaml
   solid demo [--show-secrets]
@@ -111,11 +114,12 @@ func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "solid: %v\nRun 'solid --help' for the commands and their flags.\n", err)
 		return 2
 	}
+	if name, ok := aliases[args[0]]; ok {
+		args = append([]string{name}, args[1:]...)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
-	case "set-pin-token":
-		return runSetPinToken(ctx, args[1:], env, stdout, stderr)
 	case "mock":
 		return runMock(ctx, args[1:], stdout, stderr, nil)
 	case "demo":
@@ -144,6 +148,11 @@ func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stde
 	fmt.Fprintf(stderr, "solid: unknown command %q\n\n%s", args[0], fullUsage())
 	return 2
 }
+
+// aliases are other names of commands, not listed in the help.
+// set-pin-token was a hand-written command before every operation had
+// one; scripts and the README call it.
+var aliases = map[string]string{"set-pin-token": "create-set-pin-token"}
 
 // globalFlags are the flags that may come before the command.
 var globalFlags = []string{"env", "base-url"}
@@ -228,47 +237,6 @@ func usageError(fs *flag.FlagSet, synopsis string, stderr io.Writer, format stri
 	fmt.Fprintf(stderr, "solid %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
 	printUsage(stderr, fs, synopsis)
 	return 2
-}
-
-const setPinTokenUsage = `Usage: solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
-
-Step 1 of setting a card's PIN: asks Solid for a one-time PIN token and
-prints {"id": CARD_ID, "set_pin_token": TOKEN} as JSON on stdout. The token
-is a secret: hand it to the cardholder's device (step 2, Solid's PIN SDK).
-
-The API key is read from SOLID_API_KEY, never from a flag. On an API error
-the status, code, message and request id go to stderr.
-Exit status: 0 success, 1 API or network error, 2 usage error (including
-SOLID_API_KEY not set).
-
-Flags:
-`
-
-// runSetPinToken is `solid set-pin-token`, and the call `solid demo` makes.
-func runSetPinToken(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("set-pin-token", flag.ContinueOnError)
-	envName, baseURL := clientFlags(fs, env)
-	pos, code, ok := parseInterspersed(fs, setPinTokenUsage, args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, setPinTokenUsage, stderr, "want exactly one CARD_ID, got %d arguments", len(pos))
-	}
-	c, code := newCLIClient("set-pin-token", *envName, *baseURL, env, stderr)
-	if c == nil {
-		return code
-	}
-	tok, err := c.CreateSetPinToken(ctx, pos[0])
-	if err != nil {
-		return reportError("set-pin-token", err, stderr)
-	}
-	// JSON keeps the token; fmt would print [REDACTED].
-	if err := json.NewEncoder(stdout).Encode(tok); err != nil {
-		fmt.Fprintf(stderr, "solid set-pin-token: writing the result: %v\n", err)
-		return 1
-	}
-	return 0
 }
 
 // clientFlags registers --env and --base-url, with their defaults from
@@ -572,13 +540,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "\n%s\n  $ solid %s\n", title, strings.Join(shown, " "))
 		var out bytes.Buffer
-		var code int
-		if args[0] == "set-pin-token" {
-			code = runSetPinToken(ctx, args[1:], env, &out, stderr)
-		} else {
-			code = runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr)
-		}
-		if code != 0 {
+		if code := runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr); code != 0 {
 			return nil
 		}
 		var m map[string]any
@@ -603,7 +565,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "  card %v: %v, label %q, status %v, last4 %v\n", m["id"], m["type"], m["label"], m["status"], m["last4"])
 
-	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "set-pin-token", card); m == nil {
+	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "create-set-pin-token", card); m == nil {
 		return 1
 	}
 	fmt.Fprintf(stdout, "  set_pin_token: %s\n  Send it to the cardholder's device, where Solid's PIN SDK uses it once to set the PIN.\n", secret(m["set_pin_token"]))

@@ -197,6 +197,11 @@ func call(ctx context.Context, api gen.ClientInterface, operationID string, path
 		case t.IsVariadic() && i == t.NumIn()-1:
 			// request editors: none
 		case in.Kind() == reflect.String && len(path) > 0:
+			// Left to the SDK, "." and ".." would be resolved out of the
+			// URL, leaving a path that matches no operation.
+			if s := path[0]; s == "" || s == "." || s == ".." {
+				return nil, fmt.Errorf("%w: %q is not an id", solid.ErrInvalidInput, s)
+			}
 			args = append(args, reflect.ValueOf(path[0]).Convert(in))
 			path = path[1:]
 		case in.Kind() == reflect.String:
