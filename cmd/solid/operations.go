@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"reflect"
@@ -35,9 +38,15 @@ type opCommand struct {
 	name    string
 	op      ops.Operation
 	summary string
-	path    []string              // path parameters, in order
-	flags   []*openapi3.Parameter // query and header parameters
-	body    bool                  // the operation takes a JSON body
+	path    []string    // path parameters, in order
+	flags   []paramFlag // query and header parameters
+	body    bool        // the operation takes a JSON body
+}
+
+// paramFlag is the flag of a query or header parameter.
+type paramFlag struct {
+	name  string
+	param *openapi3.Parameter
 }
 
 // opCommands lists the operations' commands, sorted by name.
@@ -63,7 +72,7 @@ func opCommands() ([]*opCommand, error) {
 			case openapi3.ParameterInPath:
 				c.path = append(c.path, p.Value.Name)
 			case openapi3.ParameterInQuery, openapi3.ParameterInHeader:
-				c.flags = append(c.flags, p.Value)
+				c.flags = append(c.flags, paramFlag{name: p.Value.Name, param: p.Value})
 			}
 		}
 		out = append(out, c)
@@ -72,27 +81,41 @@ func opCommands() ([]*opCommand, error) {
 	return out, nil
 }
 
-// kebab turns an operationId into a command name: getCardHolder is
-// get-card-holder.
+// kebab turns an operationId or a parameter name into a command or flag
+// name: getCardHolder is get-card-holder, starting_after is
+// starting-after, cardHolderID is card-holder-id.
 func kebab(id string) string {
+	rs := []rune(id)
 	var b strings.Builder
-	for i, r := range id {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte('-')
+	sep := func() {
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+			b.WriteByte('-')
+		}
+	}
+	for i, r := range rs {
+		switch {
+		case r == '_' || r == '-' || r == '.' || unicode.IsSpace(r):
+			sep()
+			continue
+		case unicode.IsUpper(r):
+			// A word starts at an upper-case letter after a lower-case one
+			// or a digit, or at the last capital of an acronym (IDType).
+			if i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
+				unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1])) {
+				sep()
 			}
 			r = unicode.ToLower(r)
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 func (c *opCommand) synopsis() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "solid %s [--env sandbox|production] [--base-url URL]", c.name)
 	for _, f := range c.flags {
-		fmt.Fprintf(&b, " [--%s V]", f.Name)
+		fmt.Fprintf(&b, " [--%s V]", f.name)
 	}
 	if c.body {
 		b.WriteString(" [--data JSON|@FILE|-]")
@@ -120,13 +143,11 @@ Flags:
 func runOperation(ctx context.Context, c *opCommand, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	envName, baseURL := clientFlags(fs, env)
-	values := map[string]*string{}
-	for _, p := range c.flags {
-		desc := p.Description
-		if desc == "" {
-			desc = p.In + " parameter " + p.Name
-		}
-		values[p.Name] = fs.String(p.Name, "", strings.TrimSpace(strings.SplitN(desc, "\n", 2)[0]))
+	// The values are text until their Go types are known, after parsing.
+	byFlag := map[string]paramFlag{} // flag name -> parameter
+	for _, f := range c.flags {
+		fs.String(f.name, "", paramUsage(f))
+		byFlag[f.name] = f
 	}
 	var data *string
 	if c.body {
@@ -139,24 +160,59 @@ func runOperation(ctx context.Context, c *opCommand, args []string, env func(str
 	if len(pos) != len(c.path) {
 		return usageError(fs, c.usage(), stderr, "want %d arguments (%s), got %d", len(c.path), strings.ToUpper(strings.Join(c.path, " ")), len(pos))
 	}
+	params := map[string]string{} // parameter name -> value
+	var problem string
+	dataSet := false
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "data" {
+			dataSet = true
+		}
+		f, ok := byFlag[fl.Name]
+		if !ok {
+			return
+		}
+		s := fl.Value.String()
+		if s == "" && problem == "" {
+			// Sent as is, an empty idempotency key would be replaced by a
+			// random one, an empty cursor would mean none: refuse it.
+			problem = "--" + fl.Name + " is empty: give a value, or leave the flag out"
+			if c.op.IdempotencyKey && f.param.In == openapi3.ParameterInHeader && strings.EqualFold(f.param.Name, "idempotency-key") {
+				problem = "--" + fl.Name + " is empty: give a key, or leave the flag out for a new random key per call"
+			}
+		}
+		params[f.param.Name] = s
+	})
+	if problem != "" {
+		return usageError(fs, c.usage(), stderr, "%s", problem)
+	}
+	for _, f := range c.flags {
+		if _, ok := params[f.param.Name]; f.param.Required && !ok {
+			return usageError(fs, c.usage(), stderr, "--%s is required", f.name)
+		}
+	}
 	var body []byte
-	if data != nil && *data != "" {
+	if dataSet {
 		var err error
 		if body, err = readData(*data, stdin); err != nil {
 			return usageError(fs, c.usage(), stderr, "--data: %v", err)
 		}
+		if err := checkJSON(body); err != nil {
+			return usageError(fs, c.usage(), stderr, "--data is not valid JSON: %v", err)
+		}
+	}
+	req, err := prepare(c, pos, params, body)
+	if errors.Is(err, errUnsupported) {
+		fmt.Fprintf(stderr, "solid %s: %v\n", c.name, err)
+		return 1
+	}
+	if err != nil {
+		return usageError(fs, c.usage(), stderr, "%v", err)
 	}
 	client, code := newCLIClient(c.name, *envName, *baseURL, env, stderr)
 	if client == nil {
 		return code
 	}
-	set := map[string]string{}
-	fs.Visit(func(f *flag.Flag) {
-		if _, ok := values[f.Name]; ok {
-			set[f.Name] = f.Value.String()
-		}
-	})
-	resp, err := call(ctx, client.API().ClientInterface, c.op.ID, pos, set, body)
+	resp, err := req.call(ctx, client.API().ClientInterface)
 	if err != nil {
 		return reportError(c.name, err, stderr)
 	}
@@ -174,51 +230,88 @@ func runOperation(ctx context.Context, c *opCommand, args []string, env func(str
 	return 0
 }
 
-// call invokes the generated client's method for operationId: the
-// ...WithBody variant when the operation takes a body. Its arguments are
-// built from the method's own signature: path parameters in order, the
-// params struct filled from the flags by their spec names, the body.
-func call(ctx context.Context, api gen.ClientInterface, operationID string, path []string, flags map[string]string, body []byte) (*http.Response, error) {
-	name := strings.ToUpper(operationID[:1]) + operationID[1:]
-	v := reflect.ValueOf(api)
-	m := v.MethodByName(name + "WithBody")
-	if !m.IsValid() {
-		m = v.MethodByName(name)
+// paramUsage is a parameter flag's line of help.
+func paramUsage(f paramFlag) string {
+	if d := strings.TrimSpace(strings.SplitN(f.param.Description, "\n", 2)[0]); d != "" {
+		return d
 	}
-	if !m.IsValid() {
-		return nil, fmt.Errorf("the generated client has no method %s: run go generate", name)
+	return f.param.In + " parameter " + f.param.Name
+}
+
+// checkJSON says why body is not one JSON value, if it is not.
+func checkJSON(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errors.New("empty")
 	}
-	t := m.Type()
-	args := []reflect.Value{reflect.ValueOf(ctx)}
+	var v any
+	return json.Unmarshal(body, &v)
+}
+
+// errUnsupported is a parameter the CLI cannot set: a spec change needs
+// code here.
+var errUnsupported = errors.New("the CLI cannot set a parameter of Go type")
+
+// request is a call of the generated client with its arguments built,
+// before any client exists, so that a bad value is a usage error.
+type request struct {
+	method string
+	args   []reflect.Value // after the context
+}
+
+// prepare builds the call of the generated client's method for c: the
+// ...WithBody variant when the operation takes a body. Its arguments
+// follow the method's own signature: path parameters in order, the params
+// struct filled from the flags by their spec names, the body.
+func prepare(c *opCommand, path []string, params map[string]string, body []byte) (request, error) {
+	name := strings.ToUpper(c.op.ID[:1]) + c.op.ID[1:]
+	api := reflect.TypeFor[gen.ClientInterface]()
+	m, ok := api.MethodByName(name + "WithBody")
+	if !ok {
+		m, ok = api.MethodByName(name)
+	}
+	if !ok {
+		return request{}, fmt.Errorf("%w: the generated client has no method %s: run go generate", errUnsupported, name)
+	}
+	req := request{method: m.Name}
+	t := m.Type // an interface method: no receiver, In(0) is the context
 	readerType := reflect.TypeFor[io.Reader]()
 	for i := 1; i < t.NumIn(); i++ {
 		in := t.In(i)
 		switch {
 		case t.IsVariadic() && i == t.NumIn()-1:
 			// request editors: none
-		case in.Kind() == reflect.String && len(path) > 0:
+		case i <= len(path):
 			// Left to the SDK, "." and ".." would be resolved out of the
 			// URL, leaving a path that matches no operation.
-			if s := path[0]; s == "" || s == "." || s == ".." {
-				return nil, fmt.Errorf("%w: %q is not an id", solid.ErrInvalidInput, s)
+			if s := path[i-1]; s == "" || s == "." || s == ".." {
+				return request{}, fmt.Errorf("%s %q is not an id", strings.ToUpper(c.path[i-1]), s)
 			}
-			args = append(args, reflect.ValueOf(path[0]).Convert(in))
-			path = path[1:]
+			v := reflect.New(in).Elem()
+			if err := setValue(v, path[i-1], strings.ToUpper(c.path[i-1])); err != nil {
+				return request{}, err
+			}
+			req.args = append(req.args, v)
 		case in.Kind() == reflect.String:
-			args = append(args, reflect.ValueOf("application/json").Convert(in))
+			req.args = append(req.args, reflect.ValueOf("application/json").Convert(in))
 		case in == readerType:
-			args = append(args, reflect.ValueOf(io.Reader(bytes.NewReader(body))))
+			req.args = append(req.args, reflect.ValueOf(io.Reader(bytes.NewReader(body))))
 		case in.Kind() == reflect.Pointer && in.Elem().Kind() == reflect.Struct:
-			p, err := fillParams(in.Elem(), flags)
+			p, err := fillParams(in.Elem(), params)
 			if err != nil {
-				return nil, err
+				return request{}, err
 			}
-			args = append(args, p)
+			req.args = append(req.args, p)
 		default:
-			return nil, fmt.Errorf("%s: argument %d of type %s is not supported", name, i, in)
+			return request{}, fmt.Errorf("%w %s (argument %d of %s)", errUnsupported, in, i, name)
 		}
 	}
-	out := m.Call(args)
+	return req, nil
+}
+
+// call sends req through api.
+func (req request) call(ctx context.Context, api gen.ClientInterface) (*http.Response, error) {
+	m := reflect.ValueOf(api).MethodByName(req.method)
+	out := m.Call(append([]reflect.Value{reflect.ValueOf(ctx)}, req.args...))
 	resp, _ := out[0].Interface().(*http.Response)
 	err, _ := out[1].Interface().(error)
 	return resp, err
@@ -238,32 +331,89 @@ func fillParams(t reflect.Type, flags map[string]string) (reflect.Value, error) 
 		if !ok {
 			continue
 		}
-		ft := f.Type
-		if ft.Kind() != reflect.Pointer {
-			return reflect.Value{}, fmt.Errorf("--%s: unsupported field type %s", name, ft)
+		if err := setValue(p.Elem().Field(i), s, "--"+kebab(name)); err != nil {
+			return reflect.Value{}, err
 		}
-		val := reflect.New(ft.Elem())
-		switch ft.Elem().Kind() {
-		case reflect.String:
-			val.Elem().SetString(s)
-		case reflect.Int, reflect.Int32, reflect.Int64:
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return reflect.Value{}, fmt.Errorf("%w: --%s %q is not a whole number", solid.ErrInvalidInput, name, s)
-			}
-			val.Elem().SetInt(n)
-		case reflect.Bool:
-			b, err := strconv.ParseBool(s)
-			if err != nil {
-				return reflect.Value{}, fmt.Errorf("%w: --%s %q is not true or false", solid.ErrInvalidInput, name, s)
-			}
-			val.Elem().SetBool(b)
-		default:
-			return reflect.Value{}, fmt.Errorf("--%s: unsupported field type %s", name, ft)
-		}
-		p.Elem().Field(i).Set(val)
 	}
 	return p, nil
+}
+
+// setValue parses s into v by v's Go type, whatever the generator chose
+// for the parameter: pointers or not, named types (enums), any size of
+// number, lists as A,B. label names the flag or argument in errors.
+func setValue(v reflect.Value, s, label string) error {
+	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		p := reflect.New(t.Elem())
+		if err := setValue(p.Elem(), s, label); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	}
+	// Dates, UUIDs and the like parse themselves.
+	if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok && t.Kind() != reflect.String {
+		if err := u.UnmarshalText([]byte(s)); err != nil {
+			return fmt.Errorf("%s %q: %v", label, s, err)
+		}
+		return nil
+	}
+	bad := func(err error, what string) error {
+		if errors.Is(err, strconv.ErrRange) {
+			return fmt.Errorf("%s %q is out of range for %s", label, s, t)
+		}
+		return fmt.Errorf("%s %q is not %s", label, s, what)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, t.Bits())
+		if err != nil {
+			return bad(err, "a whole number")
+		}
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, err := strconv.ParseUint(s, 10, t.Bits())
+		if err != nil {
+			return bad(err, "a whole number")
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		n, err := strconv.ParseFloat(s, t.Bits())
+		if err == nil && (math.IsNaN(n) || math.IsInf(n, 0)) {
+			err = strconv.ErrSyntax // no API takes these
+		}
+		if err != nil {
+			return bad(err, "a number")
+		}
+		v.SetFloat(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return bad(err, "true or false")
+		}
+		v.SetBool(b)
+	case reflect.Slice:
+		parts := strings.Split(s, ",")
+		sl := reflect.MakeSlice(t, len(parts), len(parts))
+		for i, part := range parts {
+			if err := setValue(sl.Index(i), part, label); err != nil {
+				return err
+			}
+		}
+		v.Set(sl)
+	default:
+		if u, ok := v.Addr().Interface().(json.Unmarshaler); ok {
+			q, _ := json.Marshal(s)
+			if err := u.UnmarshalJSON(q); err != nil {
+				return fmt.Errorf("%s %q: %v", label, s, err)
+			}
+			return nil
+		}
+		return fmt.Errorf("%s: %w %s", label, errUnsupported, t)
+	}
+	return nil
 }
 
 func tagName(tag string) string {
