@@ -196,7 +196,7 @@ func fullUsage() string {
 	var b strings.Builder
 	b.WriteString("\nOne command per operation of openapi.yaml (solid COMMAND --help for its flags):\n")
 	for _, c := range cmds {
-		fmt.Fprintf(&b, "  %-20s %s (%s %s)\n", c.name, c.summary, c.op.Method, c.op.Path)
+		fmt.Fprintf(&b, "  %-20s %s (%s %s)\n", c.name, brief(c.summary), c.op.Method, c.op.Path)
 	}
 	return strings.Replace(usage, "\nRun 'solid COMMAND --help'", b.String()+"\nRun 'solid COMMAND --help'", 1)
 }
@@ -228,9 +228,32 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 
 func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	fmt.Fprint(w, synopsis)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	printDefaults(w, fs)
+}
+
+// printDefaults lists fs's flags as the usage lines write them, --name
+// VALUE, leaving out hidden ones (old spellings).
+func printDefaults(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := f.Value.(hiddenValue); ok {
+			return
+		}
+		name, text := flag.UnquoteUsage(f)
+		if p, ok := f.Value.(interface{ placeholder() string }); ok {
+			name = p.placeholder()
+		}
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(w, " %s", name)
+		}
+		fmt.Fprintf(w, "\n        %s", strings.ReplaceAll(text, "\n", "\n        "))
+		switch f.DefValue {
+		case "", "0", "false", "0s":
+		default:
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 func usageError(fs *flag.FlagSet, synopsis string, stderr io.Writer, format string, args ...any) int {
@@ -374,17 +397,17 @@ Flags:
 // gets the base URL once the mock is listening.
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(url string)) int {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:4010", "host:port to listen on (port 0 picks a free one)")
+	addr := fs.String("addr", "127.0.0.1:4010", "`host:port` to listen on (port 0 picks a free one)")
 	var cards, holders, keys []string
-	fs.Func("card", "a card the mock knows, besides the default one: a copy of the example with this id (repeatable)", func(s string) error {
+	fs.Func("card", "a card the mock knows, besides the default one: a copy of the example with this `ID` (repeatable)", func(s string) error {
 		cards = append(cards, s)
 		return nil
 	})
-	fs.Func("card-holder", "a card holder the mock knows, besides the default one (repeatable)", func(s string) error {
+	fs.Func("card-holder", "a card holder the mock knows, besides the default one, by its `ID` (repeatable)", func(s string) error {
 		holders = append(holders, s)
 		return nil
 	})
-	fs.Func("api-key", "an API key the mock accepts, instead of the default test key (repeatable)", func(s string) error {
+	fs.Func("api-key", "a `KEY` the mock accepts as an API key, instead of the default test key (repeatable)", func(s string) error {
 		if s == "" {
 			return errors.New("empty key")
 		}

@@ -122,7 +122,7 @@ func TestRun(t *testing.T) {
 		{name: "conformance refuses production", args: []string{"conformance", "--env", "production", "--card", "crd_1"}, env: keyEnv, code: 2, stderr: `production refused`},
 		{name: "conformance without SOLID_API_KEY", args: []string{"conformance", "--base-url", srv.URL, "--card", "crd_1"}, code: 2, stderr: `SOLID_API_KEY is not set`},
 		{name: "proxy without --target", args: []string{"proxy"}, code: 2, stderr: `--target "": want a URL`},
-		{name: "an operation's --help", args: []string{"list-cards", "--help"}, code: 0, stdout: `(?s)Usage: solid list-cards.*-limit.*-starting_after`},
+		{name: "an operation's --help", args: []string{"list-cards", "--help"}, code: 0, stdout: `(?s)Usage: solid list-cards.*--limit N.*--starting-after VALUE`},
 		{name: "help lists every operation", args: []string{"--help"}, code: 0, stdout: `(?s)create-show-token.*get-card-holder.*list-cards.*update-card-holder`},
 		{name: "demo --help", args: []string{"demo", "--help"}, code: 0, stdout: "Usage: solid demo"},
 		{name: "demo with an argument", args: []string{"demo", "x"}, code: 2, stderr: "unexpected arguments"},

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -35,19 +36,24 @@ import (
 
 // opCommand is the command of one operation.
 type opCommand struct {
-	name    string
-	op      ops.Operation
-	summary string
-	path    []string    // path parameters, in order
-	flags   []paramFlag // query and header parameters
-	body    bool        // the operation takes a JSON body
+	name        string
+	op          ops.Operation
+	summary     string
+	description string
+	path        []string    // path parameters, in order
+	flags       []paramFlag // query and header parameters
+	body        bool        // the operation takes a JSON body
 }
 
 // paramFlag is the flag of a query or header parameter.
 type paramFlag struct {
-	name  string
+	name  string // the parameter's name in kebab-case
 	param *openapi3.Parameter
 }
+
+// reservedFlags are the flags every operation's command has, which a
+// parameter's flag must not shadow.
+var reservedFlags = map[string]bool{"env": true, "base-url": true, "data": true, "help": true, "h": true}
 
 // opCommands lists the operations' commands, sorted by name.
 func opCommands() ([]*opCommand, error) {
@@ -66,13 +72,20 @@ func opCommands() ([]*opCommand, error) {
 		if so == nil {
 			return nil, fmt.Errorf("%s: no %s %s in the spec", op.ID, op.Method, op.Path)
 		}
-		c := &opCommand{name: kebab(op.ID), op: op, summary: so.Summary, body: so.RequestBody != nil}
+		c := &opCommand{name: kebab(op.ID), op: op, summary: so.Summary, description: so.Description, body: so.RequestBody != nil}
+		taken := map[string]bool{}
 		for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), so.Parameters...) {
 			switch p.Value.In {
 			case openapi3.ParameterInPath:
 				c.path = append(c.path, p.Value.Name)
 			case openapi3.ParameterInQuery, openapi3.ParameterInHeader:
-				c.flags = append(c.flags, paramFlag{name: p.Value.Name, param: p.Value})
+				name := kebab(p.Value.Name)
+				if reservedFlags[name] || taken[name] {
+					// e.g. a query parameter "data": --query-data.
+					name = kebab(p.Value.In + "_" + p.Value.Name)
+				}
+				taken[name] = true
+				c.flags = append(c.flags, paramFlag{name: name, param: p.Value})
 			}
 		}
 		out = append(out, c)
@@ -111,11 +124,41 @@ func kebab(id string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
+// placeholder is what the help writes for a parameter flag's value.
+func placeholder(p *openapi3.Parameter) string {
+	if p.Schema == nil || p.Schema.Value == nil {
+		return "VALUE"
+	}
+	s := p.Schema.Value
+	if len(s.Enum) > 0 && len(s.Enum) <= 8 {
+		vals := make([]string, len(s.Enum))
+		for i, e := range s.Enum {
+			vals[i] = fmt.Sprint(e)
+		}
+		return strings.Join(vals, "|")
+	}
+	switch {
+	case s.Type.Is("integer"):
+		return "N"
+	case s.Type.Is("number"):
+		return "NUMBER"
+	case s.Type.Is("boolean"):
+		return "true|false"
+	case s.Type.Is("array"):
+		return "A,B,..."
+	}
+	return "VALUE"
+}
+
 func (c *opCommand) synopsis() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "solid %s [--env sandbox|production] [--base-url URL]", c.name)
 	for _, f := range c.flags {
-		fmt.Fprintf(&b, " [--%s V]", f.name)
+		if f.param.Required {
+			fmt.Fprintf(&b, " --%s %s", f.name, placeholder(f.param))
+		} else {
+			fmt.Fprintf(&b, " [--%s %s]", f.name, placeholder(f.param))
+		}
 	}
 	if c.body {
 		b.WriteString(" [--data JSON|@FILE|-]")
@@ -127,8 +170,18 @@ func (c *opCommand) synopsis() string {
 }
 
 func (c *opCommand) usage() string {
-	return "Usage: " + c.synopsis() + "\n\n" + c.summary + ": " + c.op.Method + " " + c.op.Path + `
-
+	desc := ""
+	if d := strings.TrimSpace(c.description); d != "" && d != c.summary {
+		// In full, as the spec wraps it: help never cuts it.
+		lines := strings.Split(d, "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = "  " + l
+			}
+		}
+		desc = "\n" + strings.Join(lines, "\n") + "\n"
+	}
+	return "Usage: " + c.synopsis() + "\n\n" + c.summary + ": " + c.op.Method + " " + c.op.Path + "\n" + desc + `
 Prints the answer's JSON on stdout. The API key is read from SOLID_API_KEY,
 never from a flag. On an API error the status, code, message and request id
 go to stderr. Flags may come before or after the arguments; --env and
@@ -139,19 +192,46 @@ Flags:
 `
 }
 
+// paramValue is a parameter flag's text; it is checked against the Go
+// type of its field once all flags are parsed.
+type paramValue struct {
+	s    *string
+	hint string
+}
+
+func (v paramValue) String() string {
+	if v.s == nil {
+		return ""
+	}
+	return *v.s
+}
+
+func (v paramValue) Set(s string) error { *v.s = s; return nil }
+
+func (v paramValue) placeholder() string { return v.hint }
+
+// hiddenValue is a flag the help does not list: a parameter's spelling
+// in the spec (starting_after), kept for scripts written before the flags
+// became kebab-case.
+type hiddenValue struct{ flag.Value }
+
 // runOperation runs one operation's command.
 func runOperation(ctx context.Context, c *opCommand, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	envName, baseURL := clientFlags(fs, env)
-	// The values are text until their Go types are known, after parsing.
-	byFlag := map[string]paramFlag{} // flag name -> parameter
+	byFlag := map[string]paramFlag{} // flag name, old spelling too -> parameter
 	for _, f := range c.flags {
-		fs.String(f.name, "", paramUsage(f))
+		v := paramValue{s: new(string), hint: placeholder(f.param)}
+		fs.Var(v, f.name, paramUsage(f))
 		byFlag[f.name] = f
+		if old := f.param.Name; old != f.name && !reservedFlags[old] && fs.Lookup(old) == nil {
+			fs.Var(hiddenValue{v}, old, "")
+			byFlag[old] = f
+		}
 	}
 	var data *string
 	if c.body {
-		data = fs.String("data", "", "the JSON body: inline, @FILE to read a file, or - for stdin")
+		data = fs.String("data", "", "the body: inline `JSON`, @FILE to read a file, or - for stdin")
 	}
 	pos, code, ok := parseInterspersed(fs, c.usage(), args, stdout, stderr)
 	if !ok {
@@ -230,12 +310,38 @@ func runOperation(ctx context.Context, c *opCommand, args []string, env func(str
 	return 0
 }
 
-// paramUsage is a parameter flag's line of help.
+// paramUsage is a parameter flag's line of help: the first sentence of
+// its description.
 func paramUsage(f paramFlag) string {
-	if d := strings.TrimSpace(strings.SplitN(f.param.Description, "\n", 2)[0]); d != "" {
+	if d := brief(f.param.Description); d != "" {
 		return d
 	}
 	return f.param.In + " parameter " + f.param.Name
+}
+
+// brief is the first sentence of s, whitespace collapsed, or all of s if
+// it has no sentence end: help shows whole sentences, never a fragment. A
+// period ends a sentence when a space follows it outside parentheses and
+// the next word does not start in lower case (e.g. and URLs do not end one).
+func brief(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '.', '!', '?':
+			if depth > 0 || i+2 >= len(s) || s[i+1] != ' ' {
+				continue
+			}
+			if next, _ := utf8.DecodeRuneInString(s[i+2:]); !unicode.IsLower(next) {
+				return s[:i+1]
+			}
+		}
+	}
+	return s
 }
 
 // checkJSON says why body is not one JSON value, if it is not.

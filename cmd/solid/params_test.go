@@ -77,7 +77,8 @@ func TestParamFlagValues(t *testing.T) {
 		{name: "empty --idempotency-key", args: []string{"create-set-pin-token", "--idempotency-key", "", solidtest.DefaultCardID}, code: 2,
 			stderr: `--idempotency-key is empty: give a key, or leave the flag out for a new random key per call`},
 		{name: "empty --idempotency-key=", args: []string{"update-card", "--idempotency-key=", solidtest.DefaultCardID, "--data", `{}`}, code: 2, stderr: `--idempotency-key is empty`},
-		{name: "empty --starting_after", args: []string{"list-cards", "--starting_after", ""}, code: 2, stderr: `--starting_after is empty`},
+		{name: "empty --starting-after", args: []string{"list-cards", "--starting-after", ""}, code: 2, stderr: `--starting-after is empty`},
+		{name: "empty hidden alias names the alias", args: []string{"list-cards", "--starting_after", ""}, code: 2, stderr: `--starting_after is empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
