@@ -527,15 +527,32 @@ func tagName(tag string) string {
 	return name
 }
 
-// readData reads --data: inline JSON, @FILE, or - for stdin.
+// maxData bounds --data: Solid's bodies are small, and the mock refuses
+// bodies over 1 MiB.
+const maxData = 1 << 20
+
+// readData reads --data: inline JSON, @FILE, or - for stdin. A body over
+// maxData is refused rather than cut, which would read as broken JSON.
 func readData(s string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
 	switch {
 	case s == "-":
-		return io.ReadAll(io.LimitReader(stdin, 1<<20))
+		r = stdin
 	case strings.HasPrefix(s, "@"):
-		return os.ReadFile(s[1:])
+		f, err := os.Open(s[1:])
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	default:
+		r = strings.NewReader(s)
 	}
-	return []byte(s), nil
+	b, err := io.ReadAll(io.LimitReader(r, maxData+1))
+	if err == nil && len(b) > maxData {
+		err = fmt.Errorf("over %d bytes", maxData)
+	}
+	return b, err
 }
 
 // parseInterspersed parses flags that may come before, between or after

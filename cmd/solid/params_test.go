@@ -31,6 +31,8 @@ func TestDataMustBeJSON(t *testing.T) {
 		{name: "empty", data: ``, code: 2, stderr: `--data is not valid JSON: empty`},
 		{name: "file", data: "@" + dataFile(t, `{label: "x"}`), code: 2, stderr: `--data is not valid JSON: invalid character 'l' looking for beginning of object key string`},
 		{name: "stdin", data: "-", stdin: "{\n", code: 2, stderr: `--data is not valid JSON`},
+		{name: "over 1 MiB from stdin is refused, not cut", data: "-", stdin: `{"label":"` + strings.Repeat("x", 1<<20) + `"}`, code: 2, stderr: `--data: over 1048576 bytes`},
+		{name: "over 1 MiB from a file", data: "@" + dataFile(t, strings.Repeat(" ", 1<<20)+`{}`), code: 2, stderr: `--data: over 1048576 bytes`},
 		{name: "valid inline", data: `{"label":"ok"}`, code: 0},
 		{name: "valid from stdin", data: "-", stdin: `{"label":"ok"}`, code: 0},
 	}
