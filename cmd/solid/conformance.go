@@ -170,6 +170,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		fmt.Fprintf(stderr, "solid proxy: %v\n", err)
 		return 1
 	}
+	warnBeyondLoopback(stderr, "proxy", *addr, ln, "anyone who reaches it can send requests to "+u.Redacted()+" through it")
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "solid proxy: %s -> %s, checking against openapi.yaml; differences go to stderr\n", url, u.Redacted())

@@ -1,13 +1,14 @@
 // Command solid calls Solid's card-issuing API and runs a mock of it.
 //
-//	solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
+//	solid [--env sandbox|production] [--base-url URL] COMMAND [flags] ARGS
 //	solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]...
 //	solid demo
 //
-// set-pin-token reads the API key from SOLID_API_KEY only, never from a
-// flag, so it stays out of shell history and process lists. Exit status:
-// 0 success, 1 an API or network error, 2 a usage error (bad flags or
-// arguments, SOLID_API_KEY not set, a card ID the SDK refuses).
+// There is a COMMAND per operation of openapi.yaml (create-set-pin-token,
+// get-card, ...). They read the API key from SOLID_API_KEY only, never
+// from a flag, so it stays out of shell history and process lists. Exit
+// status: 0 success, 1 an API or network error, 2 a usage error (bad flags
+// or arguments, SOLID_API_KEY not set, a card ID the SDK refuses).
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -74,9 +76,11 @@ func versionLine() string {
 const usage = `solid: Solid's card-issuing API from the command line.
 
 Usage:
-  solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
-        step 1 of setting a PIN: print a one-time PIN token for the card
-        as JSON; the API key comes from SOLID_API_KEY
+  solid [--env sandbox|production] [--base-url URL] COMMAND [flags] ARGS
+        call an operation of openapi.yaml (the commands below) and print
+        its JSON answer; the API key comes from SOLID_API_KEY. Requests go
+        to --base-url, else --env, else SOLID_BASE_URL, else SOLID_ENV
+        (sandbox when none is set)
   solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]... [--quiet]
         serve a stateful mock of the API, checked against openapi.yaml
   solid demo [--show-secrets]
@@ -96,15 +100,26 @@ Exit status: 0 success, 1 API or network error, 2 usage error.
 // run is the whole program, for tests: args without the program name, env
 // in place of os.Getenv.
 func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
+	return runIn(args, env, os.Stdin, stdout, stderr)
+}
+
+// runIn is run reading --data - from stdin.
+func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, fullUsage())
 		return 2
 	}
+	args, err := hoistGlobals(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "solid: %v\nRun 'solid --help' for the commands and their flags.\n", err)
+		return 2
+	}
+	if name, ok := aliases[args[0]]; ok {
+		args = append([]string{name}, args[1:]...)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
-	case "set-pin-token":
-		return runSetPinToken(ctx, args[1:], env, stdout, stderr)
 	case "mock":
 		return runMock(ctx, args[1:], stdout, stderr, nil)
 	case "demo":
@@ -127,11 +142,49 @@ func run(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range cmds {
 		if c.name == args[0] {
-			return runOperation(ctx, c, args[1:], env, os.Stdin, stdout, stderr)
+			return runOperation(ctx, c, args[1:], env, stdin, stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "solid: unknown command %q\n\n%s", args[0], fullUsage())
 	return 2
+}
+
+// aliases are other names of commands, not listed in the help.
+// set-pin-token was a hand-written command before every operation had
+// one; scripts and the README call it.
+var aliases = map[string]string{"set-pin-token": "create-set-pin-token"}
+
+// globalFlags are the flags that may come before the command.
+var globalFlags = []string{"env", "base-url"}
+
+// hoistGlobals moves global flags written before the command to just
+// after it, where the command parses them as its own: solid --env sandbox
+// list-cards is solid list-cards --env sandbox.
+func hoistGlobals(args []string) ([]string, error) {
+	var globals []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" && args[0] != "--" {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !slices.Contains(globalFlags, name) {
+			switch name {
+			case "h", "help", "version":
+				return append(args[:1:1], append(globals, args[1:]...)...), nil
+			}
+			return nil, fmt.Errorf("--%s is not a global flag (--%s): put it after the command", name, strings.Join(globalFlags, ", --"))
+		}
+		n := 1
+		if !hasValue {
+			if len(args) < 2 {
+				return nil, fmt.Errorf("flag needs an argument: --%s", name)
+			}
+			n = 2
+		}
+		globals = append(globals, args[:n]...)
+		args = args[n:]
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command after %s", strings.Join(globals, " "))
+	}
+	return append(args[:1:1], append(globals, args[1:]...)...), nil
 }
 
 // fullUsage is the usage with a line per operation of openapi.yaml.
@@ -143,7 +196,7 @@ func fullUsage() string {
 	var b strings.Builder
 	b.WriteString("\nOne command per operation of openapi.yaml (solid COMMAND --help for its flags):\n")
 	for _, c := range cmds {
-		fmt.Fprintf(&b, "  %-20s %s (%s %s)\n", c.name, c.summary, c.op.Method, c.op.Path)
+		fmt.Fprintf(&b, "  %-20s %s (%s %s)\n", c.name, brief(c.summary), c.op.Method, c.op.Path)
 	}
 	return strings.Replace(usage, "\nRun 'solid COMMAND --help'", b.String()+"\nRun 'solid COMMAND --help'", 1)
 }
@@ -175,9 +228,32 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 
 func printUsage(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	fmt.Fprint(w, synopsis)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	printDefaults(w, fs)
+}
+
+// printDefaults lists fs's flags as the usage lines write them, --name
+// VALUE, leaving out hidden ones (old spellings).
+func printDefaults(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := f.Value.(hiddenValue); ok {
+			return
+		}
+		name, text := flag.UnquoteUsage(f)
+		if p, ok := f.Value.(interface{ placeholder() string }); ok {
+			name = p.placeholder()
+		}
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(w, " %s", name)
+		}
+		fmt.Fprintf(w, "\n        %s", strings.ReplaceAll(text, "\n", "\n        "))
+		switch f.DefValue {
+		case "", "0", "false", "0s":
+		default:
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 func usageError(fs *flag.FlagSet, synopsis string, stderr io.Writer, format string, args ...any) int {
@@ -186,54 +262,66 @@ func usageError(fs *flag.FlagSet, synopsis string, stderr io.Writer, format stri
 	return 2
 }
 
-const setPinTokenUsage = `Usage: solid set-pin-token [--env sandbox|production] [--base-url URL] CARD_ID
-
-Step 1 of setting a card's PIN: asks Solid for a one-time PIN token and
-prints {"id": CARD_ID, "set_pin_token": TOKEN} as JSON on stdout. The token
-is a secret: hand it to the cardholder's device (step 2, Solid's PIN SDK).
-
-The API key is read from SOLID_API_KEY, never from a flag. On an API error
-the status, code, message and request id go to stderr.
-Exit status: 0 success, 1 API or network error, 2 usage error (including
-SOLID_API_KEY not set).
-
-Flags:
-`
-
-// runSetPinToken is `solid set-pin-token`, and the call `solid demo` makes.
-func runSetPinToken(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("set-pin-token", flag.ContinueOnError)
-	envName, baseURL := clientFlags(fs, env)
-	pos, code, ok := parseInterspersed(fs, setPinTokenUsage, args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, setPinTokenUsage, stderr, "want exactly one CARD_ID, got %d arguments", len(pos))
-	}
-	c, code := newCLIClient("set-pin-token", *envName, *baseURL, env, stderr)
-	if c == nil {
-		return code
-	}
-	tok, err := c.CreateSetPinToken(ctx, pos[0])
-	if err != nil {
-		return reportError("set-pin-token", err, stderr)
-	}
-	// JSON keeps the token; fmt would print [REDACTED].
-	if err := json.NewEncoder(stdout).Encode(tok); err != nil {
-		fmt.Fprintf(stderr, "solid set-pin-token: writing the result: %v\n", err)
-		return 1
-	}
-	return 0
-}
-
 // clientFlags registers --env and --base-url, with their defaults from
-// SOLID_ENV and SOLID_BASE_URL.
+// SOLID_ENV and SOLID_BASE_URL. After parsing, a non-empty *baseURL wins
+// over *envName: an explicit --base-url, else an explicit --env (which
+// drops the SOLID_BASE_URL default), else SOLID_BASE_URL, else SOLID_ENV.
+// An unknown --env is a parse error.
 func clientFlags(fs *flag.FlagSet, env func(string) string) (envName, baseURL *string) {
-	envName = fs.String("env", defaultString(env("SOLID_ENV"), string(solid.Sandbox)), "environment, sandbox or production; SOLID_ENV sets the default")
-	baseURL = fs.String("base-url", env("SOLID_BASE_URL"), "base URL to send to instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default")
+	envName = new(defaultString(env("SOLID_ENV"), string(solid.Sandbox)))
+	baseURL = new(env("SOLID_BASE_URL"))
+	baseSet := new(bool)
+	fs.Var(&envFlag{envName, baseURL, baseSet}, "env", "the environment; given, it beats SOLID_BASE_URL; SOLID_ENV sets the default")
+	fs.Var(&baseURLFlag{baseURL, baseSet}, "base-url", "send to this base URL instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default, unless --env is given")
 	return envName, baseURL
 }
+
+// envFlag is --env. Given, it beats SOLID_BASE_URL: it clears that
+// default unless --base-url was given too.
+type envFlag struct {
+	name, baseURL *string
+	baseSet       *bool
+}
+
+func (f *envFlag) String() string {
+	if f.name == nil {
+		return ""
+	}
+	return *f.name
+}
+
+func (f *envFlag) Set(s string) error {
+	if solid.Environment(strings.ToLower(s)).BaseURL() == "" {
+		return errors.New("unknown environment: want sandbox or production")
+	}
+	*f.name = s
+	if !*f.baseSet {
+		*f.baseURL = ""
+	}
+	return nil
+}
+
+func (f *envFlag) placeholder() string { return "sandbox|production" }
+
+// baseURLFlag is --base-url.
+type baseURLFlag struct {
+	url *string
+	set *bool
+}
+
+func (f *baseURLFlag) String() string {
+	if f.url == nil {
+		return ""
+	}
+	return *f.url
+}
+
+func (f *baseURLFlag) Set(s string) error {
+	*f.url, *f.set = s, true
+	return nil
+}
+
+func (f *baseURLFlag) placeholder() string { return "URL" }
 
 // newCLIClient makes the client of a command, or prints why it cannot and
 // returns the exit status (2: a usage error).
@@ -243,15 +331,20 @@ func newCLIClient(cmd, envName, baseURL string, env func(string) string, stderr 
 		fmt.Fprintf(stderr, "solid %s: SOLID_API_KEY is not set: export your API key in it (there is no flag for it)\n", cmd)
 		return nil, 2
 	}
-	opts := []solid.Option{solid.WithUserAgent("solid-cli")}
+	e := solid.Environment(strings.ToLower(envName))
+	if e.BaseURL() == "" {
+		// --env checks its value as it parses: this one is SOLID_ENV's.
+		fmt.Fprintf(stderr, "solid %s: unknown environment %q (SOLID_ENV): want sandbox or production\n", cmd, envName)
+		return nil, 2
+	}
+	// The environment is checked even when a base URL overrides it.
+	opts := append([]solid.Option{solid.WithUserAgent("solid-cli"), solid.WithEnvironment(e)}, testClientOptions...)
 	if baseURL != "" {
 		if !strings.Contains(baseURL, "://") {
 			fmt.Fprintf(stderr, "solid %s: --base-url %q has no scheme: write http://%s for a mock on this machine, or https://...\n", cmd, baseURL, baseURL)
 			return nil, 2
 		}
 		opts = append(opts, solid.WithBaseURL(baseURL))
-	} else {
-		opts = append(opts, solid.WithEnvironment(solid.Environment(strings.ToLower(envName))))
 	}
 	c, err := solid.NewClient(key, opts...)
 	if err != nil {
@@ -260,6 +353,10 @@ func newCLIClient(cmd, envName, baseURL string, env func(string) string, stderr 
 	}
 	return c, 0
 }
+
+// testClientOptions are added to every command's client by tests: an
+// offline transport that records where a request would go.
+var testClientOptions []solid.Option
 
 func defaultString(v, def string) string {
 	if v == "" {
@@ -300,17 +397,17 @@ Flags:
 // gets the base URL once the mock is listening.
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(url string)) int {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:4010", "host:port to listen on (port 0 picks a free one)")
+	addr := fs.String("addr", "127.0.0.1:4010", "`host:port` to listen on (port 0 picks a free one)")
 	var cards, holders, keys []string
-	fs.Func("card", "a card the mock knows, besides the default one: a copy of the example with this id (repeatable)", func(s string) error {
+	fs.Func("card", "a card the mock knows, besides the default one: a copy of the example with this `ID` (repeatable)", func(s string) error {
 		cards = append(cards, s)
 		return nil
 	})
-	fs.Func("card-holder", "a card holder the mock knows, besides the default one (repeatable)", func(s string) error {
+	fs.Func("card-holder", "a card holder the mock knows, besides the default one, by its `ID` (repeatable)", func(s string) error {
 		holders = append(holders, s)
 		return nil
 	})
-	fs.Func("api-key", "an API key the mock accepts, instead of the default test key (repeatable)", func(s string) error {
+	fs.Func("api-key", "a `KEY` the mock accepts as an API key, instead of the default test key (repeatable)", func(s string) error {
 		if s == "" {
 			return errors.New("empty key")
 		}
@@ -361,9 +458,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 		shown = "127.0.0.1"
 	}
 	url := "http://" + net.JoinHostPort(shown, lport)
-	if ip := net.ParseIP(lhost); ip == nil || !ip.IsLoopback() {
-		fmt.Fprintf(stderr, "solid mock: warning: listening on %s, beyond loopback; the mock accepts a published test key\n", lhost)
-	}
+	warnBeyondLoopback(stderr, "mock", *addr, ln, "the mock accepts a published test key")
 	fmt.Fprintf(stdout, "solid mock: serving Solid's API (openapi.yaml) at %s\n", url)
 	fmt.Fprintf(stdout, "  api key:      %s\n", strings.Join(keys, ", "))
 	fmt.Fprintf(stdout, "  cards:        %s\n", strings.Join(append([]string{solidtest.DefaultCardID}, cards...), ", "))
@@ -376,6 +471,21 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	}
 	fmt.Fprintln(stdout, "solid mock: stopped")
 	return 0
+}
+
+// warnBeyondLoopback warns when ln, listening on addr, is reachable from
+// other machines. The warning names addr's host: Go listens on :: for
+// 0.0.0.0.
+func warnBeyondLoopback(stderr io.Writer, cmd, addr string, ln net.Listener, why string) {
+	lhost, _, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(lhost); ip != nil && ip.IsLoopback() {
+		return
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "" {
+		host = "every interface"
+	}
+	fmt.Fprintf(stderr, "solid %s: warning: listening on %s, beyond loopback; %s\n", cmd, host, why)
 }
 
 // serve runs srv on ln until ctx ends, then shuts it down, giving
@@ -453,13 +563,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "\n%s\n  $ solid %s\n", title, strings.Join(shown, " "))
 		var out bytes.Buffer
-		var code int
-		if args[0] == "set-pin-token" {
-			code = runSetPinToken(ctx, args[1:], env, &out, stderr)
-		} else {
-			code = runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr)
-		}
-		if code != 0 {
+		if code := runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr); code != 0 {
 			return nil
 		}
 		var m map[string]any
@@ -484,7 +588,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "  card %v: %v, label %q, status %v, last4 %v\n", m["id"], m["type"], m["label"], m["status"], m["last4"])
 
-	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "set-pin-token", card); m == nil {
+	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "create-set-pin-token", card); m == nil {
 		return 1
 	}
 	fmt.Fprintf(stdout, "  set_pin_token: %s\n  Send it to the cardholder's device, where Solid's PIN SDK uses it once to set the PIN.\n", secret(m["set_pin_token"]))
