@@ -27,37 +27,37 @@ const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
 // Defines values for CardProduct.
 const (
-	BusinessDebit        CardProduct = "business_debit"
-	BusinessSpend        CardProduct = "business_spend"
-	ConsumerDebit        CardProduct = "consumer_debit"
-	ConsumerFsa          CardProduct = "consumer_fsa"
-	ConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
-	ConsumerGpnr         CardProduct = "consumer_gpnr"
-	ConsumerGpr          CardProduct = "consumer_gpr"
-	ConsumerHsa          CardProduct = "consumer_hsa"
-	ConsumerPayroll      CardProduct = "consumer_payroll"
+	CardProductBusinessDebit        CardProduct = "business_debit"
+	CardProductBusinessSpend        CardProduct = "business_spend"
+	CardProductConsumerDebit        CardProduct = "consumer_debit"
+	CardProductConsumerFsa          CardProduct = "consumer_fsa"
+	CardProductConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
+	CardProductConsumerGpnr         CardProduct = "consumer_gpnr"
+	CardProductConsumerGpr          CardProduct = "consumer_gpr"
+	CardProductConsumerHsa          CardProduct = "consumer_hsa"
+	CardProductConsumerPayroll      CardProduct = "consumer_payroll"
 )
 
 // Valid indicates whether the value is a known member of the CardProduct enum.
 func (e CardProduct) Valid() bool {
 	switch e {
-	case BusinessDebit:
+	case CardProductBusinessDebit:
 		return true
-	case BusinessSpend:
+	case CardProductBusinessSpend:
 		return true
-	case ConsumerDebit:
+	case CardProductConsumerDebit:
 		return true
-	case ConsumerFsa:
+	case CardProductConsumerFsa:
 		return true
-	case ConsumerGovtBenefits:
+	case CardProductConsumerGovtBenefits:
 		return true
-	case ConsumerGpnr:
+	case CardProductConsumerGpnr:
 		return true
-	case ConsumerGpr:
+	case CardProductConsumerGpr:
 		return true
-	case ConsumerHsa:
+	case CardProductConsumerHsa:
 		return true
-	case ConsumerPayroll:
+	case CardProductConsumerPayroll:
 		return true
 	default:
 		return false
@@ -93,16 +93,16 @@ func (e CardStatus) Valid() bool {
 
 // Defines values for CardType.
 const (
-	Physical CardType = "physical"
-	Virtual  CardType = "virtual"
+	CardTypePhysical CardType = "physical"
+	CardTypeVirtual  CardType = "virtual"
 )
 
 // Valid indicates whether the value is a known member of the CardType enum.
 func (e CardType) Valid() bool {
 	switch e {
-	case Physical:
+	case CardTypePhysical:
 		return true
-	case Virtual:
+	case CardTypeVirtual:
 		return true
 	default:
 		return false
@@ -180,28 +180,28 @@ func (e CardHolderUpdateStatus) Valid() bool {
 
 // Defines values for CardSpendLimitPeriod.
 const (
-	AllTime        CardSpendLimitPeriod = "all_time"
-	Daily          CardSpendLimitPeriod = "daily"
-	Monthly        CardSpendLimitPeriod = "monthly"
-	PerTransaction CardSpendLimitPeriod = "per_transaction"
-	Weekly         CardSpendLimitPeriod = "weekly"
-	Yearly         CardSpendLimitPeriod = "yearly"
+	CardSpendLimitPeriodAllTime        CardSpendLimitPeriod = "all_time"
+	CardSpendLimitPeriodDaily          CardSpendLimitPeriod = "daily"
+	CardSpendLimitPeriodMonthly        CardSpendLimitPeriod = "monthly"
+	CardSpendLimitPeriodPerTransaction CardSpendLimitPeriod = "per_transaction"
+	CardSpendLimitPeriodWeekly         CardSpendLimitPeriod = "weekly"
+	CardSpendLimitPeriodYearly         CardSpendLimitPeriod = "yearly"
 )
 
 // Valid indicates whether the value is a known member of the CardSpendLimitPeriod enum.
 func (e CardSpendLimitPeriod) Valid() bool {
 	switch e {
-	case AllTime:
+	case CardSpendLimitPeriodAllTime:
 		return true
-	case Daily:
+	case CardSpendLimitPeriodDaily:
 		return true
-	case Monthly:
+	case CardSpendLimitPeriodMonthly:
 		return true
-	case PerTransaction:
+	case CardSpendLimitPeriodPerTransaction:
 		return true
-	case Weekly:
+	case CardSpendLimitPeriodWeekly:
 		return true
-	case Yearly:
+	case CardSpendLimitPeriodYearly:
 		return true
 	default:
 		return false
@@ -210,28 +210,28 @@ func (e CardSpendLimitPeriod) Valid() bool {
 
 // Defines values for CardTrackingStatus.
 const (
-	Canceled  CardTrackingStatus = "canceled"
-	Delivered CardTrackingStatus = "delivered"
-	Failure   CardTrackingStatus = "failure"
-	Pending   CardTrackingStatus = "pending"
-	Returned  CardTrackingStatus = "returned"
-	Shipped   CardTrackingStatus = "shipped"
+	CardTrackingStatusCanceled  CardTrackingStatus = "canceled"
+	CardTrackingStatusDelivered CardTrackingStatus = "delivered"
+	CardTrackingStatusFailure   CardTrackingStatus = "failure"
+	CardTrackingStatusPending   CardTrackingStatus = "pending"
+	CardTrackingStatusReturned  CardTrackingStatus = "returned"
+	CardTrackingStatusShipped   CardTrackingStatus = "shipped"
 )
 
 // Valid indicates whether the value is a known member of the CardTrackingStatus enum.
 func (e CardTrackingStatus) Valid() bool {
 	switch e {
-	case Canceled:
+	case CardTrackingStatusCanceled:
 		return true
-	case Delivered:
+	case CardTrackingStatusDelivered:
 		return true
-	case Failure:
+	case CardTrackingStatusFailure:
 		return true
-	case Pending:
+	case CardTrackingStatusPending:
 		return true
-	case Returned:
+	case CardTrackingStatusReturned:
 		return true
-	case Shipped:
+	case CardTrackingStatusShipped:
 		return true
 	default:
 		return false
@@ -333,19 +333,19 @@ func (e KycKybStatus) Valid() bool {
 
 // Defines values for PersonIdType.
 const (
-	Other    PersonIdType = "other"
-	Passport PersonIdType = "passport"
-	Ssn      PersonIdType = "ssn"
+	PersonIdTypeOther    PersonIdType = "other"
+	PersonIdTypePassport PersonIdType = "passport"
+	PersonIdTypeSsn      PersonIdType = "ssn"
 )
 
 // Valid indicates whether the value is a known member of the PersonIdType enum.
 func (e PersonIdType) Valid() bool {
 	switch e {
-	case Other:
+	case PersonIdTypeOther:
 		return true
-	case Passport:
+	case PersonIdTypePassport:
 		return true
-	case Ssn:
+	case PersonIdTypeSsn:
 		return true
 	default:
 		return false
@@ -1123,10 +1123,12 @@ type Person struct {
 
 	// IdNumber the full SSN, the passport number, or the other ID's unique
 	// number, as `id_type` says. Unique: two persons cannot share one.
+	// Personal data: `format: password`, and the Go type
+	// `secret.String` prints `[REDACTED]` everywhere but in JSON.
 	//
 	//
 	// Example: 945678934
-	IdNumber *string `json:"id_number,omitempty"`
+	IdNumber *secret.String `json:"id_number,omitempty"`
 
 	// IdType kind of ID given in `id_number`
 	//
