@@ -1217,6 +1217,9 @@ type Conflict struct {
 	union json.RawMessage
 }
 
+// ListBadRequest The body of every error response.
+type ListBadRequest = ErrorEnvelope
+
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
 
@@ -2357,6 +2360,8 @@ type ListCardsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CardList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ListBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 }
@@ -2364,6 +2369,11 @@ type ListCardsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListCardsResponse) GetJSON200() *CardList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCardsResponse) GetJSON400() *ListBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -2653,6 +2663,8 @@ type ListCardHoldersResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CardHolderList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ListBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 }
@@ -2660,6 +2672,11 @@ type ListCardHoldersResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListCardHoldersResponse) GetJSON200() *CardHolderList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCardHoldersResponse) GetJSON400() *ListBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3018,6 +3035,13 @@ func ParseListCardsResponse(rsp *http.Response) (*ListCardsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ListBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3253,6 +3277,13 @@ func ParseListCardHoldersResponse(rsp *http.Response) (*ListCardHoldersResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ListBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
