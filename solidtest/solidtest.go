@@ -59,6 +59,7 @@ package solidtest
 
 import (
 	"log/slog"
+	"net/netip"
 
 	"github.com/solidsdk/solid-go/internal/specval"
 )
@@ -86,6 +87,8 @@ type config struct {
 	logger        *slog.Logger
 	reads, writes int
 	control       bool
+	ctlFrom       []netip.Prefix
+	strict        bool
 	keys          []string
 	set           bool               // WithAPIKeys was used
 	v             *specval.Validator // for tests; specval.Default() when nil
