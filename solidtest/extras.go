@@ -229,4 +229,3 @@ func exampleRequestID(body []byte) string {
 	}
 	return env.RequestID
 }
-
