@@ -52,6 +52,7 @@ func (h *Handler) control1(w http.ResponseWriter, r *http.Request) (int, string)
 			reqs := h.Requests()
 			for i := range reqs {
 				reqs[i].Path = redact.Secrets(reqs[i].Path, "")
+				reqs[i].CardID = redact.Secrets(reqs[i].CardID, "")
 			}
 			v = reqs
 		case "/_solidtest/faults":

@@ -175,6 +175,6 @@ func ExampleWithLogger() {
 	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
 	// cah_second
 	// true
-	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder query="limit=25" operation=listCardHolders status=200
+	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder operation=listCardHolders status=200
 	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder/cah_unknown operation=getCardHolder status=404 reason="cannot find card holder by id cah_unknown"
 }

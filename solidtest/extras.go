@@ -127,7 +127,7 @@ func (h *Handler) answered(c *exchange, r *http.Request, op string, status int, 
 		slog.String("method", r.Method),
 		slog.String("path", truncate(redact.Secrets(r.URL.EscapedPath(), c.key))),
 	)
-	if q := r.URL.RawQuery; q != "" {
+	if q := c.query; q != "" {
 		attrs = append(attrs, slog.String("query", truncate(redact.Secrets(q, c.key))))
 	}
 	attrs = append(attrs, slog.String("operation", op), slog.Int("status", status))

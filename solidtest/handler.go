@@ -143,6 +143,7 @@ type exchange struct {
 	start    time.Time // arrival, for the logged duration
 	id       string    // the X-Request-Id it gets (a replay sends the stored one)
 	key      string    // its api-key header, only to scrub it from logs
+	query    string    // its query as sent (validation adds defaults to r.URL)
 	note     string    // logged with a successful answer: what was ignored
 	replayed bool      // the answer is a stored one (idempotency)
 	warn     bool      // log at Warn: a reused idempotency key
@@ -157,6 +158,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := headerValue(r.Header, "Api-Key") // r.Header.Get("api-key"), without an allocation
+	query := r.URL.RawQuery
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
 	// Bodies are capped before validation reads them.
 	tooLarge := r.ContentLength > maxRequestBody
@@ -175,7 +177,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Recorded on arrival with Status 0; answered fills the status in just
 	// before the answer is written. See Requests.
-	c := &exchange{ticket: h.record(rec), start: start, key: key}
+	c := &exchange{ticket: h.record(rec), start: start, key: key, query: query}
 	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
 		drop()
 		return
