@@ -15,8 +15,13 @@ import (
 )
 
 // WithLogger makes the mock log one record per answered request: method,
-// path, operation, status, and for a refused or failed request the reason.
-// `solid mock` logs this way unless --quiet. Records never hold an API key.
+// path, query, operation, status, for a refused or failed request the
+// reason (for a 401, in auth, whether the key was missing or not
+// accepted), replayed=true for a stored answer, the request id and the
+// duration; a reused idempotency key logs at Warn. Control API calls
+// (WithControl) are logged too. `solid mock` logs this way unless
+// --quiet. Records never hold an API key, and token-shaped values in
+// paths and queries are scrubbed.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
