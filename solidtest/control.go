@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/solidsdk/solid-go/internal/redact"
@@ -42,7 +44,7 @@ func (h *Handler) control1(w http.ResponseWriter, r *http.Request) (int, string)
 		fmt.Fprintln(w, msg)
 		return status, msg
 	}
-	if !h.controlAllowed(r.RemoteAddr) {
+	if !h.controlAllowed(r.RemoteAddr, r.Host) {
 		return fail(http.StatusForbidden, "control API: only loopback clients (see WithControlFrom, solid mock --control-open)")
 	}
 	if r.Method == http.MethodGet {
@@ -111,20 +113,31 @@ func (h *Handler) control1(w http.ResponseWriter, r *http.Request) (int, string)
 }
 
 // controlAllowed reports whether a client at remote (an http.Request's
-// RemoteAddr) may use the control API.
-func (h *Handler) controlAllowed(remote string) bool {
+// RemoteAddr) asking for host may use the control API. A loopback client
+// must also name the mock by a loopback name or an IP address: a page
+// whose DNS name is rebound to 127.0.0.1 is a loopback client too, but
+// its requests carry its own name.
+func (h *Handler) controlAllowed(remote, host string) bool {
 	ap, err := netip.ParseAddrPort(remote)
 	if err != nil {
 		return false
 	}
 	a := ap.Addr().Unmap()
-	if a.IsLoopback() {
-		return true
-	}
 	for _, p := range h.ctlFrom {
 		if p.Contains(a) {
 			return true
 		}
 	}
-	return false
+	if !a.IsLoopback() {
+		return false
+	}
+	if hn, _, err := net.SplitHostPort(host); err == nil {
+		host = hn
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	host = strings.ToLower(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
 }

@@ -55,7 +55,9 @@ const RateLimitsSandbox = 50
 // (text/plain, forms) to a local port without asking, and so drive the
 // mock from any site the user visits; application/json needs a CORS
 // preflight, which the control API never grants. Only loopback clients
-// may use it (else 403), unless WithControlFrom lets others in. What it
+// that name the mock by a loopback name or an IP address (not a DNS name
+// a page could rebind to 127.0.0.1) may use it (else 403), unless
+// WithControlFrom lets others in. What it
 // reads out holds no API key and no token. Each control call is logged
 // (WithLogger). `solid mock` turns it on.
 func WithControl() Option {

@@ -307,6 +307,12 @@ func TestEveryStatusDeclared(t *testing.T) {
 		hdr                      map[string]string
 		faultStatus              int
 	}
+	// The checker itself: an undeclared status must fail validation
+	// (IncludeResponseStatus), else this test proves nothing.
+	probe, _ := http.NewRequest("GET", "http://x"+cardPath, nil)
+	if rt, err := v.FindRoute(probe); err != nil || v.ValidateResponse(rt, http.StatusTeapot, http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)) == nil {
+		t.Fatalf("specval accepts an undeclared status (route error %v)", err)
+	}
 	ids := map[string]string{"card_id": DefaultCardID, "card_holder_id": DefaultCardHolderID}
 	var ops []string
 	byOp := map[string]*openapi3.Operation{}
@@ -426,22 +432,27 @@ func TestControlAPIAccess(t *testing.T) {
 		name, remote, method, path, ctype, body string
 		opts                                    []Option
 		status                                  int
+		host                                    string // 127.0.0.1:4010 when empty
 	}{
-		{"loopback", "127.0.0.1:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 204},
-		{"loopback v6", "[::1]:5000", "POST", "/_solidtest/reset", "application/json", "{}", nil, 204},
-		{"another host", "192.0.2.7:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 403},
-		{"another host, read", "192.0.2.7:5000", "GET", "/_solidtest/requests", "", "", nil, 403},
-		{"another host, opened", "192.0.2.7:5000", "POST", "/_solidtest/reset", "application/json", "", []Option{WithControlFrom(netip.MustParsePrefix("0.0.0.0/0"))}, 204},
-		{"another network, opened", "198.51.100.1:5000", "POST", "/_solidtest/reset", "application/json", "", []Option{WithControlFrom(netip.MustParsePrefix("192.0.2.0/24"))}, 403},
-		{"text/plain", "127.0.0.1:5000", "POST", "/_solidtest/faults", "text/plain", `{"status":503}`, nil, 415},
-		{"form", "127.0.0.1:5000", "POST", "/_solidtest/faults", "application/x-www-form-urlencoded", `{"status":503}`, nil, 415},
-		{"multipart", "127.0.0.1:5000", "POST", "/_solidtest/faults", "multipart/form-data; boundary=x", `{"status":503}`, nil, 415},
-		{"no type", "127.0.0.1:5000", "POST", "/_solidtest/reset", "", "", nil, 415},
-		{"json with charset", "127.0.0.1:5000", "POST", "/_solidtest/faults", "application/json; charset=utf-8", `{"status":503}`, nil, 204},
-		{"requests", "127.0.0.1:5000", "GET", "/_solidtest/requests", "", "", nil, 200},
-		{"faults", "127.0.0.1:5000", "GET", "/_solidtest/faults", "", "", nil, 200},
-		{"unknown", "127.0.0.1:5000", "GET", "/_solidtest/nope", "", "", nil, 404},
-		{"DELETE", "127.0.0.1:5000", "DELETE", "/_solidtest/faults", "", "", nil, 405},
+		{"loopback by name", "127.0.0.1:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 204, "localhost:4010"},
+		{"loopback by v6 address", "[::1]:5000", "GET", "/_solidtest/faults", "", "", nil, 200, "[::1]:4010"},
+		{"DNS rebinding", "127.0.0.1:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 403, "evil.example:4010"},
+		{"DNS rebinding, read", "127.0.0.1:5000", "GET", "/_solidtest/requests", "", "", nil, 403, "evil.example"},
+		{"loopback", "127.0.0.1:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 204, ""},
+		{"loopback v6", "[::1]:5000", "POST", "/_solidtest/reset", "application/json", "{}", nil, 204, ""},
+		{"another host", "192.0.2.7:5000", "POST", "/_solidtest/reset", "application/json", "", nil, 403, ""},
+		{"another host, read", "192.0.2.7:5000", "GET", "/_solidtest/requests", "", "", nil, 403, ""},
+		{"another host, opened", "192.0.2.7:5000", "POST", "/_solidtest/reset", "application/json", "", []Option{WithControlFrom(netip.MustParsePrefix("0.0.0.0/0"))}, 204, ""},
+		{"another network, opened", "198.51.100.1:5000", "POST", "/_solidtest/reset", "application/json", "", []Option{WithControlFrom(netip.MustParsePrefix("192.0.2.0/24"))}, 403, ""},
+		{"text/plain", "127.0.0.1:5000", "POST", "/_solidtest/faults", "text/plain", `{"status":503}`, nil, 415, ""},
+		{"form", "127.0.0.1:5000", "POST", "/_solidtest/faults", "application/x-www-form-urlencoded", `{"status":503}`, nil, 415, ""},
+		{"multipart", "127.0.0.1:5000", "POST", "/_solidtest/faults", "multipart/form-data; boundary=x", `{"status":503}`, nil, 415, ""},
+		{"no type", "127.0.0.1:5000", "POST", "/_solidtest/reset", "", "", nil, 415, ""},
+		{"json with charset", "127.0.0.1:5000", "POST", "/_solidtest/faults", "application/json; charset=utf-8", `{"status":503}`, nil, 204, ""},
+		{"requests", "127.0.0.1:5000", "GET", "/_solidtest/requests", "", "", nil, 200, ""},
+		{"faults", "127.0.0.1:5000", "GET", "/_solidtest/faults", "", "", nil, 200, ""},
+		{"unknown", "127.0.0.1:5000", "GET", "/_solidtest/nope", "", "", nil, 404, ""},
+		{"DELETE", "127.0.0.1:5000", "DELETE", "/_solidtest/faults", "", "", nil, 405, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -457,7 +468,10 @@ func TestControlAPIAccess(t *testing.T) {
 			h.ServeHTTP(httptest.NewRecorder(), seed)
 
 			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
-			r.RemoteAddr = tt.remote
+			r.RemoteAddr, r.Host = tt.remote, tt.host
+			if r.Host == "" {
+				r.Host = "127.0.0.1:4010"
+			}
 			if tt.ctype != "" {
 				r.Header.Set("Content-Type", tt.ctype)
 			}
