@@ -228,9 +228,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case vErr != nil && errors.Is(vErr, specval.ErrNoAPIKey):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
 		c.auth = "no api-key header"
-		h.answered(c, r, op, status, msg)
-		h.writeError(w, r, c.id, status, code, msg, "")
-		return
 	case vErr != nil:
 		msg, field = describe(vErr)
 		status, code = http.StatusBadRequest, codeInvalidRequest
@@ -247,9 +244,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !h.knownKey(key):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
 		c.auth = "api-key not one the mock accepts"
-		h.answered(c, r, op, status, msg)
-		h.writeError(w, r, c.id, status, code, msg, "")
-		return
 	case h.limiter != nil && !h.limiter.allow(r.Method != http.MethodGet, h.now()):
 		w.Header().Set("Retry-After", "1")
 		status, code, msg = http.StatusTooManyRequests, codeTooManyRequests, "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
