@@ -345,6 +345,7 @@ func TestEveryStatusDeclared(t *testing.T) {
 			{kind: "no key", method: method, path: path, body: body, hdr: map[string]string{"api-key": ""}},
 			{kind: "wrong key", method: method, path: path, body: body, hdr: map[string]string{"api-key": "sk_wrong"}},
 			{kind: "body where none", method: method, path: path, body: `{"x":1}`},
+			{kind: "oversized body", method: method, path: path, body: `{"x":"` + strings.Repeat("x", maxRequestBody) + `"}`},
 		}
 		if len(pathParams(tmpl)) > 0 {
 			reqs = append(reqs,
