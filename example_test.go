@@ -56,7 +56,7 @@ func ExampleAPIError() {
 		fmt.Println("other failure:", err)
 	}
 	// Output:
-	// no such card: ERROR_CODE_RESOURCE_NOT_FOUND cannot find card holder by id in qldb
+	// no such card: ERROR_CODE_RESOURCE_NOT_FOUND cannot find card by id crd_unknown
 	// request id to quote to support: true
 }
 

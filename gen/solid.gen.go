@@ -1219,6 +1219,9 @@ type Conflict struct {
 	union json.RawMessage
 }
 
+// ListBadRequest The body of every error response.
+type ListBadRequest = ErrorEnvelope
+
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
 
@@ -2359,6 +2362,8 @@ type ListCardsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CardList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ListBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 }
@@ -2366,6 +2371,11 @@ type ListCardsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListCardsResponse) GetJSON200() *CardList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCardsResponse) GetJSON400() *ListBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -2655,6 +2665,8 @@ type ListCardHoldersResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CardHolderList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ListBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 }
@@ -2662,6 +2674,11 @@ type ListCardHoldersResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListCardHoldersResponse) GetJSON200() *CardHolderList {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCardHoldersResponse) GetJSON400() *ListBadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3020,6 +3037,13 @@ func ParseListCardsResponse(rsp *http.Response) (*ListCardsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ListBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3255,6 +3279,13 @@ func ParseListCardHoldersResponse(rsp *http.Response) (*ListCardHoldersResponse,
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ListBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized

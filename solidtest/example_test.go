@@ -145,7 +145,8 @@ func ExampleWithLogger() {
 	srv := solidtest.NewTLSServer( // HTTPS, with a certificate srv.Client() trusts
 		solidtest.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-				if a.Key == slog.TimeKey {
+				switch a.Key {
+				case slog.TimeKey, "request_id", "duration":
 					return slog.Attr{} // a stable output for this example
 				}
 				return a
@@ -175,5 +176,5 @@ func ExampleWithLogger() {
 	// cah_second
 	// true
 	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder operation=listCardHolders status=200
-	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder/cah_unknown operation=getCardHolder status=404 reason="cannot find card holder by id in qldb"
+	// level=INFO msg=solidtest method=GET path=/v2/issuing/card_holder/cah_unknown operation=getCardHolder status=404 reason="cannot find card holder by id cah_unknown"
 }

@@ -5,15 +5,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
 // WithLogger makes the mock log one record per answered request: method,
-// path, operation, status, and for a refused or failed request the reason.
-// `solid mock` logs this way unless --quiet. Records never hold an API key.
+// path, query, operation, status, for a refused or failed request the
+// reason (for a 401, in auth, whether the key was missing or not
+// accepted), replayed=true for a stored answer, the request id and the
+// duration; a reused idempotency key logs at Warn. Control API calls
+// (WithControl) are logged too. `solid mock` logs this way unless
+// --quiet. Records never hold an API key, and token-shaped values in
+// paths and queries are scrubbed.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
@@ -32,16 +40,48 @@ func WithRateLimits(readsPerSecond, writesPerSecond int) Option {
 const RateLimitsSandbox = 50
 
 // WithControl makes the mock serve a small control API under /_solidtest/
-// (paths no Solid operation uses), so faults and latency can be set from
-// outside the process, by a test in any language:
+// (paths no Solid operation uses), so faults and latency can be set, and
+// what the mock received read, from outside the process, by a test in
+// any language:
 //
 //	POST /_solidtest/faults   {"status":503,"retry_after":"1","count":2,"operation":"getCard"} or {"drop":true}
 //	POST /_solidtest/latency  {"latency":"250ms"}
-//	POST /_solidtest/reset    (no body): Reset
+//	POST /_solidtest/reset    {} or no body: Reset
+//	GET  /_solidtest/requests the request record (Requests) as a JSON array
+//	GET  /_solidtest/faults   the queued faults (Faults) as a JSON array
 //
-// Each answers 204, or 400 with a message. `solid mock` turns it on.
+// A POST answers 204, or 400 with a message. It must say Content-Type:
+// application/json (else 415): a web page can send the other types
+// (text/plain, forms) to a local port without asking, and so drive the
+// mock from any site the user visits; application/json needs a CORS
+// preflight, which the control API never grants. Only loopback clients
+// that name the mock by a loopback name or an IP address (not a DNS name
+// a page could rebind to 127.0.0.1) may use it (else 403), unless
+// WithControlFrom lets others in. What it
+// reads out holds no API key and no token. Each control call is logged
+// (WithLogger). `solid mock` turns it on.
 func WithControl() Option {
 	return func(c *config) { c.control = true }
+}
+
+// WithControlFrom lets clients in these networks use the control API of
+// WithControl, besides loopback clients, which always may: say a CI
+// network, or netip.MustParsePrefix("0.0.0.0/0") and "::/0" for anyone
+// (`solid mock --control-open`). Anyone who reaches the control API can
+// reset the mock's state and make it fail.
+func WithControlFrom(prefixes ...netip.Prefix) Option {
+	return func(c *config) { c.ctlFrom = append(c.ctlFrom, prefixes...) }
+}
+
+// WithStrictIdempotency makes a reused idempotency-key with a different
+// request body on the same method and path get the 409 envelope
+// (ERROR_CODE_IDEMPOTENCY_KEY_REUSED), as Stripe answers, instead of the
+// stored answer. Solid documents only that a reused key gets the cached
+// answer, which the mock does by default (logging a warning); turn this
+// on for tests that should catch any reuse of a key.
+// `solid mock --strict-idempotency` turns it on.
+func WithStrictIdempotency() Option {
+	return func(c *config) { c.strict = true }
 }
 
 // maxRequestBody bounds a request body: far above any documented body.
@@ -76,28 +116,52 @@ func (l *rateLimiter) allow(write bool, now time.Time) bool {
 	return true
 }
 
-// answered records the status of a request and logs it.
-func (h *Handler) answered(ticket uint64, r *http.Request, op string, status int, reason string) {
-	h.finish(ticket, status)
+// answered records the status of a request and logs it: one line with
+// its request id and duration, at Warn for a reused idempotency key.
+// Paths, queries and reasons are scrubbed of the API key and of
+// token-shaped values (internal/redact), as the proxy's are.
+func (h *Handler) answered(c *exchange, r *http.Request, op string, status int, reason string) {
+	h.finish(c.ticket, status, c.replayed)
 	if h.logger == nil {
 		return
 	}
-	attrs := []slog.Attr{
+	level := slog.LevelInfo
+	if c.warn {
+		level = slog.LevelWarn
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
 		slog.String("method", r.Method),
-		slog.String("path", truncate(r.URL.EscapedPath())),
-		slog.String("operation", op),
-		slog.Int("status", status),
+		slog.String("path", truncate(redact.Secrets(r.URL.EscapedPath(), c.key))),
+	)
+	if q := c.query; q != "" {
+		attrs = append(attrs, slog.String("query", truncate(redact.Secrets(q, c.key))))
+	}
+	attrs = append(attrs, slog.String("operation", op), slog.Int("status", status))
+	if reason == "" {
+		reason = c.note
 	}
 	if reason != "" {
-		attrs = append(attrs, slog.String("reason", reason))
+		attrs = append(attrs, slog.String("reason", redact.Secrets(reason, c.key)))
 	}
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "solidtest", attrs...)
+	if c.auth != "" {
+		attrs = append(attrs, slog.String("auth", c.auth))
+	}
+	if c.replayed {
+		attrs = append(attrs, slog.Bool("replayed", true))
+	}
+	attrs = append(attrs, slog.String("request_id", c.id), slog.Duration("duration", time.Since(c.start)))
+	h.logger.LogAttrs(r.Context(), level, "solidtest", attrs...)
 }
 
 // preferred answers a request that asks for a documented answer with
 // Prism's Prefer header ("code=404", "example=card_example", or both):
-// ok is false when the request does not ask.
-func (h *Handler) preferred(r *http.Request, op string) (status int, body []byte, errMsg string, ok bool) {
+// ok is false when the request does not ask, or asks for an answer the
+// operation does not declare. That preference is ignored, as RFC 7240
+// has a server do with one it cannot honour (answering it would leave
+// the spec), and ignored says why, for the log. An error answer declared
+// without a body (429) gets the error envelope, as rate limits do.
+func (h *Handler) preferred(r *http.Request, op, id string) (status int, body []byte, ignored string, ok bool) {
 	pref := r.Header.Get("Prefer")
 	if pref == "" || op == "" {
 		return 0, nil, "", false
@@ -122,15 +186,19 @@ func (h *Handler) preferred(r *http.Request, op string) (status int, body []byte
 	if code == "" {
 		code = strconv.Itoa(h.plans[op].status)
 	}
+	n, err := strconv.Atoi(code)
 	resp := so.Responses.Value(code)
-	if resp == nil || resp.Value == nil {
-		return 0, nil, fmt.Sprintf("Prefer: code=%s is not a documented answer of %s", code, op), true
+	if err != nil || resp == nil || resp.Value == nil {
+		return 0, nil, fmt.Sprintf("Prefer ignored: code=%s is not a documented answer of %s", clip(code), op), false
 	}
-	status, _ = strconv.Atoi(code)
+	status = n
 	mt := resp.Value.Content.Get("application/json")
 	if mt == nil {
 		if name != "" {
-			return 0, nil, fmt.Sprintf("Prefer: example=%s: the %s answer of %s has no body", name, code, op), true
+			return 0, nil, fmt.Sprintf("Prefer ignored: example=%s: the %s answer of %s has no body", clip(name), code, op), false
+		}
+		if status >= 400 {
+			return status, appendEnvelope(nil, r.Method, id, status, faultCode(status), http.StatusText(status), ""), "", true
 		}
 		return status, nil, "", true
 	}
@@ -139,7 +207,7 @@ func (h *Handler) preferred(r *http.Request, op string) (status int, body []byte
 	case name != "":
 		e := mt.Examples[name]
 		if e == nil || e.Value == nil {
-			return 0, nil, fmt.Sprintf("Prefer: example=%s is not an example of the %s answer of %s", name, code, op), true
+			return 0, nil, fmt.Sprintf("Prefer ignored: example=%s is not an example of the %s answer of %s", clip(name), code, op), false
 		}
 		ex = e.Value.Value
 	case mt.Example != nil:
@@ -152,7 +220,7 @@ func (h *Handler) preferred(r *http.Request, op string) (status int, body []byte
 	}
 	b, err := json.Marshal(ex)
 	if err != nil {
-		return 0, nil, "Prefer: the example does not encode: " + err.Error(), true
+		return 0, nil, "Prefer ignored: the example does not encode: " + err.Error(), false
 	}
 	return status, b, "", true
 }
@@ -167,67 +235,4 @@ func exampleRequestID(body []byte) string {
 		return ""
 	}
 	return env.RequestID
-}
-
-// serveControl serves the /_solidtest/ API of WithControl.
-func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) {
-	fail := func(msg string) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintln(w, msg)
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		return
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	switch r.URL.Path {
-	case "/_solidtest/faults":
-		var f struct {
-			Status     int    `json:"status"`
-			RetryAfter string `json:"retry_after"`
-			Count      int    `json:"count"`
-			Drop       bool   `json:"drop"`
-			Operation  string `json:"operation"`
-		}
-		if err := dec.Decode(&f); err != nil {
-			fail("faults: " + err.Error())
-			return
-		}
-		if !f.Drop && (f.Status < 400 || f.Status > 599) {
-			fail(fmt.Sprintf("faults: status %d, want 400-599, or drop", f.Status))
-			return
-		}
-		if f.Count < 0 {
-			fail("faults: negative count")
-			return
-		}
-		if f.Operation != "" && h.plans[f.Operation] == nil {
-			fail("faults: no operation " + f.Operation + " in openapi.yaml")
-			return
-		}
-		h.QueueFault(Fault{Status: f.Status, RetryAfter: f.RetryAfter, Count: f.Count, Drop: f.Drop, Operation: f.Operation})
-	case "/_solidtest/latency":
-		var l struct {
-			Latency string `json:"latency"`
-		}
-		if err := dec.Decode(&l); err != nil {
-			fail("latency: " + err.Error())
-			return
-		}
-		d, err := time.ParseDuration(l.Latency)
-		if err != nil || d < 0 {
-			fail(fmt.Sprintf("latency: %q is not a duration like 250ms", l.Latency))
-			return
-		}
-		h.SetLatency(d)
-	case "/_solidtest/reset":
-		h.Reset()
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

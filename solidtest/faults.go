@@ -9,36 +9,41 @@ import (
 // Fault is an injected failure: the next Count requests (of Operation, or
 // whatever they are) get it instead of their normal answer (after any
 // latency). Faults queue in the order QueueFault received them.
+//
+// A 4xx fault only hits requests whose operation declares its status
+// (say 409 on a write, not on getCard): others pass it by, so the mock
+// never answers outside openapi.yaml. A 5xx fault hits any request: it
+// stands for a failure in front of the API (a gateway, a crashed
+// server), which Solid's pages declare nowhere but clients must survive.
 type Fault struct {
 	// Operation, when set, is the operationId the fault is for (say
 	// "updateCard"); requests for other operations pass it by. Empty means
 	// any request.
-	Operation string
+	Operation string `json:"operation,omitempty"`
 	// Status is the HTTP status to answer with, 400 to 599; for retry tests
 	// usually 429, 500, 502, 503 or 504. The body is Solid's error
 	// envelope, except for 409, which gets the body Solid's idempotency
 	// guide shows for EC_QLDB_OCC_ERROR_RETRY:
 	// {"code":"EC_QLDB_OCC_ERROR_RETRY","sysMessage":"qldb occ error please retry"}.
 	// Ignored when Drop is set.
-	Status int
+	Status int `json:"status,omitempty"`
 	// RetryAfter, when not empty, is sent as the Retry-After header:
 	// seconds ("1") or an HTTP date.
-	RetryAfter string
+	RetryAfter string `json:"retry_after,omitempty"`
 	// Drop closes the connection without any response, as a crashed server
 	// or a broken network would.
-	Drop bool
+	Drop bool `json:"drop,omitempty"`
 	// Count is how many consecutive requests get the fault; 0 means 1.
-	Count int
+	Count int `json:"count,omitempty"`
 }
 
-// QueueFault queues f for the next requests. It panics on a Status outside
-// 400-599 (without Drop) or a negative Count: a mistake in the test.
+// QueueFault queues f for the next requests. It panics on a mistake in
+// the test: a Status outside 400-599 (without Drop), a negative Count, an
+// Operation openapi.yaml lacks, or a 4xx Status that Operation (or, for
+// any operation, every operation) does not declare.
 func (h *Handler) QueueFault(f Fault) {
-	if !f.Drop && (f.Status < 400 || f.Status > 599) {
-		panic(fmt.Sprintf("solidtest: QueueFault: status %d, want 400-599 or Drop", f.Status))
-	}
-	if f.Count < 0 {
-		panic(fmt.Sprintf("solidtest: QueueFault: negative Count %d", f.Count))
+	if msg := h.faultProblem(f); msg != "" {
+		panic("solidtest: QueueFault: " + msg)
 	}
 	if f.Count == 0 {
 		f.Count = 1
@@ -49,7 +54,40 @@ func (h *Handler) QueueFault(f Fault) {
 	h.fmu.Unlock()
 }
 
-// nextFault takes one request's worth of the first queued fault for op.
+// Faults returns a copy of the queued faults, in order, each with the
+// requests it has left in Count.
+func (h *Handler) Faults() []Fault {
+	h.fmu.Lock()
+	defer h.fmu.Unlock()
+	return append([]Fault{}, h.faults...)
+}
+
+// faultProblem says what is wrong with f, or "".
+func (h *Handler) faultProblem(f Fault) string {
+	switch {
+	case !f.Drop && (f.Status < 400 || f.Status > 599):
+		return fmt.Sprintf("status %d, want 400-599 or drop", f.Status)
+	case f.Count < 0:
+		return fmt.Sprintf("negative count %d", f.Count)
+	case f.Operation != "" && h.plans[f.Operation] == nil:
+		return "no operation " + f.Operation + " in openapi.yaml"
+	case f.Drop || f.Status >= 500:
+		return ""
+	case f.Operation != "" && !h.declares(f.Operation, f.Status):
+		return fmt.Sprintf("%s does not declare status %d in openapi.yaml", f.Operation, f.Status)
+	case f.Operation == "":
+		for op := range h.plans {
+			if h.declares(op, f.Status) {
+				return ""
+			}
+		}
+		return fmt.Sprintf("no operation declares status %d in openapi.yaml", f.Status)
+	}
+	return ""
+}
+
+// nextFault takes one request's worth of the first queued fault for op
+// that op may answer with (see Fault).
 func (h *Handler) nextFault(op string) (Fault, bool) {
 	if h.nfaults.Load() == 0 {
 		return Fault{}, false
@@ -59,6 +97,9 @@ func (h *Handler) nextFault(op string) (Fault, bool) {
 	for i := range h.faults {
 		f := h.faults[i]
 		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if !f.Drop && f.Status < 500 && !h.declares(op, f.Status) {
 			continue
 		}
 		if h.faults[i].Count--; h.faults[i].Count == 0 {
@@ -104,7 +145,7 @@ func drop() { panic(http.ErrAbortHandler) }
 func faultCode(status int) string {
 	switch status {
 	case http.StatusTooManyRequests:
-		return "ERROR_CODE_TOO_MANY_REQUESTS"
+		return codeTooManyRequests
 	case http.StatusInternalServerError:
 		return "ERROR_CODE_INTERNAL_SERVER_ERROR"
 	case http.StatusBadGateway:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -47,6 +49,8 @@ type Handler struct {
 	logger  *slog.Logger
 	limiter *rateLimiter
 	control bool
+	ctlFrom []netip.Prefix // besides loopback, who may use the control API
+	strict  bool           // WithStrictIdempotency
 	smu     sync.Mutex
 	idem    idempotency
 	now     func() time.Time // time.Now; tests move it
@@ -110,7 +114,7 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 		}
 	}
 	h.plans, h.kinds, h.specOps = buildPlans(v.Doc())
-	h.logger, h.control = cfg.logger, cfg.control
+	h.logger, h.control, h.ctlFrom, h.strict = cfg.logger, cfg.control, cfg.ctlFrom, cfg.strict
 	if cfg.reads > 0 || cfg.writes > 0 {
 		h.limiter = &rateLimiter{reads: cfg.reads, writes: cfg.writes}
 	}
@@ -133,13 +137,28 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 	return h
 }
 
+// exchange is what the mock knows of one request while it answers it.
+type exchange struct {
+	ticket   uint64    // its place in the request record
+	start    time.Time // arrival, for the logged duration
+	id       string    // the X-Request-Id it gets (a replay sends the stored one)
+	key      string    // its api-key header, only to scrub it from logs
+	query    string    // its query as sent (validation adds defaults to r.URL)
+	note     string    // logged with a successful answer: what was ignored
+	replayed bool      // the answer is a stored one (idempotency)
+	warn     bool      // log at Warn: a reused idempotency key
+	auth     string    // why a 401: no key, or one not accepted (never the key)
+}
+
 // ServeHTTP answers one request as described in the package documentation.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if h.control && strings.HasPrefix(r.URL.Path, "/_solidtest/") {
-		h.serveControl(w, r)
+		h.serveControl(w, r, start)
 		return
 	}
 	key := headerValue(r.Header, "Api-Key") // r.Header.Get("api-key"), without an allocation
+	query := r.URL.RawQuery
 	rec := Request{Method: r.Method, Path: r.URL.EscapedPath(), HasAPIKey: key != ""}
 	// Bodies are capped before validation reads them.
 	tooLarge := r.ContentLength > maxRequestBody
@@ -150,15 +169,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var params map[string]string
 	var vErr, routeErr error
 	trailing := len(rec.Path) > 1 && strings.HasSuffix(rec.Path, "/")
-	if !tooLarge && !trailing {
-		op, params, vErr, routeErr = h.validate(r, rec.Path)
+	if !trailing {
+		op, params, vErr, routeErr = h.validate(r, rec.Path, tooLarge)
 	}
 	cardID := params["card_id"]
 	rec.CardID, rec.Operation = cardID, op
 
 	// Recorded on arrival with Status 0; answered fills the status in just
 	// before the answer is written. See Requests.
-	ticket := h.record(rec)
+	c := &exchange{ticket: h.record(rec), start: start, key: key, query: query}
 	if d := time.Duration(h.latency.Load()); d > 0 && !h.wait(r, d) {
 		drop()
 		return
@@ -170,32 +189,34 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var reqID [4 + 32]byte
 	copy(reqID[:], "req_")
 	hex.Encode(reqID[4:], rnd[:16])
-	id := string(reqID[:])
+	c.id = string(reqID[:])
 
 	if f, ok := h.nextFault(op); ok {
 		if f.Drop {
-			h.answered(ticket, r, op, 0, "fault: connection dropped")
+			h.answered(c, r, op, 0, "fault: connection dropped")
 			drop()
 			return
 		}
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		h.answered(ticket, r, op, f.Status, "fault")
+		h.answered(c, r, op, f.Status, "fault")
 		if f.Status == http.StatusConflict {
-			h.write(w, f.Status, id, []byte(`{"code":"`+codeOCCRetry+`","sysMessage":"qldb occ error please retry"}`))
+			h.write(w, f.Status, c.id, []byte(`{"code":"`+codeOCCRetry+`","sysMessage":"qldb occ error please retry"}`))
 			return
 		}
-		h.writeError(w, r, id, f.Status, faultCode(f.Status), http.StatusText(f.Status), "")
+		h.writeError(w, r, c.id, f.Status, faultCode(f.Status), http.StatusText(f.Status), "")
 		return
 	}
 
 	var status int
 	var code, msg, field string
 	var tooBig *http.MaxBytesError
+	p := h.plans[op]
 	switch {
-	case tooLarge || errors.As(vErr, &tooBig):
-		status, code, msg = http.StatusRequestEntityTooLarge, codeInvalidRequest, fmt.Sprintf("request body over %d bytes", maxRequestBody)
+	case errors.As(vErr, &tooBig):
+		// 413 is declared nowhere; 400 is, by every operation with a body.
+		status, code, msg = h.pick(op, http.StatusBadRequest, http.StatusRequestEntityTooLarge), codeInvalidRequest, fmt.Sprintf("request body over %d bytes", maxRequestBody)
 	case trailing:
 		status, code, msg = http.StatusNotFound, codeNotFound, "no operation in openapi.yaml matches "+r.Method+" "+truncate(rec.Path)+" (a trailing slash is another path)"
 	case routeErr != nil:
@@ -206,75 +227,88 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case vErr != nil && errors.Is(vErr, specval.ErrNoAPIKey):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
+		c.auth = "no api-key header"
 	case vErr != nil:
-		// The first line: kin-openapi appends the schema after it.
-		first, _, _ := strings.Cut(vErr.Error(), "\n")
-		status, code, msg = http.StatusBadRequest, codeInvalidRequest, "request does not match openapi.yaml: "+first
-		if key != "" {
-			msg = strings.ReplaceAll(msg, key, "[REDACTED]")
+		msg, field = describe(vErr)
+		status, code = http.StatusBadRequest, codeInvalidRequest
+		if field != "" {
+			code = codeInvalidField
 		}
-		msg = truncate(msg)
 		var re *openapi3filter.RequestError
-		if errors.As(vErr, &re) && re.Parameter != nil {
-			field = re.Parameter.Name
+		if errors.As(vErr, &re) && re.Parameter != nil && re.Parameter.In == "path" {
+			// A path that names nothing (say an empty id): 404, which
+			// every operation with a path parameter declares.
+			status, code = h.pick(op, http.StatusNotFound, http.StatusBadRequest), codeNotFound
 		}
+		msg = redact.Secrets(msg, key)
 	case !h.knownKey(key):
 		status, code, msg = http.StatusUnauthorized, codeUnauthorized, "unauthorized"
-	case h.plans[op] != nil && !h.plans[op].body && hasBody(r):
-		status, code, msg = http.StatusBadRequest, codeInvalidRequest, op+" takes no request body"
+		c.auth = "api-key not one the mock accepts"
 	case h.limiter != nil && !h.limiter.allow(r.Method != http.MethodGet, h.now()):
 		w.Header().Set("Retry-After", "1")
-		status, code, msg = http.StatusTooManyRequests, "ERROR_CODE_TOO_MANY_REQUESTS", "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
+		status, code, msg = http.StatusTooManyRequests, codeTooManyRequests, "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
 	default:
-		if pstatus, body, perr, ok := h.preferred(r, op); ok {
-			if perr != "" {
-				status, code, msg = http.StatusBadRequest, codeInvalidRequest, perr
-				break
-			}
-			h.answered(ticket, r, op, pstatus, "Prefer: "+r.Header.Get("Prefer"))
+		if p != nil && !p.body && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			// Declaring no body, the operation has no answer to refuse one
+			// with: the body is ignored, as a server that reads none would.
+			c.note = "request body ignored: " + op + " takes none"
+		}
+		pstatus, body, ignored, ok := h.preferred(r, op, c.id)
+		if ok {
+			w.Header().Set("Preference-Applied", r.Header.Get("Prefer"))
+			h.answered(c, r, op, pstatus, "Prefer: "+r.Header.Get("Prefer"))
+			id := c.id
 			if rid := exampleRequestID(body); rid != "" {
 				id = rid
 			}
 			h.write(w, pstatus, id, body)
 			return
 		}
+		if ignored != "" {
+			c.note = ignored
+		}
 		if op != fastOp || headerValue(r.Header, "Idempotency-Key") != "" {
-			h.serveOp(w, r, ticket, id, rnd[:], key, h.plans[op], params)
+			h.serveOp(w, r, c, rnd[:], p, params)
 			return
 		}
 		if !h.knownCard(cardID) {
-			status, code, msg = http.StatusNotFound, codeNotFound, msgNotFound
+			status, code, msg = http.StatusNotFound, codeNotFound, notFoundMsg("card_id", cardID)
 			break
 		}
 		// The fast path: createSetPinToken without an idempotency key.
-		h.answered(ticket, r, op, http.StatusOK, "")
+		h.answered(c, r, op, http.StatusOK, "")
 		bp := bufPool.Get().(*[]byte)
 		b := append((*bp)[:0], `{"id":`...)
 		b = appendJSONString(b, cardID)
 		b = append(b, `,"set_pin_token":"card_pin_test_`...)
 		b = hex.AppendEncode(b, rnd[16:])
 		b = append(b, `"}`...)
-		h.write(w, http.StatusOK, id, b)
+		h.write(w, http.StatusOK, c.id, b)
 		*bp = b
 		bufPool.Put(bp)
 		return
 	}
-	h.answered(ticket, r, op, status, msg)
-	h.writeError(w, r, id, status, code, msg, field)
+	h.answered(c, r, op, status, msg)
+	h.writeError(w, r, c.id, status, code, msg, field)
 }
 
-// hasBody reports whether r carries a body, reading at most one byte of
-// one of unknown length.
-func hasBody(r *http.Request) bool {
-	if r.ContentLength > 0 {
-		return true
+// pick returns the first of statuses that op declares, or the first when
+// it declares none (TestEveryStatusDeclared then fails on it).
+func (h *Handler) pick(op string, statuses ...int) int {
+	if so := h.specOps[op]; so != nil {
+		for _, s := range statuses {
+			if so.Responses.Status(s) != nil {
+				return s
+			}
+		}
 	}
-	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
-		return false
-	}
-	var b [1]byte
-	n, _ := r.Body.Read(b[:])
-	return n > 0
+	return statuses[0]
+}
+
+// declares reports whether operation op declares status.
+func (h *Handler) declares(op string, status int) bool {
+	so := h.specOps[op]
+	return so != nil && so.Responses.Status(status) != nil
 }
 
 func limitText(l *rateLimiter, write bool) string {

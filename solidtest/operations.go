@@ -1,11 +1,15 @@
 package solidtest
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
 // idempotencyTTL is how long Solid keeps the answer to an idempotency key.
@@ -16,13 +20,16 @@ const idempotencyTTL = 24 * time.Hour
 const maxIdempotencyKeys = 100000
 
 type stored struct {
-	status int
-	body   []byte
-	reqID  string // the first answer's X-Request-Id, sent again with it
-	at     time.Time
+	status       int
+	body         []byte
+	reqID        string // the first answer's X-Request-Id, sent again with it
+	at           time.Time
+	method, path string   // what the key was first used for
+	sum          [32]byte // of the first request's body, whitespace aside
 }
 
-// idempotency keeps the first answer to each (API key, idempotency key).
+// idempotency keeps the first answer to each (API key, idempotency key),
+// with the method, path and body it answered.
 // Its lock is held through a keyed write, so repeats that arrive at the
 // same moment wait for the first and get its answer.
 type idempotency struct {
@@ -61,59 +68,92 @@ func (s *idempotency) reset() {
 
 // serveOp answers a valid request with a known API key as its plan says.
 // A write that carries an idempotency key gets the stored answer to that
-// key, if any; its own answer is stored unless it is a 429.
-func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, ticket uint64, reqID string, rnd []byte, apiKey string, p *plan, params map[string]string) {
+// key, if any, when it is for the same method and path; its own answer is
+// stored unless it is a 429. See the package documentation for a key
+// reused elsewhere.
+func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, rnd []byte, p *plan, params map[string]string) {
+	var body []byte
+	if p.body && r.Body != nil {
+		body, _ = io.ReadAll(r.Body) // validated already, and bounded
+	}
 	var idem string
 	if p.write {
 		idem = headerValue(r.Header, "Idempotency-Key")
 	}
 	if idem == "" {
-		status, body := h.answer(r, reqID, p, params, rnd)
-		h.answered(ticket, r, p.op, status, reasonOf(status, body))
-		h.write(w, status, reqID, body)
+		status, out := h.answer(r, c.id, p, params, rnd, body)
+		h.answered(c, r, p.op, status, reasonOf(status, out))
+		h.write(w, status, c.id, out)
 		return
 	}
-	k := apiKey + "\x00" + idem
+	k := c.key + "\x00" + idem
+	path := r.URL.EscapedPath()
+	sum := digest(body)
 	h.idem.mu.Lock()
 	e, ok := h.idem.get(k, h.now())
 	if !ok {
-		e.status, e.body = h.answer(r, reqID, p, params, rnd)
-		e.reqID, e.at = reqID, h.now()
+		e.status, e.body = h.answer(r, c.id, p, params, rnd, body)
+		e.reqID, e.at, e.method, e.path, e.sum = c.id, h.now(), r.Method, path, sum
 		if e.status != http.StatusTooManyRequests {
 			h.idem.put(k, e)
 		}
+		h.idem.mu.Unlock()
+		h.answered(c, r, p.op, e.status, reasonOf(e.status, e.body))
+		h.write(w, e.status, e.reqID, e.body)
+		return
 	}
 	h.idem.mu.Unlock()
-	reason := reasonOf(e.status, e.body)
-	if ok {
-		reason = "replayed: idempotency key seen before"
+	var msg string
+	switch {
+	case e.method != r.Method || e.path != path:
+		// Replaying would answer one operation with another's answer.
+		msg = "idempotency-key already used for " + e.method + " " + truncate(redact.Secrets(e.path, c.key)) + "; send a new key for another call"
+	case e.sum != sum && h.strict:
+		msg = "idempotency-key already used with another request body (strict idempotency); send a new key for another call"
 	}
-	h.answered(ticket, r, p.op, e.status, reason)
+	c.warn = msg != "" || e.sum != sum
+	if msg != "" {
+		// 409 is declared by every write; pick falls back for one without.
+		status := h.pick(p.op, http.StatusConflict, http.StatusBadRequest)
+		h.answered(c, r, p.op, status, msg)
+		h.writeError(w, r, c.id, status, codeKeyReused, msg, "idempotency-key")
+		return
+	}
+	reason := "replayed: idempotency-key seen before"
+	if e.sum != sum {
+		reason = "replayed: idempotency-key seen before with another request body; the first answer is sent again"
+	}
+	c.replayed = true
+	w.Header().Set("Idempotent-Replayed", "true")
+	h.answered(c, r, p.op, e.status, reason)
 	h.write(w, e.status, e.reqID, e.body)
 }
 
-// answer computes the status and body for one operation.
-func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[string]string, rnd []byte) (int, []byte) {
-	notFound := func() (int, []byte) {
-		return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, msgNotFound, "")
+// digest sums a request body, JSON whitespace aside.
+func digest(body []byte) [32]byte {
+	var b bytes.Buffer
+	if json.Compact(&b, body) == nil {
+		body = b.Bytes()
 	}
+	return sha256.Sum256(body)
+}
+
+// answer computes the status and body for one operation.
+func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[string]string, rnd, body []byte) (int, []byte) {
 	switch p.act {
 	case actGet, actUpdate, actMint:
 		id := params[p.kind.param]
 		var patch map[string]any
-		if p.act == actUpdate {
-			b, _ := io.ReadAll(r.Body) // validated already, and bounded by the server
-			if len(b) > 0 {
-				if err := json.Unmarshal(b, &patch); err != nil {
-					return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
-				}
+		if p.act == actUpdate && len(body) > 0 {
+			if err := json.Unmarshal(body, &patch); err != nil {
+				return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
 			}
 		}
 		h.smu.Lock()
 		obj, ok := p.kind.byID[id]
 		if !ok {
 			h.smu.Unlock()
-			return notFound()
+			return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(p.kind.param, id), "")
 		}
 		var out any
 		switch p.act {

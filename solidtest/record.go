@@ -1,25 +1,29 @@
 package solidtest
 
 // Request is what the mock recorded of one request it received. The API
-// key itself is never recorded.
+// key itself is never recorded. The JSON names are those of GET
+// /_solidtest/requests (WithControl).
 type Request struct {
 	// Method is the request's HTTP method.
-	Method string
+	Method string `json:"method"`
 	// Path is the request's escaped path.
-	Path string
+	Path string `json:"path"`
 	// Operation is the operationId the request matched; empty when it
 	// matched none.
-	Operation string
+	Operation string `json:"operation"`
 	// CardID is the card_id path parameter, unescaped; empty when the
 	// operation has none or the path matched no operation.
-	CardID string
+	CardID string `json:"card_id"`
 	// HasAPIKey reports whether the request had a non-empty api-key header.
-	HasAPIKey bool
+	HasAPIKey bool `json:"has_api_key"`
+	// Replayed reports whether the answer was one stored for its
+	// idempotency-key (sent with Idempotent-Replayed: true).
+	Replayed bool `json:"replayed"`
 	// Status is the status the mock answered with. It is 0 until the mock
 	// answers, and stays 0 for a request that gets no answer: one given a
 	// Drop fault, and one whose client gave up or whose Server was closed
 	// while it waited out SetLatency.
-	Status int
+	Status int `json:"status"`
 }
 
 // MaxRecordedRequests bounds the request record: past it, Requests returns
@@ -78,13 +82,13 @@ func (h *Handler) record(r Request) uint64 {
 // finish sets the status of recorded request id, unless it has since been
 // forgotten: overwritten in the ring, or recorded before a Reset. Ids are
 // never reused, so a stale id matches no entry.
-func (h *Handler) finish(id uint64, status int) {
+func (h *Handler) finish(id uint64, status int, replayed bool) {
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
 	// For an id from before Reset the subtraction wraps; the index is
 	// then arbitrary, and the id check below rejects it.
 	if i := (id - h.first) % MaxRecordedRequests; i < uint64(len(h.reqs)) && h.reqs[i].id == id {
-		h.reqs[i].Status = status
+		h.reqs[i].Status, h.reqs[i].Replayed = status, replayed
 	}
 }
 

@@ -171,11 +171,11 @@ func TestFinishAcrossReset(t *testing.T) {
 	old := h.record(Request{Path: "/old"})
 	h.Reset()
 	cur := h.record(Request{Path: "/new"})
-	h.finish(old, 503)
+	h.finish(old, 503, false)
 	if got := h.Requests(); len(got) != 1 || got[0].Path != "/new" || got[0].Status != 0 {
 		t.Fatalf("after a stale finish: %+v, want /new with status 0", got)
 	}
-	h.finish(cur, 200)
+	h.finish(cur, 200, false)
 	if got := h.Requests(); len(got) != 1 || got[0].Status != 200 {
 		t.Fatalf("after finish: %+v, want status 200", got)
 	}

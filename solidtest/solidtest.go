@@ -32,21 +32,49 @@
 //     parameters put into the fields named like them (and "id"), or with a
 //     value made from its schema.
 //
-// An unknown resource gets the 404 envelope, a missing or wrong key the 401
-// envelope. Requests the spec does not allow get an error envelope too
-// (404 for an unknown path, 405 for a wrong method, 400 otherwise), never a
-// panic or an HTML page.
+// An unknown resource gets the 404 envelope, naming it ("cannot find card
+// by id crd_..."), a missing or wrong key the 401 envelope. Requests the
+// spec does not allow get an error envelope too (404 for an unknown path,
+// 405 for a wrong method, 400 otherwise, with field_name when a field is
+// at fault), never a panic or an HTML page. A body field the operation's
+// request schema does not declare, at any depth, gets 400
+// ERROR_CODE_INVALID_FIELD naming it ("controls.limitz"): stored, it would
+// come back in every later read, which the spec does not allow.
+//
+// Every status the mock answers an operation with is one openapi.yaml
+// declares for it (the package's tests walk every operation through every
+// kind of request to check it), so it never
+// sends an answer the SDK, or any client generated from the spec, cannot
+// expect. Where the spec declares no error for a request, the mock does
+// what it allows: a body sent to an operation that declares none is
+// ignored; a Prism-style Prefer header ("Prefer: code=404",
+// "example=card_example") asking for an undeclared answer is ignored, as
+// RFC 7240 has servers do, and an honoured one is echoed in
+// Preference-Applied. The one exception is a 5xx fault (see Fault).
 //
 // A POST or PATCH that repeats an idempotency-key header (with the same API
-// key) gets the first answer back, whatever its status, and changes nothing
-// again, also when the repeats arrive at once; keys expire after 24 hours.
-// Injected faults are not kept under a key: they stand for answers from
-// before the request was handled, so a retry with the same key goes on.
+// key, method and path) gets the first answer back, whatever its status,
+// marked with Idempotent-Replayed: true (as Stripe marks it) and
+// Request.Replayed, and changes nothing again, also when the repeats
+// arrive at once; keys expire after 24 hours. Solid documents that a
+// reused key gets the cached answer, so a different body on the same path
+// gets it too, with a warning in the log; WithStrictIdempotency refuses it
+// instead. Solid does not document a key reused on another method or path:
+// replaying there would answer one operation with another's answer (a PIN
+// token for a card holder update), outside the spec, so the mock answers
+// 409 ERROR_CODE_IDEMPOTENCY_KEY_REUSED, a status every write declares,
+// and logs a warning. Injected faults are not kept under a key: they stand
+// for answers from before the request was handled, so a retry with the
+// same key goes on.
 //
 // For testing retry and timeout handling, the server can answer the next
 // requests with an error status and Retry-After ([Handler.QueueFault]),
 // drop the connection, or wait before answering ([Handler.SetLatency]).
 // [Handler.Requests] records what it received, without API keys.
+// [WithControl] offers the same from outside the process, to loopback
+// clients only unless [WithControlFrom] says otherwise. [WithLogger] logs
+// a line per request (request id, duration, why a request was refused)
+// with API keys and token-shaped values scrubbed.
 //
 // [NewServer] serves the mock over HTTP on an httptest.Server,
 // [NewTLSServer] over HTTPS, and [NewHandler] gives it as an http.Handler
@@ -59,6 +87,7 @@ package solidtest
 
 import (
 	"log/slog"
+	"net/netip"
 
 	"github.com/solidsdk/solid-go/internal/specval"
 )
@@ -86,6 +115,8 @@ type config struct {
 	logger        *slog.Logger
 	reads, writes int
 	control       bool
+	ctlFrom       []netip.Prefix
+	strict        bool
 	keys          []string
 	set           bool               // WithAPIKeys was used
 	v             *specval.Validator // for tests; specval.Default() when nil

@@ -125,13 +125,13 @@ func TestServerAnswers(t *testing.T) {
 		{name: "no key", method: "POST", path: setPinPath, status: 401, code: "ERROR_CODE_UNAUTHORIZED", message: "unauthorized"},
 		{name: "wrong key", method: "POST", path: setPinPath, key: "sk_wrong", status: 401, code: "ERROR_CODE_UNAUTHORIZED", message: "unauthorized"},
 		{name: "no key, unknown card", method: "POST", path: pinPath("crd_nope"), status: 401, code: "ERROR_CODE_UNAUTHORIZED"},
-		{name: "unknown card", method: "POST", path: pinPath("crd_nope"), key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND", message: "cannot find card holder by id in qldb"},
+		{name: "unknown card", method: "POST", path: pinPath("crd_nope"), key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND", message: "cannot find card by id crd_nope"},
 		{name: "quote in id", method: "POST", path: pinPath("%22%5C"), key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
 		{name: "unknown path", method: "POST", path: "/v2/nope", key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
 		{name: "root", method: "GET", path: "/", status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
 		{name: "extra segment", method: "POST", path: "/v2/issuing/card/a/b/set_pin_token", key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
 		// The router gives an empty segment to card_id, which the spec requires.
-		{name: "empty card segment", method: "POST", path: "/v2/issuing/card//set_pin_token", key: DefaultAPIKey, status: 400, code: "ERROR_CODE_INVALID_REQUEST"},
+		{name: "empty card segment", method: "POST", path: "/v2/issuing/card//set_pin_token", key: DefaultAPIKey, status: 404, code: "ERROR_CODE_RESOURCE_NOT_FOUND"},
 		// kin-openapi's router tolerates a trailing slash; the mock does not.
 		{name: "trailing slash", method: "POST", path: setPinPath + "/", key: DefaultAPIKey, status: 404},
 		{name: "GET is not allowed", method: "GET", path: setPinPath, key: DefaultAPIKey, status: 405, code: "ERROR_CODE_METHOD_NOT_ALLOWED", allow: "POST"},

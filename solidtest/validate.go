@@ -1,6 +1,9 @@
 package solidtest
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,8 +38,10 @@ const fastOp = "createSetPinToken"
 
 // validate routes and validates r, returning its operationId and path
 // parameters. routeErr is set when no operation matches; vErr when the
-// operation's checks (security included) fail.
-func (h *Handler) validate(r *http.Request, path string) (op string, params map[string]string, vErr, routeErr error) {
+// operation's checks (security included) fail, when a body declared by
+// the operation is over maxRequestBody (tooLarge: an *http.MaxBytesError),
+// or when the body has a field its schema does not declare.
+func (h *Handler) validate(r *http.Request, path string, tooLarge bool) (op string, params map[string]string, vErr, routeErr error) {
 	if h.route != nil && r.Method == http.MethodPost &&
 		len(path) > len(h.prefix)+len(h.suffix) && strings.HasPrefix(path, h.prefix) && strings.HasSuffix(path, h.suffix) {
 		seg := path[len(h.prefix) : len(path)-len(h.suffix)]
@@ -48,6 +53,7 @@ func (h *Handler) validate(r *http.Request, path string) (op string, params map[
 					Route:      h.route,
 					Options:    h.opts,
 				}
+				// createSetPinToken declares no body: none is read.
 				return fastOp, in.PathParams, openapi3filter.ValidateRequest(r.Context(), in), nil
 			}
 		}
@@ -56,7 +62,31 @@ func (h *Handler) validate(r *http.Request, path string) (op string, params map[
 	if err != nil {
 		return "", nil, nil, err
 	}
-	return rt.Operation.OperationID, rt.Input.PathParams, openapi3filter.ValidateRequest(r.Context(), rt.Input), nil
+	op, params = rt.Operation.OperationID, rt.Input.PathParams
+	rb := rt.Operation.RequestBody
+	if tooLarge && rb != nil {
+		return op, params, &http.MaxBytesError{Limit: maxRequestBody}, nil
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), rt.Input); err != nil {
+		return op, params, err, nil
+	}
+	if rb != nil && rb.Value != nil && r.Body != nil && r.Body != http.NoBody {
+		// Validation read the body and put it back.
+		b, err := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if err != nil {
+			return op, params, err, nil
+		}
+		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && len(b) > 0 {
+			var v any
+			if json.Unmarshal(b, &v) == nil {
+				if f, known := unknownField(mt.Schema.Value, v, ""); f != "" {
+					return op, params, &unknownFieldError{field: f, known: known}, nil
+				}
+			}
+		}
+	}
+	return op, params, nil, nil
 }
 
 // allowed lists the methods the spec allows on path, for a 405.

@@ -3,20 +3,34 @@ package solidtest
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
-// Error codes the mock sends. The first two are Solid's documented codes.
+// Error codes the mock sends. The first three are Solid's documented
+// codes.
 const (
 	codeUnauthorized     = "ERROR_CODE_UNAUTHORIZED"
 	codeNotFound         = "ERROR_CODE_RESOURCE_NOT_FOUND"
+	codeInvalidField     = "ERROR_CODE_INVALID_FIELD"
 	codeMethodNotAllowed = "ERROR_CODE_METHOD_NOT_ALLOWED"
 	codeInvalidRequest   = "ERROR_CODE_INVALID_REQUEST"
+	codeTooManyRequests  = "ERROR_CODE_TOO_MANY_REQUESTS"
+	codeKeyReused        = "ERROR_CODE_IDEMPOTENCY_KEY_REUSED"
 	codeOCCRetry         = "EC_QLDB_OCC_ERROR_RETRY"
-	msgNotFound          = "cannot find card holder by id in qldb" // Solid's documented text, for cards too
 )
+
+// notFoundMsg names the resource asked for, from its path parameter
+// ("card_holder_id" gives "card holder"). Solid's documented message says
+// "card holder" for cards too; naming the right one helps tests more.
+func notFoundMsg(param, id string) string {
+	noun := strings.ReplaceAll(strings.TrimSuffix(param, "_id"), "_", " ")
+	return "cannot find " + noun + " by id " + truncate(redact.Secrets(id, ""))
+}
 
 var (
 	jsonType = []string{"application/json"}

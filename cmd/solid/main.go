@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -366,7 +367,7 @@ func defaultString(v, def string) string {
 }
 
 const mockUsage = `Usage: solid mock [--addr 127.0.0.1:4010] [--card ID]... [--card-holder ID]... [--api-key KEY]...
-                  [--latency D] [--rate-limits] [--quiet]
+                  [--latency D] [--rate-limits] [--strict-idempotency] [--control-open] [--quiet]
 
 Serves a mock of Solid's API, the same as the solidtest package, for
 services in any language: every request is checked against openapi.yaml,
@@ -380,12 +381,15 @@ of Solid's documented examples, and accepts the key
 It logs one line per request to stderr (method, path, operation, status,
 and why a request was refused) unless --quiet. A request may ask for a
 documented answer with Prism's header, "Prefer: code=404" or
-"Prefer: example=card_example". Faults and latency can be set from outside:
+"Prefer: example=card_example". Faults and latency can be set, and what
+the mock received read, from loopback (--control-open: from anywhere),
+with JSON bodies only:
 
-  curl -X POST localhost:4010/_solidtest/faults  -d '{"status":503,"retry_after":"1","count":2}'
-  curl -X POST localhost:4010/_solidtest/faults  -d '{"status":409,"operation":"updateCard"}'
-  curl -X POST localhost:4010/_solidtest/latency -d '{"latency":"250ms"}'
-  curl -X POST localhost:4010/_solidtest/reset
+  curl -X POST localhost:4010/_solidtest/faults  -H 'content-type: application/json' -d '{"status":503,"retry_after":"1","count":2}'
+  curl -X POST localhost:4010/_solidtest/faults  -H 'content-type: application/json' -d '{"status":409,"operation":"updateCard"}'
+  curl -X POST localhost:4010/_solidtest/latency -H 'content-type: application/json' -d '{"latency":"250ms"}'
+  curl -X POST localhost:4010/_solidtest/reset   -H 'content-type: application/json'
+  curl localhost:4010/_solidtest/requests
 
 Stops on Ctrl-C or SIGTERM (run a built binary in the background: go run
 does not pass SIGTERM on).
@@ -416,6 +420,8 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	})
 	latency := fs.Duration("latency", 0, "wait this long before each answer, e.g. 250ms")
 	limits := fs.Bool("rate-limits", false, "answer 429 with Retry-After over Solid's sandbox limits (50 reads and 50 writes a second)")
+	strict := fs.Bool("strict-idempotency", false, "refuse (409) a reused idempotency-key with another body, instead of replaying the first answer")
+	ctlOpen := fs.Bool("control-open", false, "serve the /_solidtest/ control API to any client, not only loopback ones")
 	quiet := fs.Bool("quiet", false, "no log line per request")
 	if code, ok := parseFlags(fs, mockUsage, args, stdout, stderr); !ok {
 		return code
@@ -438,6 +444,12 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer, ready
 	}
 	if *limits {
 		opts = append(opts, solidtest.WithRateLimits(solidtest.RateLimitsSandbox, solidtest.RateLimitsSandbox))
+	}
+	if *strict {
+		opts = append(opts, solidtest.WithStrictIdempotency())
+	}
+	if *ctlOpen {
+		opts = append(opts, solidtest.WithControlFrom(netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")))
 	}
 	if !*quiet {
 		opts = append(opts, solidtest.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))

@@ -66,7 +66,7 @@ func TestRun(t *testing.T) {
 			env: map[string]string{"SOLID_API_KEY": "sk_test_wrong_key_0123"}, code: 1,
 			stderr: `status 401\n  code: +ERROR_CODE_UNAUTHORIZED\n  message: +unauthorized\n  request id: req_[0-9a-f]{32}`, noSecretIn: true},
 		{name: "set-pin-token unknown card", args: []string{"set-pin-token", "--base-url", srv.URL, "crd_nope"}, env: keyEnv, code: 1,
-			stderr: `status 404\n  code: +ERROR_CODE_RESOURCE_NOT_FOUND\n  message: +cannot find card holder by id in qldb\n  request id: req_[0-9a-f]{32}`, noSecretIn: true},
+			stderr: `status 404\n  code: +ERROR_CODE_RESOURCE_NOT_FOUND\n  message: +cannot find card by id crd_[0-9a-z_]+\n  request id: req_[0-9a-f]{32}`, noSecretIn: true},
 		{name: "set-pin-token 503 until retries run out", args: []string{"set-pin-token", "--base-url", faulty.URL, solidtest.DefaultCardID}, env: keyEnv,
 			before: func() { faulty.QueueFault(solidtest.Fault{Status: 503, RetryAfter: "0", Count: 3}) },
 			code:   1, stderr: `status 503[\s\S]*attempts: +3`, noSecretIn: true},

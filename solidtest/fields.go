@@ -1,0 +1,191 @@
+package solidtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// maxMessage bounds an error message: long enough for an enum's values,
+// short enough for one log line.
+const maxMessage = 400
+
+// unknownFieldError is a request body field its schema does not declare.
+// Stored, it would come back in every later read, an answer the spec does
+// not declare.
+type unknownFieldError struct {
+	field string   // dotted path, e.g. "controls.limitz"
+	known []string // the fields declared where it was found
+}
+
+func (e *unknownFieldError) Error() string {
+	return "unknown field " + e.field + "; known here: " + list(e.known)
+}
+
+// unknownField returns the dotted path of the first field of v (in
+// sorted order) that s does not declare, and the fields s declares there.
+// An object schema with properties is closed unless additionalProperties
+// says otherwise; one without properties (metadata) takes any field.
+func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
+	if s == nil {
+		return "", nil
+	}
+	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+		if len(alts) == 0 {
+			continue
+		}
+		// Known if some alternative knows it.
+		var first string
+		var firstKnown []string
+		for _, a := range alts {
+			f, known := unknownField(a.Value, v, at)
+			if f == "" {
+				return "", nil
+			}
+			if first == "" {
+				first, firstKnown = f, known
+			}
+		}
+		return first, firstKnown
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		props := map[string]*openapi3.Schema{}
+		collect(s, props)
+		ap := s.AdditionalProperties
+		open := len(props) == 0 || (ap.Has != nil && *ap.Has) || ap.Schema != nil
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub, ok := props[k]
+			switch {
+			case ok:
+			case ap.Schema != nil:
+				sub = ap.Schema.Value
+			case open:
+				continue
+			default:
+				known := make([]string, 0, len(props))
+				for n := range props {
+					known = append(known, n)
+				}
+				sort.Strings(known)
+				return at + k, known
+			}
+			if f, known := unknownField(sub, v[k], at+k+"."); f != "" {
+				return f, known
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for _, x := range v {
+				if f, known := unknownField(s.Items.Value, x, at); f != "" {
+					return f, known
+				}
+			}
+		}
+	}
+	return "", nil
+}
+
+// collect adds the properties of s and of its allOf parts to props.
+func collect(s *openapi3.Schema, props map[string]*openapi3.Schema) {
+	for n, p := range s.Properties {
+		if p != nil {
+			props[n] = p.Value
+		}
+	}
+	for _, a := range s.AllOf {
+		if a.Value != nil {
+			collect(a.Value, props)
+		}
+	}
+}
+
+// describe turns a validation error into a single-line message and the
+// field it is about ("" when none). An enum's allowed values are listed,
+// as many as fit maxMessage.
+func describe(err error) (msg, field string) {
+	var uf *unknownFieldError
+	if errors.As(err, &uf) {
+		return clip(uf.Error()), uf.field
+	}
+	var re *openapi3filter.RequestError
+	isRE := errors.As(err, &re)
+	where := "request"
+	if isRE && re.Parameter != nil {
+		field = re.Parameter.Name
+		where = re.Parameter.In + " parameter " + field
+	} else if isRE && re.RequestBody != nil {
+		where = "request body"
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		return clip("request does not match openapi.yaml: " + first), field
+	}
+	if p := se.JSONPointer(); len(p) > 0 && field == "" {
+		field = strings.Join(p, ".")
+		where = "field " + field
+	}
+	reason := se.Reason
+	if se.SchemaField == "enum" && se.Schema != nil {
+		vals := make([]string, len(se.Schema.Enum))
+		for i, e := range se.Schema.Enum {
+			vals[i] = fmt.Sprint(e)
+		}
+		reason = "value " + jsonText(se.Value) + " is not one of: " + list(vals)
+	}
+	return clip(where + ": " + reason), field
+}
+
+// list joins values with ", ", stopping before maxMessage with a count of
+// the values left out.
+func list(vals []string) string {
+	var b strings.Builder
+	for i, v := range vals {
+		if b.Len()+len(v) > maxMessage/2 {
+			fmt.Fprintf(&b, "... (%d more)", len(vals)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// jsonText is v as JSON, bounded.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	if len(b) > 60 {
+		return string(b[:57]) + "..."
+	}
+	return string(b)
+}
+
+// clip makes s one line of at most maxMessage bytes (plus "...").
+func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= maxMessage {
+		return s
+	}
+	for i := maxMessage; i > 0; i-- {
+		if s[i]&0xC0 != 0x80 {
+			return s[:i] + "..."
+		}
+	}
+	return ""
+}
