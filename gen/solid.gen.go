@@ -651,8 +651,11 @@ type CardHolder struct {
 	Metadata *Metadata `json:"metadata,omitempty"`
 
 	// Ofac the card holder's OFAC check; a card is issued only after it passes
-	Ofac   *CardHolderOfac `json:"ofac,omitempty"`
-	Person *Person         `json:"person,omitempty"`
+	Ofac *CardHolderOfac `json:"ofac,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
 
 	// Purpose what the card holder is for
 	//
@@ -758,7 +761,10 @@ type CardHolderUpdate struct {
 	//
 	// Example: {"description":"Sales Team Card"}
 	Metadata *Metadata `json:"metadata,omitempty"`
-	Person   *Person   `json:"person,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
 
 	// Purpose what the card holder is for
 	//
@@ -972,7 +978,9 @@ type Idv struct {
 	// Method the IDV provider, an outside vendor (e.g. plaid) or Solid
 	//
 	// Example: solid
-	Method  *string         `json:"method,omitempty"`
+	Method *string `json:"method,omitempty"`
+
+	// Reasons why the IDV did not pass (null in the examples)
 	Reasons *[]KycKybReason `json:"reasons,omitempty"`
 
 	// Status IDV status
@@ -1060,6 +1068,12 @@ type KycDetails struct {
 // KycKyb the result of one KYC check. Its status enum has `in_review` where
 // the KYC's own has `not_started`; both as documented.
 type KycKyb struct {
+	// Reason `reasons` as the Submit a KYB example spells it (null there, on
+	// each KYB check); not in any documented schema, declared so that
+	// example decodes. Read `reasons`.
+	Reason *[]KycKybReason `json:"reason,omitempty"`
+
+	// Reasons why the check did not pass (null in the examples of a passed check)
 	Reasons *[]KycKybReason `json:"reasons,omitempty"`
 
 	// Status Example: pass
@@ -1102,7 +1116,8 @@ type OccRetryError struct {
 	SysMessage *string `json:"sysMessage,omitempty"`
 }
 
-// Person defines model for Person.
+// Person a person. Nullable: a sub account holder that is a business answers
+// `person: null`, as the Submit a KYB example shows.
 type Person struct {
 	Address *Address `json:"address,omitempty"`
 
