@@ -331,6 +331,51 @@ func (e KycKybStatus) Valid() bool {
 	}
 }
 
+// Defines values for MasterAccountCurrency.
+const (
+	Usd MasterAccountCurrency = "usd"
+)
+
+// Valid indicates whether the value is a known member of the MasterAccountCurrency enum.
+func (e MasterAccountCurrency) Valid() bool {
+	switch e {
+	case Usd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MasterAccountStatus.
+const (
+	MasterAccountStatusBlocked       MasterAccountStatus = "blocked"
+	MasterAccountStatusClosed        MasterAccountStatus = "closed"
+	MasterAccountStatusCreditBlocked MasterAccountStatus = "credit_blocked"
+	MasterAccountStatusDebitBlocked  MasterAccountStatus = "debit_blocked"
+	MasterAccountStatusLocked        MasterAccountStatus = "locked"
+	MasterAccountStatusOpen          MasterAccountStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the MasterAccountStatus enum.
+func (e MasterAccountStatus) Valid() bool {
+	switch e {
+	case MasterAccountStatusBlocked:
+		return true
+	case MasterAccountStatusClosed:
+		return true
+	case MasterAccountStatusCreditBlocked:
+		return true
+	case MasterAccountStatusDebitBlocked:
+		return true
+	case MasterAccountStatusLocked:
+		return true
+	case MasterAccountStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PersonIdType.
 const (
 	Other    PersonIdType = "other"
@@ -346,6 +391,36 @@ func (e PersonIdType) Valid() bool {
 	case Passport:
 		return true
 	case Ssn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMasterAccountsParamsStatus.
+const (
+	ListMasterAccountsParamsStatusBlocked       ListMasterAccountsParamsStatus = "blocked"
+	ListMasterAccountsParamsStatusClosed        ListMasterAccountsParamsStatus = "closed"
+	ListMasterAccountsParamsStatusCreditBlocked ListMasterAccountsParamsStatus = "credit_blocked"
+	ListMasterAccountsParamsStatusDebitBlocked  ListMasterAccountsParamsStatus = "debit_blocked"
+	ListMasterAccountsParamsStatusLocked        ListMasterAccountsParamsStatus = "locked"
+	ListMasterAccountsParamsStatusOpen          ListMasterAccountsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListMasterAccountsParamsStatus enum.
+func (e ListMasterAccountsParamsStatus) Valid() bool {
+	switch e {
+	case ListMasterAccountsParamsStatusBlocked:
+		return true
+	case ListMasterAccountsParamsStatusClosed:
+		return true
+	case ListMasterAccountsParamsStatusCreditBlocked:
+		return true
+	case ListMasterAccountsParamsStatusDebitBlocked:
+		return true
+	case ListMasterAccountsParamsStatusLocked:
+		return true
+	case ListMasterAccountsParamsStatusOpen:
 		return true
 	default:
 		return false
@@ -1082,6 +1157,147 @@ type KycKybReason struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// MasterAccount one of the client's accounts at the sponsor bank
+type MasterAccount struct {
+	// AccountNumber full account number of the master account. A secret: `format:
+	// password`, and the Go type `secret.String` prints `[REDACTED]`
+	// everywhere but in JSON.
+	//
+	//
+	// Example: 9545931209
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+	Attachments   *[]Attachment  `json:"attachments,omitempty"`
+
+	// AvailableBalance balance available in the master account
+	//
+	// Example: 104100.41
+	AvailableBalance *string `json:"available_balance,omitempty"`
+
+	// ClientId unique id of the client that created the master account
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Currency currency of the master account
+	//
+	// Example: usd
+	Currency *MasterAccountCurrency `json:"currency,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the master account
+	//
+	// Example: Payments Account
+	Label *string `json:"label,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// PendingCredits sum of the credits to the master account still pending
+	//
+	// Example: 1198.50
+	PendingCredits *string `json:"pending_credits,omitempty"`
+
+	// PendingDebits sum of the debits from the master account still pending
+	//
+	// Example: 390.10
+	PendingDebits *string `json:"pending_debits,omitempty"`
+
+	// Purpose what the master account is for
+	//
+	// Example: Payment Ops Master Account
+	Purpose *string `json:"purpose,omitempty"`
+
+	// RoutingNumber 9-digit routing number of the master account
+	//
+	// Example: 123321123
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// SponsorBank name of the sponsor bank
+	//
+	// Example: Lewis and Clark Bank
+	SponsorBank *string `json:"sponsor_bank,omitempty"`
+
+	// Status status of the master account
+	//
+	// Example: open
+	Status     *MasterAccountStatus     `json:"status,omitempty"`
+	Timestamps *MasterAccountTimestamps `json:"timestamps,omitempty"`
+}
+
+// MasterAccountCurrency currency of the master account
+//
+// Example: usd
+type MasterAccountCurrency string
+
+// MasterAccountStatus status of the master account
+//
+// Example: open
+type MasterAccountStatus string
+
+// MasterAccountList a page of master accounts
+type MasterAccountList struct {
+	Data *[]MasterAccount `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// MasterAccountTimestamps defines model for MasterAccountTimestamps.
+type MasterAccountTimestamps struct {
+	// ClosedAt when the master account was closed
+	//
+	// Example: 2024-04-01T21:00:00Z
+	ClosedAt *string `json:"closed_at,omitempty"`
+
+	// CreatedAt when the master account was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// UpdatedAt when the master account was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
 // Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
 // key sent with an empty string is removed.
 //
@@ -1206,8 +1422,14 @@ type IdempotencyKey = string
 // Limit defines model for Limit.
 type Limit = int
 
+// MasterAccountID defines model for MasterAccountID.
+type MasterAccountID = string
+
 // StartingAfter defines model for StartingAfter.
 type StartingAfter = string
+
+// AccountNotFound The body of every error response.
+type AccountNotFound = ErrorEnvelope
 
 // CardHolderNotFound The body of every error response.
 type CardHolderNotFound = ErrorEnvelope
@@ -1222,6 +1444,27 @@ type NotFound = ErrorEnvelope
 
 // Unauthorized The body of every error response.
 type Unauthorized = ErrorEnvelope
+
+// ListMasterAccountsParams defines parameters for ListMasterAccounts.
+type ListMasterAccountsParams struct {
+	// MasterAccountHolderId only the master accounts of this master account holder
+	MasterAccountHolderId *string `form:"master_account_holder_id,omitempty" json:"master_account_holder_id,omitempty"`
+
+	// Status only the master accounts in this status
+	Status *ListMasterAccountsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListMasterAccountsParamsStatus defines parameters for ListMasterAccounts.
+type ListMasterAccountsParamsStatus string
 
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
@@ -1433,6 +1676,22 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListMasterAccounts List all Master Accounts
+	//
+	// Lists master accounts, a page at a time, optionally only those of
+	// one master account holder or in one status. No sort order is
+	// documented.
+	//
+	// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+	ListMasterAccounts(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMasterAccount Retrieve a Master Account
+	//
+	// Retrieves a master account by its id.
+	//
+	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+	GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCards List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -1537,6 +1796,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListMasterAccounts List all Master Accounts
+//
+// Lists master accounts, a page at a time, optionally only those of
+// one master account holder or in one status. No sort order is
+// documented.
+//
+// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+func (c *Client) ListMasterAccounts(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMasterAccountsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMasterAccount Retrieve a Master Account
+//
+// Retrieves a master account by its id.
+//
+// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+func (c *Client) GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMasterAccountRequest(c.Server, masterAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListCards List all Cards
@@ -1742,6 +2037,142 @@ func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListMasterAccountsRequest constructs an http.Request for the ListMasterAccounts method
+func NewListMasterAccountsRequest(server string, params *ListMasterAccountsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/master_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MasterAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_holder_id", *params.MasterAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMasterAccountRequest constructs an http.Request for the GetMasterAccount method
+func NewGetMasterAccountRequest(server string, masterAccountId MasterAccountID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "master_account_id", masterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/master_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListCardsRequest constructs an http.Request for the ListCards method
@@ -2234,6 +2665,26 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListMasterAccountsWithResponse List all Master Accounts
+	//
+	// Lists master accounts, a page at a time, optionally only those of
+	// one master account holder or in one status. No sort order is
+	// documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+	ListMasterAccountsWithResponse(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*ListMasterAccountsResponse, error)
+
+	// GetMasterAccountWithResponse Retrieve a Master Account
+	//
+	// Retrieves a master account by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+	GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error)
+
 	// ListCardsWithResponse List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -2350,6 +2801,109 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+}
+
+type ListMasterAccountsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MasterAccountList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMasterAccountsResponse) GetJSON200() *MasterAccountList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMasterAccountsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMasterAccountsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMasterAccountsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMasterAccountsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMasterAccountsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMasterAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MasterAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMasterAccountResponse) GetJSON200() *MasterAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMasterAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMasterAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMasterAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMasterAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMasterAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMasterAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ListCardsResponse struct {
@@ -2820,6 +3374,38 @@ func (r UpdateCardHolderResponse) ContentType() string {
 	return ""
 }
 
+// ListMasterAccountsWithResponse List all Master Accounts
+//
+// Lists master accounts, a page at a time, optionally only those of
+// one master account holder or in one status. No sort order is
+// documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+func (c *ClientWithResponses) ListMasterAccountsWithResponse(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*ListMasterAccountsResponse, error) {
+	rsp, err := c.ListMasterAccounts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMasterAccountsResponse(rsp)
+}
+
+// GetMasterAccountWithResponse Retrieve a Master Account
+//
+// Retrieves a master account by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+func (c *ClientWithResponses) GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error) {
+	rsp, err := c.GetMasterAccount(ctx, masterAccountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMasterAccountResponse(rsp)
+}
+
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
@@ -2995,6 +3581,85 @@ func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// ParseListMasterAccountsResponse parses an HTTP response from a ListMasterAccountsWithResponse call
+func ParseListMasterAccountsResponse(rsp *http.Response) (*ListMasterAccountsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMasterAccountsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MasterAccountList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMasterAccountResponse parses an HTTP response from a GetMasterAccountWithResponse call
+func ParseGetMasterAccountResponse(rsp *http.Response) (*GetMasterAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMasterAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MasterAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
 }
 
 // ParseListCardsResponse parses an HTTP response from a ListCardsWithResponse call

@@ -31,8 +31,10 @@ var Operations = []Operation{
 	{ID: "createShowToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/show_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getCardHolder", Method: "GET", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: false},
+	{ID: "getMasterAccount", Method: "GET", Path: "/v2/accounts/master_account/{master_account_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCardHolders", Method: "GET", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCards", Method: "GET", Path: "/v2/issuing/card", Idempotent: true, IdempotencyKey: false},
+	{ID: "listMasterAccounts", Method: "GET", Path: "/v2/accounts/master_account", Idempotent: true, IdempotencyKey: false},
 	{ID: "updateCard", Method: "PATCH", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: true},
 	{ID: "updateCardHolder", Method: "PATCH", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: true},
 }
