@@ -25,6 +25,105 @@ const ServerUrlProduction = "https://api.prod.solidfi.com"
 // ServerUrlSandbox defines the Server URL for Sandbox
 const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
+// Defines values for BusinessEntityType.
+const (
+	Association                 BusinessEntityType = "association"
+	Estate                      BusinessEntityType = "estate"
+	GeneralPartnership          BusinessEntityType = "general_partnership"
+	GovernmentOrganization      BusinessEntityType = "government_organization"
+	IrrevocableTrust            BusinessEntityType = "irrevocable_trust"
+	LimitedLiabilityCompany     BusinessEntityType = "limited_liability_company"
+	LimitedLiabilityPartnership BusinessEntityType = "limited_liability_partnership"
+	LimitedPartnership          BusinessEntityType = "limited_partnership"
+	NonProfit                   BusinessEntityType = "non_profit"
+	ProfessionalAssociation     BusinessEntityType = "professional_association"
+	ProfessionalCorporation     BusinessEntityType = "professional_corporation"
+	PubliclyTradedCorporation   BusinessEntityType = "publicly_traded_corporation"
+	RevocableTrust              BusinessEntityType = "revocable_trust"
+	SingleMemberLlc             BusinessEntityType = "single_member_llc"
+	SoleProprietor              BusinessEntityType = "sole_proprietor"
+	UnlistedCorporation         BusinessEntityType = "unlisted_corporation"
+)
+
+// Valid indicates whether the value is a known member of the BusinessEntityType enum.
+func (e BusinessEntityType) Valid() bool {
+	switch e {
+	case Association:
+		return true
+	case Estate:
+		return true
+	case GeneralPartnership:
+		return true
+	case GovernmentOrganization:
+		return true
+	case IrrevocableTrust:
+		return true
+	case LimitedLiabilityCompany:
+		return true
+	case LimitedLiabilityPartnership:
+		return true
+	case LimitedPartnership:
+		return true
+	case NonProfit:
+		return true
+	case ProfessionalAssociation:
+		return true
+	case ProfessionalCorporation:
+		return true
+	case PubliclyTradedCorporation:
+		return true
+	case RevocableTrust:
+		return true
+	case SingleMemberLlc:
+		return true
+	case SoleProprietor:
+		return true
+	case UnlistedCorporation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessIdType.
+const (
+	BusinessIdTypeEin   BusinessIdType = "ein"
+	BusinessIdTypeOther BusinessIdType = "other"
+)
+
+// Valid indicates whether the value is a known member of the BusinessIdType enum.
+func (e BusinessIdType) Valid() bool {
+	switch e {
+	case BusinessIdTypeEin:
+		return true
+	case BusinessIdTypeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessMemberIdType.
+const (
+	BusinessMemberIdTypeOther    BusinessMemberIdType = "other"
+	BusinessMemberIdTypePassport BusinessMemberIdType = "passport"
+	BusinessMemberIdTypeSsn      BusinessMemberIdType = "ssn"
+)
+
+// Valid indicates whether the value is a known member of the BusinessMemberIdType enum.
+func (e BusinessMemberIdType) Valid() bool {
+	switch e {
+	case BusinessMemberIdTypeOther:
+		return true
+	case BusinessMemberIdTypePassport:
+		return true
+	case BusinessMemberIdTypeSsn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CardProduct.
 const (
 	BusinessDebit        CardProduct = "business_debit"
@@ -283,6 +382,30 @@ func (e IdvStatus) Valid() bool {
 	}
 }
 
+// Defines values for KybStatus.
+const (
+	KybStatusFail       KybStatus = "fail"
+	KybStatusNotStarted KybStatus = "not_started"
+	KybStatusPass       KybStatus = "pass"
+	KybStatusReview     KybStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the KybStatus enum.
+func (e KybStatus) Valid() bool {
+	switch e {
+	case KybStatusFail:
+		return true
+	case KybStatusNotStarted:
+		return true
+	case KybStatusPass:
+		return true
+	case KybStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for KycStatus.
 const (
 	KycStatusFail       KycStatus = "fail"
@@ -378,19 +501,163 @@ func (e MasterAccountStatus) Valid() bool {
 
 // Defines values for PersonIdType.
 const (
-	Other    PersonIdType = "other"
-	Passport PersonIdType = "passport"
-	Ssn      PersonIdType = "ssn"
+	PersonIdTypeOther    PersonIdType = "other"
+	PersonIdTypePassport PersonIdType = "passport"
+	PersonIdTypeSsn      PersonIdType = "ssn"
 )
 
 // Valid indicates whether the value is a known member of the PersonIdType enum.
 func (e PersonIdType) Valid() bool {
 	switch e {
-	case Other:
+	case PersonIdTypeOther:
 		return true
-	case Passport:
+	case PersonIdTypePassport:
 		return true
-	case Ssn:
+	case PersonIdTypeSsn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderStatus.
+const (
+	SubAccountHolderStatusActivated         SubAccountHolderStatus = "activated"
+	SubAccountHolderStatusDeactivated       SubAccountHolderStatus = "deactivated"
+	SubAccountHolderStatusLocked            SubAccountHolderStatus = "locked"
+	SubAccountHolderStatusPendingActivation SubAccountHolderStatus = "pending_activation"
+	SubAccountHolderStatusSuspended         SubAccountHolderStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderStatus enum.
+func (e SubAccountHolderStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderStatusActivated:
+		return true
+	case SubAccountHolderStatusDeactivated:
+		return true
+	case SubAccountHolderStatusLocked:
+		return true
+	case SubAccountHolderStatusPendingActivation:
+		return true
+	case SubAccountHolderStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderType.
+const (
+	SubAccountHolderTypeBusiness SubAccountHolderType = "business"
+	SubAccountHolderTypePerson   SubAccountHolderType = "person"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderType enum.
+func (e SubAccountHolderType) Valid() bool {
+	switch e {
+	case SubAccountHolderTypeBusiness:
+		return true
+	case SubAccountHolderTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderCreateType.
+const (
+	SubAccountHolderCreateTypeBusiness SubAccountHolderCreateType = "business"
+	SubAccountHolderCreateTypePerson   SubAccountHolderCreateType = "person"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderCreateType enum.
+func (e SubAccountHolderCreateType) Valid() bool {
+	switch e {
+	case SubAccountHolderCreateTypeBusiness:
+		return true
+	case SubAccountHolderCreateTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderOfacStatus.
+const (
+	SubAccountHolderOfacStatusFail   SubAccountHolderOfacStatus = "fail"
+	SubAccountHolderOfacStatusPass   SubAccountHolderOfacStatus = "pass"
+	SubAccountHolderOfacStatusPassed SubAccountHolderOfacStatus = "passed"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderOfacStatus enum.
+func (e SubAccountHolderOfacStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderOfacStatusFail:
+		return true
+	case SubAccountHolderOfacStatusPass:
+		return true
+	case SubAccountHolderOfacStatusPassed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderUpdateStatus.
+const (
+	SubAccountHolderUpdateStatusActivated         SubAccountHolderUpdateStatus = "activated"
+	SubAccountHolderUpdateStatusBlocked           SubAccountHolderUpdateStatus = "blocked"
+	SubAccountHolderUpdateStatusClosed            SubAccountHolderUpdateStatus = "closed"
+	SubAccountHolderUpdateStatusCreditBlocked     SubAccountHolderUpdateStatus = "credit_blocked"
+	SubAccountHolderUpdateStatusDeactivated       SubAccountHolderUpdateStatus = "deactivated"
+	SubAccountHolderUpdateStatusDebitBlocked      SubAccountHolderUpdateStatus = "debit_blocked"
+	SubAccountHolderUpdateStatusLocked            SubAccountHolderUpdateStatus = "locked"
+	SubAccountHolderUpdateStatusOpen              SubAccountHolderUpdateStatus = "open"
+	SubAccountHolderUpdateStatusPendingActivation SubAccountHolderUpdateStatus = "pending_activation"
+	SubAccountHolderUpdateStatusSuspended         SubAccountHolderUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderUpdateStatus enum.
+func (e SubAccountHolderUpdateStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderUpdateStatusActivated:
+		return true
+	case SubAccountHolderUpdateStatusBlocked:
+		return true
+	case SubAccountHolderUpdateStatusClosed:
+		return true
+	case SubAccountHolderUpdateStatusCreditBlocked:
+		return true
+	case SubAccountHolderUpdateStatusDeactivated:
+		return true
+	case SubAccountHolderUpdateStatusDebitBlocked:
+		return true
+	case SubAccountHolderUpdateStatusLocked:
+		return true
+	case SubAccountHolderUpdateStatusOpen:
+		return true
+	case SubAccountHolderUpdateStatusPendingActivation:
+		return true
+	case SubAccountHolderUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationStatus.
+const (
+	VerificationStatusFail VerificationStatus = "fail"
+	VerificationStatusPass VerificationStatus = "pass"
+)
+
+// Valid indicates whether the value is a known member of the VerificationStatus enum.
+func (e VerificationStatus) Valid() bool {
+	switch e {
+	case VerificationStatusFail:
+		return true
+	case VerificationStatusPass:
 		return true
 	default:
 		return false
@@ -492,6 +759,167 @@ type AttachmentTimestamps struct {
 	// Example: 2024-04-01T21:00:00Z
 	DeletedAt *string `json:"deleted_at,omitempty"`
 }
+
+// Business a business, as a sub account holder. Nullable: a holder that is a
+// person answers `business: null`, as the examples show.
+type Business struct {
+	Address *Address `json:"address,omitempty"`
+
+	// Dba the name the business trades under (doing business as)
+	//
+	// Example: Ace Inc
+	Dba *string `json:"dba,omitempty"`
+
+	// Email email address of the business
+	//
+	// Example: support@ace.com
+	Email *string `json:"email,omitempty"`
+
+	// EntityType legal form of the business
+	//
+	// Example: limited_liability_company
+	EntityType *BusinessEntityType `json:"entity_type,omitempty"`
+
+	// FormationDate date the business was formed (YYYY-MM-DD)
+	//
+	// Example: 2018-02-18
+	FormationDate *string `json:"formation_date,omitempty"`
+
+	// IdNumber the EIN, or the other ID's unique number, as `id_type` says (the
+	// page also names an SSN, which `id_type` does not list). Unique:
+	// two businesses cannot share one. A secret: `format: password`,
+	// and the Go type `secret.String` prints `[REDACTED]` everywhere
+	// but in JSON.
+	//
+	//
+	// Example: 187654321
+	IdNumber *secret.String `json:"id_number,omitempty"`
+
+	// IdType kind of ID given in `id_number`
+	//
+	// Example: ein
+	IdType *BusinessIdType `json:"id_type,omitempty"`
+
+	// Kyb the business's KYB (know your business) result
+	Kyb *Kyb `json:"kyb,omitempty"`
+
+	// LegalName legal name of the business
+	//
+	// Example: Ace LLC
+	LegalName *string `json:"legal_name,omitempty"`
+
+	// Members the business's owners and control persons
+	Members *[]BusinessMember `json:"members,omitempty"`
+
+	// Phone phone number in E.164, starting with +, at most 16 characters
+	//
+	// Example: 16604491146
+	Phone *string `json:"phone,omitempty"`
+}
+
+// BusinessEntityType legal form of the business
+//
+// Example: limited_liability_company
+type BusinessEntityType string
+
+// BusinessIdType kind of ID given in `id_number`
+//
+// Example: ein
+type BusinessIdType string
+
+// BusinessMember an owner or control person of a business. `id`, `designation` and
+// `idv` are in the Submit a KYB example but not in the documented
+// schema; they are declared so the example decodes (`id` and
+// `designation` read-only).
+type BusinessMember struct {
+	Address *Address `json:"address,omitempty"`
+
+	// ControlPerson "true" if the member is the business's control person. A string,
+	// as documented; the Go type decodes a JSON boolean too.
+	//
+	//
+	// Example: true
+	ControlPerson *flex.Bool `json:"control_person,omitempty"`
+
+	// DateOfBirth date of birth (YYYY-MM-DD)
+	//
+	// Example: 1974-01-01
+	DateOfBirth *string `json:"date_of_birth,omitempty"`
+
+	// Designation the member's role (seen in examples only)
+	//
+	// Example: president
+	Designation *string `json:"designation,omitempty"`
+
+	// Email email address
+	//
+	// Example: jane.doe@gmail.com
+	Email *string `json:"email,omitempty"`
+
+	// FirstName first name
+	//
+	// Example: Jane
+	FirstName *string `json:"first_name,omitempty"`
+
+	// Id unique id of the member (seen in examples only)
+	//
+	// Example: mem_01929abad17f7c2e80a766a5d4a38b39
+	Id *string `json:"id,omitempty"`
+
+	// IdNumber the full SSN, the passport number, or the other ID's unique
+	// number, as `id_type` says. Unique: two persons cannot share one.
+	// A secret: `format: password`, and the Go type `secret.String`
+	// prints `[REDACTED]` everywhere but in JSON.
+	//
+	//
+	// Example: 945678934
+	IdNumber *secret.String `json:"id_number,omitempty"`
+
+	// IdType kind of ID given in `id_number`
+	//
+	// Example: ssn
+	IdType *BusinessMemberIdType `json:"id_type,omitempty"`
+
+	// Idv the person's identity verification (IDV) result
+	Idv *Idv `json:"idv,omitempty"`
+
+	// Kyc the person's KYC (know your customer) result
+	Kyc *Kyc `json:"kyc,omitempty"`
+
+	// LastName last name
+	//
+	// Example: Doe
+	LastName *string `json:"last_name,omitempty"`
+
+	// MiddleName middle name
+	//
+	// Example: Jack
+	MiddleName *string `json:"middle_name,omitempty"`
+
+	// Ownership percentage of the business the member owns. The schema says a
+	// number (50.59); the Submit a KYB example sends a string
+	// ("50.00"). Both are accepted; the Go type `json.Number` decodes
+	// either and sends a number.
+	//
+	//
+	// Example: 50.59
+	Ownership *json.Number `json:"ownership,omitempty"`
+
+	// Phone phone number in E.164, starting with +, at most 16 characters
+	//
+	// Example: +19418405843
+	Phone *string `json:"phone,omitempty"`
+
+	// Title the member's title in the business
+	//
+	// Example: CEO
+	Title *string `json:"title,omitempty"`
+}
+
+// BusinessMemberIdType kind of ID given in `id_number`
+//
+// Example: ssn
+type BusinessMemberIdType string
 
 // Card A card issued under a sub account to a card holder.
 type Card struct {
@@ -726,8 +1154,11 @@ type CardHolder struct {
 	Metadata *Metadata `json:"metadata,omitempty"`
 
 	// Ofac the card holder's OFAC check; a card is issued only after it passes
-	Ofac   *CardHolderOfac `json:"ofac,omitempty"`
-	Person *Person         `json:"person,omitempty"`
+	Ofac *CardHolderOfac `json:"ofac,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
 
 	// Purpose what the card holder is for
 	//
@@ -833,7 +1264,10 @@ type CardHolderUpdate struct {
 	//
 	// Example: {"description":"Sales Team Card"}
 	Metadata *Metadata `json:"metadata,omitempty"`
-	Person   *Person   `json:"person,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
 
 	// Purpose what the card holder is for
 	//
@@ -1047,7 +1481,9 @@ type Idv struct {
 	// Method the IDV provider, an outside vendor (e.g. plaid) or Solid
 	//
 	// Example: solid
-	Method  *string         `json:"method,omitempty"`
+	Method *string `json:"method,omitempty"`
+
+	// Reasons why the IDV did not pass (null in the examples)
 	Reasons *[]KycKybReason `json:"reasons,omitempty"`
 
 	// Status IDV status
@@ -1065,6 +1501,56 @@ type Idv struct {
 //
 // Example: pass
 type IdvStatus string
+
+// Kyb the business's KYB (know your business) result
+type Kyb struct {
+	// Details the result of each KYB check
+	Details *KybDetails `json:"details,omitempty"`
+
+	// Id unique id of the KYB
+	//
+	// Example: kyb_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// Method who verified, an outside vendor (e.g. alloy) or Solid
+	//
+	// Example: solid
+	Method *string `json:"method,omitempty"`
+
+	// Status KYB status
+	//
+	// Example: pass
+	Status *KybStatus `json:"status,omitempty"`
+
+	// Url link to the verification result at the vendor or at Solid
+	//
+	// Example: https://dashboard.solidfi.com/id=kyc_7948d9a96706dd05360a340002de725f
+	Url *string `json:"url,omitempty"`
+}
+
+// KybStatus KYB status
+//
+// Example: pass
+type KybStatus string
+
+// KybDetails the result of each KYB check
+type KybDetails struct {
+	// Address the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Address *KycKyb `json:"address,omitempty"`
+
+	// Fraud the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Fraud *KycKyb `json:"fraud,omitempty"`
+
+	// Name the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Name *KycKyb `json:"name,omitempty"`
+
+	// Watchlist the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Watchlist *KycKyb `json:"watchlist,omitempty"`
+}
 
 // Kyc the person's KYC (know your customer) result
 type Kyc struct {
@@ -1135,6 +1621,12 @@ type KycDetails struct {
 // KycKyb the result of one KYC check. Its status enum has `in_review` where
 // the KYC's own has `not_started`; both as documented.
 type KycKyb struct {
+	// Reason `reasons` as the Submit a KYB example spells it (null there, on
+	// each KYB check); not in any documented schema, declared so that
+	// example decodes. Read `reasons`.
+	Reason *[]KycKybReason `json:"reason,omitempty"`
+
+	// Reasons why the check did not pass (null in the examples of a passed check)
 	Reasons *[]KycKybReason `json:"reasons,omitempty"`
 
 	// Status Example: pass
@@ -1318,7 +1810,8 @@ type OccRetryError struct {
 	SysMessage *string `json:"sysMessage,omitempty"`
 }
 
-// Person defines model for Person.
+// Person a person. Nullable: a sub account holder that is a business answers
+// `person: null`, as the Submit a KYB example shows.
 type Person struct {
 	Address *Address `json:"address,omitempty"`
 
@@ -1339,10 +1832,12 @@ type Person struct {
 
 	// IdNumber the full SSN, the passport number, or the other ID's unique
 	// number, as `id_type` says. Unique: two persons cannot share one.
+	// A secret: `format: password`, and the Go type `secret.String`
+	// prints `[REDACTED]` everywhere but in JSON.
 	//
 	//
 	// Example: 945678934
-	IdNumber *string `json:"id_number,omitempty"`
+	IdNumber *secret.String `json:"id_number,omitempty"`
 
 	// IdType kind of ID given in `id_number`
 	//
@@ -1407,6 +1902,272 @@ type ShowToken struct {
 	ShowToken secret.String `json:"show_token"`
 }
 
+// SubAccountHolder a person or a business that holds sub accounts under a master
+// account: `person` or `business` is set, as `type` says, and the
+// other is null in the examples.
+type SubAccountHolder struct {
+	// Attachments files attached to the holder (null in the Submit a KYB example)
+	Attachments *[]Attachment `json:"attachments,omitempty"`
+
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ClientId unique id of the client that created the sub account holder
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	Id *string `json:"id,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Ofac the sub account holder's OFAC check
+	Ofac *SubAccountHolderOfac `json:"ofac,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account holder
+	//
+	// Example: activated
+	Status     *SubAccountHolderStatus     `json:"status,omitempty"`
+	Timestamps *SubAccountHolderTimestamps `json:"timestamps,omitempty"`
+
+	// Type whether the holder is a person or a business. In every
+	// documented answer but not in the documented answer schema (only
+	// in the create request's), so declared here, read-only.
+	//
+	//
+	// Example: person
+	Type *SubAccountHolderType `json:"type,omitempty"`
+}
+
+// SubAccountHolderStatus status of the sub account holder
+//
+// Example: activated
+type SubAccountHolderStatus string
+
+// SubAccountHolderType whether the holder is a person or a business. In every
+// documented answer but not in the documented answer schema (only
+// in the create request's), so declared here, read-only.
+//
+// Example: person
+type SubAccountHolderType string
+
+// SubAccountHolderCreate a new sub account holder
+type SubAccountHolderCreate struct {
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// MasterAccountId unique id of the master account to create the holder under
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId string `json:"master_account_id"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Type whether the holder is a person or a business
+	//
+	// Example: person
+	Type SubAccountHolderCreateType `json:"type"`
+
+	// Verification the result of a verification you ran yourself at an outside vendor
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// SubAccountHolderCreateType whether the holder is a person or a business
+//
+// Example: person
+type SubAccountHolderCreateType string
+
+// SubAccountHolderList a page of sub account holders
+type SubAccountHolderList struct {
+	Data *[]SubAccountHolder `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// SubAccountHolderOfac the sub account holder's OFAC check
+type SubAccountHolderOfac struct {
+	// LastUpdatedAt when OFAC was last checked
+	//
+	// Example: 2024-04-01T21:00:00Z
+	LastUpdatedAt *string `json:"last_updated_at,omitempty"`
+
+	// Status OFAC result. The documented enum is pass and fail; the Submit a
+	// KYB example says `passed`, so it is listed too.
+	//
+	//
+	// Example: pass
+	Status *SubAccountHolderOfacStatus `json:"status,omitempty"`
+}
+
+// SubAccountHolderOfacStatus OFAC result. The documented enum is pass and fail; the Submit a
+// KYB example says `passed`, so it is listed too.
+//
+// Example: pass
+type SubAccountHolderOfacStatus string
+
+// SubAccountHolderTimestamps defines model for SubAccountHolderTimestamps.
+type SubAccountHolderTimestamps struct {
+	// CreatedAt when the sub account holder was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the sub account holder was deactivated (empty if never, as an example sends)
+	//
+	// Example: 2024-04-01T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the sub account holder was last updated (empty if never, as an example sends)
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// SubAccountHolderUpdate the fields of a sub account holder an update may change; none is required
+type SubAccountHolderUpdate struct {
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account holder. The page lists the account
+	// statuses (open to locked) while its own example and the
+	// holder's statuses are pending_activation to deactivated; both
+	// sets are declared, the page's first.
+	//
+	//
+	// Example: activated
+	Status *SubAccountHolderUpdateStatus `json:"status,omitempty"`
+
+	// Verification the result of a verification you ran yourself at an outside vendor
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// SubAccountHolderUpdateStatus status of the sub account holder. The page lists the account
+// statuses (open to locked) while its own example and the
+// holder's statuses are pending_activation to deactivated; both
+// sets are declared, the page's first.
+//
+// Example: activated
+type SubAccountHolderUpdateStatus string
+
+// Verification the result of a verification you ran yourself at an outside vendor
+type Verification struct {
+	// Method the vendor that verified the person or business (e.g. alloy)
+	//
+	// Example: persona
+	Method *string `json:"method,omitempty"`
+
+	// Status verification result
+	//
+	// Example: pass
+	Status *VerificationStatus `json:"status,omitempty"`
+
+	// Url link to the verification result at the vendor
+	//
+	// Example: https://withpersona.com/verify?inquiry-id=inq_p1LgZj3wp5xWMk5XUhWAMrgV
+	Url *string `json:"url,omitempty"`
+}
+
+// VerificationStatus verification result
+//
+// Example: pass
+type VerificationStatus string
+
 // CardHolderID defines model for CardHolderID.
 type CardHolderID = string
 
@@ -1428,6 +2189,12 @@ type MasterAccountID = string
 // StartingAfter defines model for StartingAfter.
 type StartingAfter = string
 
+// SubAccountHolderID defines model for SubAccountHolderID.
+type SubAccountHolderID = string
+
+// AccountHolderNotFound The body of every error response.
+type AccountHolderNotFound = ErrorEnvelope
+
 // AccountNotFound The body of every error response.
 type AccountNotFound = ErrorEnvelope
 
@@ -1441,6 +2208,9 @@ type Conflict struct {
 
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
+
+// SubAccountHolderBadRequest The body of every error response.
+type SubAccountHolderBadRequest = ErrorEnvelope
 
 // Unauthorized The body of every error response.
 type Unauthorized = ErrorEnvelope
@@ -1465,6 +2235,82 @@ type ListMasterAccountsParams struct {
 
 // ListMasterAccountsParamsStatus defines parameters for ListMasterAccounts.
 type ListMasterAccountsParamsStatus string
+
+// ListSubAccountHoldersParams defines parameters for ListSubAccountHolders.
+type ListSubAccountHoldersParams struct {
+	// MasterAccountId only the sub account holders under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
+	// SubAccountId only the holder of this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// ExternalReferenceId only the sub account holders with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateSubAccountHolderParams defines parameters for CreateSubAccountHolder.
+type CreateSubAccountHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateSubAccountHolderParams defines parameters for UpdateSubAccountHolder.
+type UpdateSubAccountHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderIdvParams defines parameters for SubmitSubAccountHolderIdv.
+type SubmitSubAccountHolderIdvParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderKybParams defines parameters for SubmitSubAccountHolderKyb.
+type SubmitSubAccountHolderKybParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderKycParams defines parameters for SubmitSubAccountHolderKyc.
+type SubmitSubAccountHolderKycParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
 
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
@@ -1533,6 +2379,12 @@ type UpdateCardHolderParams struct {
 	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
+
+// CreateSubAccountHolderJSONRequestBody defines body for CreateSubAccountHolder for application/json ContentType.
+type CreateSubAccountHolderJSONRequestBody = SubAccountHolderCreate
+
+// UpdateSubAccountHolderJSONRequestBody defines body for UpdateSubAccountHolder for application/json ContentType.
+type UpdateSubAccountHolderJSONRequestBody = SubAccountHolderUpdate
 
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
@@ -1692,6 +2544,102 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 	GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSubAccountHolders List all Sub Account Holders
+	//
+	// Lists sub account holders, a page at a time, optionally only those
+	// under one master account, holding one sub account, or with one
+	// external reference id. No sort order is documented.
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+	ListSubAccountHolders(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountHolderWithBody Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithBody(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountHolder Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolder(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubAccountHolder Retrieve a Sub Account Holder
+	//
+	// Retrieves a sub account holder by its id. No stored copy of this
+	// page carries its OpenAPI block; the rendered page documents the
+	// path parameter, the 200 answer (the sub account holder, with the
+	// same example as the other sub account holder pages) and no error.
+	// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+	// Submit an IDV: the same path with the account not-found message).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+	GetSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountHolderWithBody Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithBody(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountHolder Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderIdv Submit an IDV
+	//
+	// Submits the sub account holder for identity verification (IDV).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `idv` showing the result.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+	SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderKyb Submit a KYB
+	//
+	// Submits a business sub account holder for KYB (know your business).
+	// The request has no body; the answer is the sub account holder, its
+	// business's `kyb` and its members' `kyc` showing the results.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+	SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderKyc Submit a KYC
+	//
+	// Submits a person sub account holder for KYC (know your customer).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `kyc` showing the result.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+	SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCards List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -1824,6 +2772,192 @@ func (c *Client) ListMasterAccounts(ctx context.Context, params *ListMasterAccou
 // Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 func (c *Client) GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMasterAccountRequest(c.Server, masterAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubAccountHolders List all Sub Account Holders
+//
+// Lists sub account holders, a page at a time, optionally only those
+// under one master account, holding one sub account, or with one
+// external reference id. No sort order is documented.
+//
+// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+func (c *Client) ListSubAccountHolders(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubAccountHoldersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountHolderWithBody Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *Client) CreateSubAccountHolderWithBody(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountHolderRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountHolder Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *Client) CreateSubAccountHolder(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountHolderRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubAccountHolder Retrieve a Sub Account Holder
+//
+// Retrieves a sub account holder by its id. No stored copy of this
+// page carries its OpenAPI block; the rendered page documents the
+// path parameter, the 200 answer (the sub account holder, with the
+// same example as the other sub account holder pages) and no error.
+// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+// Submit an IDV: the same path with the account not-found message).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+func (c *Client) GetSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubAccountHolderRequest(c.Server, subAccountHolderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountHolderWithBody Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *Client) UpdateSubAccountHolderWithBody(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountHolderRequestWithBody(c.Server, subAccountHolderId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountHolder Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *Client) UpdateSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountHolderRequest(c.Server, subAccountHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderIdv Submit an IDV
+//
+// Submits the sub account holder for identity verification (IDV).
+// The request has no body; the answer is the sub account holder, its
+// person's `idv` showing the result.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+func (c *Client) SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderIdvRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderKyb Submit a KYB
+//
+// Submits a business sub account holder for KYB (know your business).
+// The request has no body; the answer is the sub account holder, its
+// business's `kyb` and its members' `kyc` showing the results.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderKybRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderKyc Submit a KYC
+//
+// Submits a person sub account holder for KYC (know your customer).
+// The request has no body; the answer is the sub account holder, its
+// person's `kyc` showing the result.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderKycRequest(c.Server, subAccountHolderId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2170,6 +3304,418 @@ func NewGetMasterAccountRequest(server string, masterAccountId MasterAccountID) 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSubAccountHoldersRequest constructs an http.Request for the ListSubAccountHolders method
+func NewListSubAccountHoldersRequest(server string, params *ListSubAccountHoldersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubAccountHolderRequest calls the generic CreateSubAccountHolder builder with application/json body
+func NewCreateSubAccountHolderRequest(server string, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubAccountHolderRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSubAccountHolderRequestWithBody constructs an http.Request for the CreateSubAccountHolder method, with any body, and a specified content type
+func NewCreateSubAccountHolderRequestWithBody(server string, params *CreateSubAccountHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubAccountHolderRequest constructs an http.Request for the GetSubAccountHolder method
+func NewGetSubAccountHolderRequest(server string, subAccountHolderId SubAccountHolderID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubAccountHolderRequest calls the generic UpdateSubAccountHolder builder with application/json body
+func NewUpdateSubAccountHolderRequest(server string, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubAccountHolderRequestWithBody(server, subAccountHolderId, params, "application/json", bodyReader)
+}
+
+// NewUpdateSubAccountHolderRequestWithBody constructs an http.Request for the UpdateSubAccountHolder method, with any body, and a specified content type
+func NewUpdateSubAccountHolderRequestWithBody(server string, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderIdvRequest constructs an http.Request for the SubmitSubAccountHolderIdv method
+func NewSubmitSubAccountHolderIdvRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/idv", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderKybRequest constructs an http.Request for the SubmitSubAccountHolderKyb method
+func NewSubmitSubAccountHolderKybRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/kyb", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderKycRequest constructs an http.Request for the SubmitSubAccountHolderKyc method
+func NewSubmitSubAccountHolderKycRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/kyc", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2685,6 +4231,112 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 	GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error)
 
+	// ListSubAccountHoldersWithResponse List all Sub Account Holders
+	//
+	// Lists sub account holders, a page at a time, optionally only those
+	// under one master account, holding one sub account, or with one
+	// external reference id. No sort order is documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+	ListSubAccountHoldersWithResponse(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*ListSubAccountHoldersResponse, error)
+
+	// CreateSubAccountHolderWithBodyWithResponse Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithBodyWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error)
+
+	// CreateSubAccountHolderWithResponse Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error)
+
+	// GetSubAccountHolderWithResponse Retrieve a Sub Account Holder
+	//
+	// Retrieves a sub account holder by its id. No stored copy of this
+	// page carries its OpenAPI block; the rendered page documents the
+	// path parameter, the 200 answer (the sub account holder, with the
+	// same example as the other sub account holder pages) and no error.
+	// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+	// Submit an IDV: the same path with the account not-found message).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+	GetSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*GetSubAccountHolderResponse, error)
+
+	// UpdateSubAccountHolderWithBodyWithResponse Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithBodyWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error)
+
+	// UpdateSubAccountHolderWithResponse Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error)
+
+	// SubmitSubAccountHolderIdvWithResponse Submit an IDV
+	//
+	// Submits the sub account holder for identity verification (IDV).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `idv` showing the result.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+	SubmitSubAccountHolderIdvWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderIdvResponse, error)
+
+	// SubmitSubAccountHolderKybWithResponse Submit a KYB
+	//
+	// Submits a business sub account holder for KYB (know your business).
+	// The request has no body; the answer is the sub account holder, its
+	// business's `kyb` and its members' `kyc` showing the results.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+	SubmitSubAccountHolderKybWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKybResponse, error)
+
+	// SubmitSubAccountHolderKycWithResponse Submit a KYC
+	//
+	// Submits a person sub account holder for KYC (know your customer).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `kyc` showing the result.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+	SubmitSubAccountHolderKycWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKycResponse, error)
+
 	// ListCardsWithResponse List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -2900,6 +4552,454 @@ func (r GetMasterAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMasterAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSubAccountHoldersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolderList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubAccountHoldersResponse) GetJSON200() *SubAccountHolderList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubAccountHoldersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubAccountHoldersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubAccountHoldersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubAccountHoldersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubAccountHoldersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolder
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON200() *SubAccountHolder {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountHolderNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON200() *SubAccountHolder {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON404() *AccountHolderNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderIdvResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderIdvResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderIdvResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderIdvResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderIdvResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderKybResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderKybResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderKybResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderKybResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderKybResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderKycResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderKycResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderKycResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderKycResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderKycResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3406,6 +5506,166 @@ func (c *ClientWithResponses) GetMasterAccountWithResponse(ctx context.Context, 
 	return ParseGetMasterAccountResponse(rsp)
 }
 
+// ListSubAccountHoldersWithResponse List all Sub Account Holders
+//
+// Lists sub account holders, a page at a time, optionally only those
+// under one master account, holding one sub account, or with one
+// external reference id. No sort order is documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+func (c *ClientWithResponses) ListSubAccountHoldersWithResponse(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*ListSubAccountHoldersResponse, error) {
+	rsp, err := c.ListSubAccountHolders(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubAccountHoldersResponse(rsp)
+}
+
+// CreateSubAccountHolderWithBodyWithResponse Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *ClientWithResponses) CreateSubAccountHolderWithBodyWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error) {
+	rsp, err := c.CreateSubAccountHolderWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountHolderResponse(rsp)
+}
+
+// CreateSubAccountHolderWithResponse Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *ClientWithResponses) CreateSubAccountHolderWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error) {
+	rsp, err := c.CreateSubAccountHolder(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountHolderResponse(rsp)
+}
+
+// GetSubAccountHolderWithResponse Retrieve a Sub Account Holder
+//
+// Retrieves a sub account holder by its id. No stored copy of this
+// page carries its OpenAPI block; the rendered page documents the
+// path parameter, the 200 answer (the sub account holder, with the
+// same example as the other sub account holder pages) and no error.
+// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+// Submit an IDV: the same path with the account not-found message).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+func (c *ClientWithResponses) GetSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*GetSubAccountHolderResponse, error) {
+	rsp, err := c.GetSubAccountHolder(ctx, subAccountHolderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubAccountHolderResponse(rsp)
+}
+
+// UpdateSubAccountHolderWithBodyWithResponse Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *ClientWithResponses) UpdateSubAccountHolderWithBodyWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error) {
+	rsp, err := c.UpdateSubAccountHolderWithBody(ctx, subAccountHolderId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountHolderResponse(rsp)
+}
+
+// UpdateSubAccountHolderWithResponse Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *ClientWithResponses) UpdateSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error) {
+	rsp, err := c.UpdateSubAccountHolder(ctx, subAccountHolderId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountHolderResponse(rsp)
+}
+
+// SubmitSubAccountHolderIdvWithResponse Submit an IDV
+//
+// Submits the sub account holder for identity verification (IDV).
+// The request has no body; the answer is the sub account holder, its
+// person's `idv` showing the result.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderIdvWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderIdvResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderIdv(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderIdvResponse(rsp)
+}
+
+// SubmitSubAccountHolderKybWithResponse Submit a KYB
+//
+// Submits a business sub account holder for KYB (know your business).
+// The request has no body; the answer is the sub account holder, its
+// business's `kyb` and its members' `kyc` showing the results.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderKybWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKybResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderKyb(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderKybResponse(rsp)
+}
+
+// SubmitSubAccountHolderKycWithResponse Submit a KYC
+//
+// Submits a person sub account holder for KYC (know your customer).
+// The request has no body; the answer is the sub account holder, its
+// person's `kyc` showing the result.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderKycWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKycResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderKyc(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderKycResponse(rsp)
+}
+
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
@@ -3653,6 +5913,370 @@ func ParseGetMasterAccountResponse(rsp *http.Response) (*GetMasterAccountRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubAccountHoldersResponse parses an HTTP response from a ListSubAccountHoldersWithResponse call
+func ParseListSubAccountHoldersResponse(rsp *http.Response) (*ListSubAccountHoldersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubAccountHoldersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubAccountHolderResponse parses an HTTP response from a CreateSubAccountHolderWithResponse call
+func ParseCreateSubAccountHolderResponse(rsp *http.Response) (*CreateSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubAccountHolderResponse parses an HTTP response from a GetSubAccountHolderWithResponse call
+func ParseGetSubAccountHolderResponse(rsp *http.Response) (*GetSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubAccountHolderResponse parses an HTTP response from a UpdateSubAccountHolderWithResponse call
+func ParseUpdateSubAccountHolderResponse(rsp *http.Response) (*UpdateSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderIdvResponse parses an HTTP response from a SubmitSubAccountHolderIdvWithResponse call
+func ParseSubmitSubAccountHolderIdvResponse(rsp *http.Response) (*SubmitSubAccountHolderIdvResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderIdvResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderKybResponse parses an HTTP response from a SubmitSubAccountHolderKybWithResponse call
+func ParseSubmitSubAccountHolderKybResponse(rsp *http.Response) (*SubmitSubAccountHolderKybResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderKybResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderKycResponse parses an HTTP response from a SubmitSubAccountHolderKycWithResponse call
+func ParseSubmitSubAccountHolderKycResponse(rsp *http.Response) (*SubmitSubAccountHolderKycResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderKycResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type
