@@ -456,13 +456,13 @@ func (e KycKybStatus) Valid() bool {
 
 // Defines values for MasterAccountCurrency.
 const (
-	Usd MasterAccountCurrency = "usd"
+	MasterAccountCurrencyUsd MasterAccountCurrency = "usd"
 )
 
 // Valid indicates whether the value is a known member of the MasterAccountCurrency enum.
 func (e MasterAccountCurrency) Valid() bool {
 	switch e {
-	case Usd:
+	case MasterAccountCurrencyUsd:
 		return true
 	default:
 		return false
@@ -514,6 +514,93 @@ func (e PersonIdType) Valid() bool {
 	case PersonIdTypePassport:
 		return true
 	case PersonIdTypeSsn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountCurrency.
+const (
+	SubAccountCurrencyUsd SubAccountCurrency = "usd"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountCurrency enum.
+func (e SubAccountCurrency) Valid() bool {
+	switch e {
+	case SubAccountCurrencyUsd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountStatus.
+const (
+	SubAccountStatusBlocked       SubAccountStatus = "blocked"
+	SubAccountStatusClosed        SubAccountStatus = "closed"
+	SubAccountStatusCreditBlocked SubAccountStatus = "credit_blocked"
+	SubAccountStatusDebitBlocked  SubAccountStatus = "debit_blocked"
+	SubAccountStatusLocked        SubAccountStatus = "locked"
+	SubAccountStatusOpen          SubAccountStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountStatus enum.
+func (e SubAccountStatus) Valid() bool {
+	switch e {
+	case SubAccountStatusBlocked:
+		return true
+	case SubAccountStatusClosed:
+		return true
+	case SubAccountStatusCreditBlocked:
+		return true
+	case SubAccountStatusDebitBlocked:
+		return true
+	case SubAccountStatusLocked:
+		return true
+	case SubAccountStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountType.
+const (
+	SubAccountTypeCash     SubAccountType = "cash"
+	SubAccountTypeChecking SubAccountType = "checking"
+	SubAccountTypePrepaid  SubAccountType = "prepaid"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountType enum.
+func (e SubAccountType) Valid() bool {
+	switch e {
+	case SubAccountTypeCash:
+		return true
+	case SubAccountTypeChecking:
+		return true
+	case SubAccountTypePrepaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountCreateType.
+const (
+	SubAccountCreateTypeCash     SubAccountCreateType = "cash"
+	SubAccountCreateTypeChecking SubAccountCreateType = "checking"
+	SubAccountCreateTypePrepaid  SubAccountCreateType = "prepaid"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountCreateType enum.
+func (e SubAccountCreateType) Valid() bool {
+	switch e {
+	case SubAccountCreateTypeCash:
+		return true
+	case SubAccountCreateTypeChecking:
+		return true
+	case SubAccountCreateTypePrepaid:
 		return true
 	default:
 		return false
@@ -646,6 +733,33 @@ func (e SubAccountHolderUpdateStatus) Valid() bool {
 	}
 }
 
+// Defines values for SubAccountUpdateStatus.
+const (
+	SubAccountUpdateStatusBlocked       SubAccountUpdateStatus = "blocked"
+	SubAccountUpdateStatusClosed        SubAccountUpdateStatus = "closed"
+	SubAccountUpdateStatusCreditBlocked SubAccountUpdateStatus = "credit_blocked"
+	SubAccountUpdateStatusDebitBlocked  SubAccountUpdateStatus = "debit_blocked"
+	SubAccountUpdateStatusOpen          SubAccountUpdateStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountUpdateStatus enum.
+func (e SubAccountUpdateStatus) Valid() bool {
+	switch e {
+	case SubAccountUpdateStatusBlocked:
+		return true
+	case SubAccountUpdateStatusClosed:
+		return true
+	case SubAccountUpdateStatusCreditBlocked:
+		return true
+	case SubAccountUpdateStatusDebitBlocked:
+		return true
+	case SubAccountUpdateStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerificationStatus.
 const (
 	VerificationStatusFail VerificationStatus = "fail"
@@ -688,6 +802,48 @@ func (e ListMasterAccountsParamsStatus) Valid() bool {
 	case ListMasterAccountsParamsStatusLocked:
 		return true
 	case ListMasterAccountsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSubAccountsParamsStatus.
+const (
+	ListSubAccountsParamsStatusActivated         ListSubAccountsParamsStatus = "activated"
+	ListSubAccountsParamsStatusBlocked           ListSubAccountsParamsStatus = "blocked"
+	ListSubAccountsParamsStatusClosed            ListSubAccountsParamsStatus = "closed"
+	ListSubAccountsParamsStatusCreditBlocked     ListSubAccountsParamsStatus = "credit_blocked"
+	ListSubAccountsParamsStatusDeactivated       ListSubAccountsParamsStatus = "deactivated"
+	ListSubAccountsParamsStatusDebitBlocked      ListSubAccountsParamsStatus = "debit_blocked"
+	ListSubAccountsParamsStatusLocked            ListSubAccountsParamsStatus = "locked"
+	ListSubAccountsParamsStatusOpen              ListSubAccountsParamsStatus = "open"
+	ListSubAccountsParamsStatusPendingActivation ListSubAccountsParamsStatus = "pending_activation"
+	ListSubAccountsParamsStatusSuspended         ListSubAccountsParamsStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ListSubAccountsParamsStatus enum.
+func (e ListSubAccountsParamsStatus) Valid() bool {
+	switch e {
+	case ListSubAccountsParamsStatusActivated:
+		return true
+	case ListSubAccountsParamsStatusBlocked:
+		return true
+	case ListSubAccountsParamsStatusClosed:
+		return true
+	case ListSubAccountsParamsStatusCreditBlocked:
+		return true
+	case ListSubAccountsParamsStatusDeactivated:
+		return true
+	case ListSubAccountsParamsStatusDebitBlocked:
+		return true
+	case ListSubAccountsParamsStatusLocked:
+		return true
+	case ListSubAccountsParamsStatusOpen:
+		return true
+	case ListSubAccountsParamsStatusPendingActivation:
+		return true
+	case ListSubAccountsParamsStatusSuspended:
 		return true
 	default:
 		return false
@@ -1902,6 +2058,174 @@ type ShowToken struct {
 	ShowToken secret.String `json:"show_token"`
 }
 
+// SubAccount an account of a sub account holder, under a master account
+type SubAccount struct {
+	// AccountNumber full account number of the sub account. A secret: `format:
+	// password`, and the Go type `secret.String` prints `[REDACTED]`
+	// everywhere but in JSON.
+	//
+	//
+	// Example: 9540861337293709
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+	Attachments   *[]Attachment  `json:"attachments,omitempty"`
+
+	// AvailableBalance balance available in the sub account
+	//
+	// Example: 0.00
+	AvailableBalance *string `json:"available_balance,omitempty"`
+
+	// ClientId unique id of the client that created the sub account
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Currency currency of the sub account
+	//
+	// Example: usd
+	Currency *SubAccountCurrency `json:"currency,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace payments
+	Label *string `json:"label,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account the sub account was created under
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// PendingCredits sum of the credits to the sub account still pending
+	//
+	// Example: 0.00
+	PendingCredits *string `json:"pending_credits,omitempty"`
+
+	// PendingDebits sum of the debits from the sub account still pending
+	//
+	// Example: 0.00
+	PendingDebits *string `json:"pending_debits,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// RoutingNumber 9-digit routing number of the sub account
+	//
+	// Example: 123206972
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// SponsorBank name of the sponsor bank
+	//
+	// Example: Lewis and Clark Bank
+	SponsorBank *string `json:"sponsor_bank,omitempty"`
+
+	// Status status of the sub account
+	//
+	// Example: open
+	Status *SubAccountStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountHolderName name of the sub account holder
+	//
+	// Example: Ace LLC
+	SubAccountHolderName *string `json:"sub_account_holder_name,omitempty"`
+
+	// Timestamps the schema has `closed_at`; every example has `deactivated_at`
+	// instead. Both are declared, `deactivated_at` read-only.
+	Timestamps *SubAccountTimestamps `json:"timestamps,omitempty"`
+
+	// Type type of the sub account. The schema lists cash, prepaid and
+	// checking; the rendered Retrieve a Sub Account page shows only
+	// cash and prepaid. The schema is followed.
+	//
+	//
+	// Example: cash
+	Type *SubAccountType `json:"type,omitempty"`
+}
+
+// SubAccountCurrency currency of the sub account
+//
+// Example: usd
+type SubAccountCurrency string
+
+// SubAccountStatus status of the sub account
+//
+// Example: open
+type SubAccountStatus string
+
+// SubAccountType type of the sub account. The schema lists cash, prepaid and
+// checking; the rendered Retrieve a Sub Account page shows only
+// cash and prepaid. The schema is followed.
+//
+// Example: cash
+type SubAccountType string
+
+// SubAccountCreate a new sub account; the page marks no field required
+type SubAccountCreate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace payments
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder the account is for
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// Type type of the sub account
+	//
+	// Example: cash
+	Type *SubAccountCreateType `json:"type,omitempty"`
+}
+
+// SubAccountCreateType type of the sub account
+//
+// Example: cash
+type SubAccountCreateType string
+
 // SubAccountHolder a person or a business that holds sub accounts under a master
 // account: `person` or `business` is set, as `type` says, and the
 // other is null in the examples.
@@ -2145,6 +2469,93 @@ type SubAccountHolderUpdate struct {
 // Example: activated
 type SubAccountHolderUpdateStatus string
 
+// SubAccountList a page of sub accounts
+type SubAccountList struct {
+	Data *[]SubAccount `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// SubAccountTimestamps the schema has `closed_at`; every example has `deactivated_at`
+// instead. Both are declared, `deactivated_at` read-only.
+type SubAccountTimestamps struct {
+	// ClosedAt when the sub account was closed
+	//
+	// Example: 2024-04-01T21:00:00Z
+	ClosedAt *string `json:"closed_at,omitempty"`
+
+	// CreatedAt when the sub account was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the sub account was deactivated (seen in examples only)
+	//
+	// Example: 2024-04-03T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the sub account was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// SubAccountUpdate the fields of a sub account an update may change; none is required
+type SubAccountUpdate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace PayOps
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account (`locked` is not among the values an update sets)
+	//
+	// Example: open
+	Status *SubAccountUpdateStatus `json:"status,omitempty"`
+}
+
+// SubAccountUpdateStatus status of the sub account (`locked` is not among the values an update sets)
+//
+// Example: open
+type SubAccountUpdateStatus string
+
 // Verification the result of a verification you ran yourself at an outside vendor
 type Verification struct {
 	// Method the vendor that verified the person or business (e.g. alloy)
@@ -2192,6 +2603,9 @@ type StartingAfter = string
 // SubAccountHolderID defines model for SubAccountHolderID.
 type SubAccountHolderID = string
 
+// SubAccountID defines model for SubAccountID.
+type SubAccountID = string
+
 // AccountHolderNotFound The body of every error response.
 type AccountHolderNotFound = ErrorEnvelope
 
@@ -2208,6 +2622,9 @@ type Conflict struct {
 
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
+
+// SubAccountBadRequest The body of every error response.
+type SubAccountBadRequest = ErrorEnvelope
 
 // SubAccountHolderBadRequest The body of every error response.
 type SubAccountHolderBadRequest = ErrorEnvelope
@@ -2235,6 +2652,58 @@ type ListMasterAccountsParams struct {
 
 // ListMasterAccountsParamsStatus defines parameters for ListMasterAccounts.
 type ListMasterAccountsParamsStatus string
+
+// ListSubAccountsParams defines parameters for ListSubAccounts.
+type ListSubAccountsParams struct {
+	// SubAccountHolderId only the sub accounts of this sub account holder
+	SubAccountHolderId *string `form:"sub_account_holder_id,omitempty" json:"sub_account_holder_id,omitempty"`
+
+	// MasterAccountId only the sub accounts under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
+	// Status only the sub accounts in this status. The page lists the holder
+	// statuses (pending_activation to deactivated, example activated)
+	// for this filter, while a sub account's own statuses are open to
+	// locked; both sets are declared, the page's first.
+	Status *ListSubAccountsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// ExternalReferenceId only the sub accounts with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListSubAccountsParamsStatus defines parameters for ListSubAccounts.
+type ListSubAccountsParamsStatus string
+
+// CreateSubAccountParams defines parameters for CreateSubAccount.
+type CreateSubAccountParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateSubAccountParams defines parameters for UpdateSubAccount.
+type UpdateSubAccountParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
 
 // ListSubAccountHoldersParams defines parameters for ListSubAccountHolders.
 type ListSubAccountHoldersParams struct {
@@ -2379,6 +2848,12 @@ type UpdateCardHolderParams struct {
 	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
+
+// CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
+type CreateSubAccountJSONRequestBody = SubAccountCreate
+
+// UpdateSubAccountJSONRequestBody defines body for UpdateSubAccount for application/json ContentType.
+type UpdateSubAccountJSONRequestBody = SubAccountUpdate
 
 // CreateSubAccountHolderJSONRequestBody defines body for CreateSubAccountHolder for application/json ContentType.
 type CreateSubAccountHolderJSONRequestBody = SubAccountHolderCreate
@@ -2543,6 +3018,62 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 	GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubAccounts List all Sub Accounts
+	//
+	// Lists sub accounts, a page at a time, optionally only those of one
+	// sub account holder, under one master account, in one status, or
+	// with one external reference id. No sort order is documented.
+	//
+	// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+	ListSubAccounts(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountWithBody Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithBody(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccount Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccount(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubAccount Retrieve a Sub Account
+	//
+	// Retrieves a sub account by its id.
+	//
+	// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+	GetSubAccount(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountWithBody Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithBody(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccount Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccount(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSubAccountHolders List all Sub Account Holders
 	//
@@ -2772,6 +3303,122 @@ func (c *Client) ListMasterAccounts(ctx context.Context, params *ListMasterAccou
 // Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 func (c *Client) GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMasterAccountRequest(c.Server, masterAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubAccounts List all Sub Accounts
+//
+// Lists sub accounts, a page at a time, optionally only those of one
+// sub account holder, under one master account, in one status, or
+// with one external reference id. No sort order is documented.
+//
+// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+func (c *Client) ListSubAccounts(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubAccountsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountWithBody Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *Client) CreateSubAccountWithBody(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccount Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *Client) CreateSubAccount(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubAccount Retrieve a Sub Account
+//
+// Retrieves a sub account by its id.
+//
+// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+func (c *Client) GetSubAccount(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubAccountRequest(c.Server, subAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountWithBody Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *Client) UpdateSubAccountWithBody(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountRequestWithBody(c.Server, subAccountId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccount Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *Client) UpdateSubAccount(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountRequest(c.Server, subAccountId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3304,6 +3951,283 @@ func NewGetMasterAccountRequest(server string, masterAccountId MasterAccountID) 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSubAccountsRequest constructs an http.Request for the ListSubAccounts method
+func NewListSubAccountsRequest(server string, params *ListSubAccountsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SubAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_holder_id", *params.SubAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubAccountRequest calls the generic CreateSubAccount builder with application/json body
+func NewCreateSubAccountRequest(server string, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubAccountRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSubAccountRequestWithBody constructs an http.Request for the CreateSubAccount method, with any body, and a specified content type
+func NewCreateSubAccountRequestWithBody(server string, params *CreateSubAccountParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubAccountRequest constructs an http.Request for the GetSubAccount method
+func NewGetSubAccountRequest(server string, subAccountId SubAccountID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_id", subAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubAccountRequest calls the generic UpdateSubAccount builder with application/json body
+func NewUpdateSubAccountRequest(server string, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubAccountRequestWithBody(server, subAccountId, params, "application/json", bodyReader)
+}
+
+// NewUpdateSubAccountRequestWithBody constructs an http.Request for the UpdateSubAccount method, with any body, and a specified content type
+func NewUpdateSubAccountRequestWithBody(server string, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_id", subAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4231,6 +5155,66 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
 	GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error)
 
+	// ListSubAccountsWithResponse List all Sub Accounts
+	//
+	// Lists sub accounts, a page at a time, optionally only those of one
+	// sub account holder, under one master account, in one status, or
+	// with one external reference id. No sort order is documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+	ListSubAccountsWithResponse(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*ListSubAccountsResponse, error)
+
+	// CreateSubAccountWithBodyWithResponse Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithBodyWithResponse(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error)
+
+	// CreateSubAccountWithResponse Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithResponse(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error)
+
+	// GetSubAccountWithResponse Retrieve a Sub Account
+	//
+	// Retrieves a sub account by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+	GetSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*GetSubAccountResponse, error)
+
+	// UpdateSubAccountWithBodyWithResponse Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithBodyWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error)
+
+	// UpdateSubAccountWithResponse Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error)
+
 	// ListSubAccountHoldersWithResponse List all Sub Account Holders
 	//
 	// Lists sub account holders, a page at a time, optionally only those
@@ -4552,6 +5536,247 @@ func (r GetMasterAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMasterAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSubAccountsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubAccountsResponse) GetJSON200() *SubAccountList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubAccountsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubAccountsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubAccountsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubAccountsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubAccountsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccount
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountHolderNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubAccountResponse) GetJSON201() *SubAccount {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubAccountResponse) GetJSON400() *SubAccountBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubAccountResponse) GetJSON404() *AccountHolderNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSubAccountResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubAccountResponse) GetJSON200() *SubAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccount
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON200() *SubAccount {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON400() *SubAccountBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubAccountResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5506,6 +6731,102 @@ func (c *ClientWithResponses) GetMasterAccountWithResponse(ctx context.Context, 
 	return ParseGetMasterAccountResponse(rsp)
 }
 
+// ListSubAccountsWithResponse List all Sub Accounts
+//
+// Lists sub accounts, a page at a time, optionally only those of one
+// sub account holder, under one master account, in one status, or
+// with one external reference id. No sort order is documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+func (c *ClientWithResponses) ListSubAccountsWithResponse(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*ListSubAccountsResponse, error) {
+	rsp, err := c.ListSubAccounts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubAccountsResponse(rsp)
+}
+
+// CreateSubAccountWithBodyWithResponse Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *ClientWithResponses) CreateSubAccountWithBodyWithResponse(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error) {
+	rsp, err := c.CreateSubAccountWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountResponse(rsp)
+}
+
+// CreateSubAccountWithResponse Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error) {
+	rsp, err := c.CreateSubAccount(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountResponse(rsp)
+}
+
+// GetSubAccountWithResponse Retrieve a Sub Account
+//
+// Retrieves a sub account by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+func (c *ClientWithResponses) GetSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*GetSubAccountResponse, error) {
+	rsp, err := c.GetSubAccount(ctx, subAccountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubAccountResponse(rsp)
+}
+
+// UpdateSubAccountWithBodyWithResponse Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *ClientWithResponses) UpdateSubAccountWithBodyWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error) {
+	rsp, err := c.UpdateSubAccountWithBody(ctx, subAccountId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountResponse(rsp)
+}
+
+// UpdateSubAccountWithResponse Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *ClientWithResponses) UpdateSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error) {
+	rsp, err := c.UpdateSubAccount(ctx, subAccountId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountResponse(rsp)
+}
+
 // ListSubAccountHoldersWithResponse List all Sub Account Holders
 //
 // Lists sub account holders, a page at a time, optionally only those
@@ -5913,6 +7234,199 @@ func ParseGetMasterAccountResponse(rsp *http.Response) (*GetMasterAccountRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubAccountsResponse parses an HTTP response from a ListSubAccountsWithResponse call
+func ParseListSubAccountsResponse(rsp *http.Response) (*ListSubAccountsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubAccountsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubAccountResponse parses an HTTP response from a CreateSubAccountWithResponse call
+func ParseCreateSubAccountResponse(rsp *http.Response) (*CreateSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubAccountResponse parses an HTTP response from a GetSubAccountWithResponse call
+func ParseGetSubAccountResponse(rsp *http.Response) (*GetSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubAccountResponse parses an HTTP response from a UpdateSubAccountWithResponse call
+func ParseUpdateSubAccountResponse(rsp *http.Response) (*UpdateSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type
