@@ -899,8 +899,65 @@ type Attachment struct {
 	// Label label of the attachment
 	//
 	// Example: formation
-	Label      *string               `json:"label,omitempty"`
-	Timestamps *AttachmentTimestamps `json:"timestamps,omitempty"`
+	Label *string `json:"label,omitempty"`
+
+	// ReferenceId id of the resource the attachment belongs to (in the Attachments
+	// operations' answers; the attachments listed on a resource omit it)
+	//
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	ReferenceId *string               `json:"reference_id,omitempty"`
+	Timestamps  *AttachmentTimestamps `json:"timestamps,omitempty"`
+
+	// Url in the answer to Create an Attachment, the public URL to upload
+	// the file to, valid for 5 minutes (the attachments guide); in
+	// Retrieve and List, the URL to download it from (empty in the
+	// List example)
+	//
+	//
+	// Example: http://bucket.s3-website-us-east-1.amazonaws.com
+	Url *string `json:"url,omitempty"`
+}
+
+// AttachmentCreate a new attachment; the page marks no field required
+type AttachmentCreate struct {
+	// Label label of the attachment
+	//
+	// Example: formation
+	Label *string `json:"label,omitempty"`
+
+	// ReferenceId id of the resource the attachment belongs to
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	ReferenceId *string `json:"reference_id,omitempty"`
+}
+
+// AttachmentList a page of attachments
+type AttachmentList struct {
+	Data *[]Attachment `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
 }
 
 // AttachmentTimestamps defines model for AttachmentTimestamps.
@@ -2579,6 +2636,9 @@ type Verification struct {
 // Example: pass
 type VerificationStatus string
 
+// AttachmentID defines model for AttachmentID.
+type AttachmentID = string
+
 // CardHolderID defines model for CardHolderID.
 type CardHolderID = string
 
@@ -2781,6 +2841,29 @@ type SubmitSubAccountHolderKycParams struct {
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
+// ListAttachmentsParams defines parameters for ListAttachments.
+type ListAttachmentsParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateAttachmentParams defines parameters for CreateAttachment.
+type CreateAttachmentParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
 	// Limit how many records to return (the guide says int; a list page says number)
@@ -2860,6 +2943,9 @@ type CreateSubAccountHolderJSONRequestBody = SubAccountHolderCreate
 
 // UpdateSubAccountHolderJSONRequestBody defines body for UpdateSubAccountHolder for application/json ContentType.
 type UpdateSubAccountHolderJSONRequestBody = SubAccountHolderUpdate
+
+// CreateAttachmentJSONRequestBody defines body for CreateAttachment for application/json ContentType.
+type CreateAttachmentJSONRequestBody = AttachmentCreate
 
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
@@ -3170,6 +3256,58 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
 	SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAttachments List all Attachments
+	//
+	// Lists attachments, a page at a time. The page documents no filters
+	// beyond pagination (none by resource), and no sort order.
+	//
+	// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+	ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAttachmentWithBody Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithBody(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAttachment Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachment(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAttachment Delete an Attachment
+	//
+	// Deletes an attachment. The page documents only the 204; the 401,
+	// 404 and 429 are declared as for every operation on a path with an
+	// id.
+	//
+	// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+	DeleteAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAttachment Retrieve an Attachment
+	//
+	// Retrieves an attachment by its id, with the URL to download the
+	// file from. The page documents no 404; it is declared as for every
+	// path with an id.
+	//
+	// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+	GetAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCards List all Cards
 	//
@@ -3605,6 +3743,108 @@ func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolder
 // Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
 func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSubmitSubAccountHolderKycRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAttachments List all Attachments
+//
+// Lists attachments, a page at a time. The page documents no filters
+// beyond pagination (none by resource), and no sort order.
+//
+// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+func (c *Client) ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAttachmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAttachmentWithBody Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *Client) CreateAttachmentWithBody(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAttachmentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAttachment Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *Client) CreateAttachment(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAttachmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAttachment Delete an Attachment
+//
+// Deletes an attachment. The page documents only the 204; the 401,
+// 404 and 429 are declared as for every operation on a path with an
+// id.
+//
+// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+func (c *Client) DeleteAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAttachmentRequest(c.Server, attachmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAttachment Retrieve an Attachment
+//
+// Retrieves an attachment by its id, with the URL to download the
+// file from. The page documents no 404; it is declared as for every
+// path with an id.
+//
+// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+func (c *Client) GetAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAttachmentRequest(c.Server, attachmentId)
 	if err != nil {
 		return nil, err
 	}
@@ -4645,6 +4885,207 @@ func NewSubmitSubAccountHolderKycRequest(server string, subAccountHolderId SubAc
 	return req, nil
 }
 
+// NewListAttachmentsRequest constructs an http.Request for the ListAttachments method
+func NewListAttachmentsRequest(server string, params *ListAttachmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAttachmentRequest calls the generic CreateAttachment builder with application/json body
+func NewCreateAttachmentRequest(server string, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAttachmentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAttachmentRequestWithBody constructs an http.Request for the CreateAttachment method, with any body, and a specified content type
+func NewCreateAttachmentRequestWithBody(server string, params *CreateAttachmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteAttachmentRequest constructs an http.Request for the DeleteAttachment method
+func NewDeleteAttachmentRequest(server string, attachmentId AttachmentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attachment_id", attachmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAttachmentRequest constructs an http.Request for the GetAttachment method
+func NewGetAttachmentRequest(server string, attachmentId AttachmentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attachment_id", attachmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListCardsRequest constructs an http.Request for the ListCards method
 func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request, error) {
 	var err error
@@ -5320,6 +5761,64 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
 	SubmitSubAccountHolderKycWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKycResponse, error)
+
+	// ListAttachmentsWithResponse List all Attachments
+	//
+	// Lists attachments, a page at a time. The page documents no filters
+	// beyond pagination (none by resource), and no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+	ListAttachmentsWithResponse(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error)
+
+	// CreateAttachmentWithBodyWithResponse Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithBodyWithResponse(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error)
+
+	// CreateAttachmentWithResponse Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithResponse(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error)
+
+	// DeleteAttachmentWithResponse Delete an Attachment
+	//
+	// Deletes an attachment. The page documents only the 204; the 401,
+	// 404 and 429 are declared as for every operation on a path with an
+	// id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+	DeleteAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*DeleteAttachmentResponse, error)
+
+	// GetAttachmentWithResponse Retrieve an Attachment
+	//
+	// Retrieves an attachment by its id, with the URL to download the
+	// file from. The page documents no 404; it is declared as for every
+	// path with an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+	GetAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error)
 
 	// ListCardsWithResponse List all Cards
 	//
@@ -6231,6 +6730,212 @@ func (r SubmitSubAccountHolderKycResponse) ContentType() string {
 	return ""
 }
 
+type ListAttachmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttachmentList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAttachmentsResponse) GetJSON200() *AttachmentList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAttachmentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAttachmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAttachmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAttachmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAttachmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Attachment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAttachmentResponse) GetJSON201() *Attachment {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAttachmentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteAttachmentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attachment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAttachmentResponse) GetJSON200() *Attachment {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAttachmentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListCardsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6985,6 +7690,94 @@ func (c *ClientWithResponses) SubmitSubAccountHolderKycWithResponse(ctx context.
 		return nil, err
 	}
 	return ParseSubmitSubAccountHolderKycResponse(rsp)
+}
+
+// ListAttachmentsWithResponse List all Attachments
+//
+// Lists attachments, a page at a time. The page documents no filters
+// beyond pagination (none by resource), and no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+func (c *ClientWithResponses) ListAttachmentsWithResponse(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error) {
+	rsp, err := c.ListAttachments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAttachmentsResponse(rsp)
+}
+
+// CreateAttachmentWithBodyWithResponse Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *ClientWithResponses) CreateAttachmentWithBodyWithResponse(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error) {
+	rsp, err := c.CreateAttachmentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAttachmentResponse(rsp)
+}
+
+// CreateAttachmentWithResponse Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *ClientWithResponses) CreateAttachmentWithResponse(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error) {
+	rsp, err := c.CreateAttachment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAttachmentResponse(rsp)
+}
+
+// DeleteAttachmentWithResponse Delete an Attachment
+//
+// Deletes an attachment. The page documents only the 204; the 401,
+// 404 and 429 are declared as for every operation on a path with an
+// id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+func (c *ClientWithResponses) DeleteAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*DeleteAttachmentResponse, error) {
+	rsp, err := c.DeleteAttachment(ctx, attachmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAttachmentResponse(rsp)
+}
+
+// GetAttachmentWithResponse Retrieve an Attachment
+//
+// Retrieves an attachment by its id, with the URL to download the
+// file from. The page documents no 404; it is declared as for every
+// path with an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+func (c *ClientWithResponses) GetAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error) {
+	rsp, err := c.GetAttachment(ctx, attachmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAttachmentResponse(rsp)
 }
 
 // ListCardsWithResponse List all Cards
@@ -7791,6 +8584,167 @@ func ParseSubmitSubAccountHolderKycResponse(rsp *http.Response) (*SubmitSubAccou
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListAttachmentsResponse parses an HTTP response from a ListAttachmentsWithResponse call
+func ParseListAttachmentsResponse(rsp *http.Response) (*ListAttachmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAttachmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttachmentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAttachmentResponse parses an HTTP response from a CreateAttachmentWithResponse call
+func ParseCreateAttachmentResponse(rsp *http.Response) (*CreateAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAttachmentResponse parses an HTTP response from a DeleteAttachmentWithResponse call
+func ParseDeleteAttachmentResponse(rsp *http.Response) (*DeleteAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAttachmentResponse parses an HTTP response from a GetAttachmentWithResponse call
+func ParseGetAttachmentResponse(rsp *http.Response) (*GetAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type

@@ -27,15 +27,19 @@ type Operation struct {
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
+	{ID: "createAttachment", Method: "POST", Path: "/v2/attachment", Idempotent: true, IdempotencyKey: true},
 	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "createShowToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/show_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "createSubAccount", Method: "POST", Path: "/v2/accounts/sub_account", Idempotent: true, IdempotencyKey: true},
 	{ID: "createSubAccountHolder", Method: "POST", Path: "/v2/accounts/sub_account_holder", Idempotent: true, IdempotencyKey: true},
+	{ID: "deleteAttachment", Method: "DELETE", Path: "/v2/attachment/{attachment_id}", Idempotent: true, IdempotencyKey: false},
+	{ID: "getAttachment", Method: "GET", Path: "/v2/attachment/{attachment_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getCardHolder", Method: "GET", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getMasterAccount", Method: "GET", Path: "/v2/accounts/master_account/{master_account_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getSubAccount", Method: "GET", Path: "/v2/accounts/sub_account/{sub_account_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "getSubAccountHolder", Method: "GET", Path: "/v2/accounts/sub_account_holder/{sub_account_holder_id}", Idempotent: true, IdempotencyKey: false},
+	{ID: "listAttachments", Method: "GET", Path: "/v2/attachment", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCardHolders", Method: "GET", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCards", Method: "GET", Path: "/v2/issuing/card", Idempotent: true, IdempotencyKey: false},
 	{ID: "listMasterAccounts", Method: "GET", Path: "/v2/accounts/master_account", Idempotent: true, IdempotencyKey: false},
