@@ -25,6 +25,105 @@ const ServerUrlProduction = "https://api.prod.solidfi.com"
 // ServerUrlSandbox defines the Server URL for Sandbox
 const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
+// Defines values for BusinessEntityType.
+const (
+	BusinessEntityTypeAssociation                 BusinessEntityType = "association"
+	BusinessEntityTypeEstate                      BusinessEntityType = "estate"
+	BusinessEntityTypeGeneralPartnership          BusinessEntityType = "general_partnership"
+	BusinessEntityTypeGovernmentOrganization      BusinessEntityType = "government_organization"
+	BusinessEntityTypeIrrevocableTrust            BusinessEntityType = "irrevocable_trust"
+	BusinessEntityTypeLimitedLiabilityCompany     BusinessEntityType = "limited_liability_company"
+	BusinessEntityTypeLimitedLiabilityPartnership BusinessEntityType = "limited_liability_partnership"
+	BusinessEntityTypeLimitedPartnership          BusinessEntityType = "limited_partnership"
+	BusinessEntityTypeNonProfit                   BusinessEntityType = "non_profit"
+	BusinessEntityTypeProfessionalAssociation     BusinessEntityType = "professional_association"
+	BusinessEntityTypeProfessionalCorporation     BusinessEntityType = "professional_corporation"
+	BusinessEntityTypePubliclyTradedCorporation   BusinessEntityType = "publicly_traded_corporation"
+	BusinessEntityTypeRevocableTrust              BusinessEntityType = "revocable_trust"
+	BusinessEntityTypeSingleMemberLlc             BusinessEntityType = "single_member_llc"
+	BusinessEntityTypeSoleProprietor              BusinessEntityType = "sole_proprietor"
+	BusinessEntityTypeUnlistedCorporation         BusinessEntityType = "unlisted_corporation"
+)
+
+// Valid indicates whether the value is a known member of the BusinessEntityType enum.
+func (e BusinessEntityType) Valid() bool {
+	switch e {
+	case BusinessEntityTypeAssociation:
+		return true
+	case BusinessEntityTypeEstate:
+		return true
+	case BusinessEntityTypeGeneralPartnership:
+		return true
+	case BusinessEntityTypeGovernmentOrganization:
+		return true
+	case BusinessEntityTypeIrrevocableTrust:
+		return true
+	case BusinessEntityTypeLimitedLiabilityCompany:
+		return true
+	case BusinessEntityTypeLimitedLiabilityPartnership:
+		return true
+	case BusinessEntityTypeLimitedPartnership:
+		return true
+	case BusinessEntityTypeNonProfit:
+		return true
+	case BusinessEntityTypeProfessionalAssociation:
+		return true
+	case BusinessEntityTypeProfessionalCorporation:
+		return true
+	case BusinessEntityTypePubliclyTradedCorporation:
+		return true
+	case BusinessEntityTypeRevocableTrust:
+		return true
+	case BusinessEntityTypeSingleMemberLlc:
+		return true
+	case BusinessEntityTypeSoleProprietor:
+		return true
+	case BusinessEntityTypeUnlistedCorporation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessIdType.
+const (
+	BusinessIdTypeEin   BusinessIdType = "ein"
+	BusinessIdTypeOther BusinessIdType = "other"
+)
+
+// Valid indicates whether the value is a known member of the BusinessIdType enum.
+func (e BusinessIdType) Valid() bool {
+	switch e {
+	case BusinessIdTypeEin:
+		return true
+	case BusinessIdTypeOther:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BusinessMemberIdType.
+const (
+	BusinessMemberIdTypeOther    BusinessMemberIdType = "other"
+	BusinessMemberIdTypePassport BusinessMemberIdType = "passport"
+	BusinessMemberIdTypeSsn      BusinessMemberIdType = "ssn"
+)
+
+// Valid indicates whether the value is a known member of the BusinessMemberIdType enum.
+func (e BusinessMemberIdType) Valid() bool {
+	switch e {
+	case BusinessMemberIdTypeOther:
+		return true
+	case BusinessMemberIdTypePassport:
+		return true
+	case BusinessMemberIdTypeSsn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CardProduct.
 const (
 	CardProductBusinessDebit        CardProduct = "business_debit"
@@ -283,6 +382,30 @@ func (e IdvStatus) Valid() bool {
 	}
 }
 
+// Defines values for KybStatus.
+const (
+	KybStatusFail       KybStatus = "fail"
+	KybStatusNotStarted KybStatus = "not_started"
+	KybStatusPass       KybStatus = "pass"
+	KybStatusReview     KybStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the KybStatus enum.
+func (e KybStatus) Valid() bool {
+	switch e {
+	case KybStatusFail:
+		return true
+	case KybStatusNotStarted:
+		return true
+	case KybStatusPass:
+		return true
+	case KybStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for KycStatus.
 const (
 	KycStatusFail       KycStatus = "fail"
@@ -331,6 +454,51 @@ func (e KycKybStatus) Valid() bool {
 	}
 }
 
+// Defines values for MasterAccountCurrency.
+const (
+	MasterAccountCurrencyUsd MasterAccountCurrency = "usd"
+)
+
+// Valid indicates whether the value is a known member of the MasterAccountCurrency enum.
+func (e MasterAccountCurrency) Valid() bool {
+	switch e {
+	case MasterAccountCurrencyUsd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MasterAccountStatus.
+const (
+	MasterAccountStatusBlocked       MasterAccountStatus = "blocked"
+	MasterAccountStatusClosed        MasterAccountStatus = "closed"
+	MasterAccountStatusCreditBlocked MasterAccountStatus = "credit_blocked"
+	MasterAccountStatusDebitBlocked  MasterAccountStatus = "debit_blocked"
+	MasterAccountStatusLocked        MasterAccountStatus = "locked"
+	MasterAccountStatusOpen          MasterAccountStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the MasterAccountStatus enum.
+func (e MasterAccountStatus) Valid() bool {
+	switch e {
+	case MasterAccountStatusBlocked:
+		return true
+	case MasterAccountStatusClosed:
+		return true
+	case MasterAccountStatusCreditBlocked:
+		return true
+	case MasterAccountStatusDebitBlocked:
+		return true
+	case MasterAccountStatusLocked:
+		return true
+	case MasterAccountStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PersonIdType.
 const (
 	PersonIdTypeOther    PersonIdType = "other"
@@ -346,6 +514,336 @@ func (e PersonIdType) Valid() bool {
 	case PersonIdTypePassport:
 		return true
 	case PersonIdTypeSsn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountCurrency.
+const (
+	SubAccountCurrencyUsd SubAccountCurrency = "usd"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountCurrency enum.
+func (e SubAccountCurrency) Valid() bool {
+	switch e {
+	case SubAccountCurrencyUsd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountStatus.
+const (
+	SubAccountStatusBlocked       SubAccountStatus = "blocked"
+	SubAccountStatusClosed        SubAccountStatus = "closed"
+	SubAccountStatusCreditBlocked SubAccountStatus = "credit_blocked"
+	SubAccountStatusDebitBlocked  SubAccountStatus = "debit_blocked"
+	SubAccountStatusLocked        SubAccountStatus = "locked"
+	SubAccountStatusOpen          SubAccountStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountStatus enum.
+func (e SubAccountStatus) Valid() bool {
+	switch e {
+	case SubAccountStatusBlocked:
+		return true
+	case SubAccountStatusClosed:
+		return true
+	case SubAccountStatusCreditBlocked:
+		return true
+	case SubAccountStatusDebitBlocked:
+		return true
+	case SubAccountStatusLocked:
+		return true
+	case SubAccountStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountType.
+const (
+	SubAccountTypeCash     SubAccountType = "cash"
+	SubAccountTypeChecking SubAccountType = "checking"
+	SubAccountTypePrepaid  SubAccountType = "prepaid"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountType enum.
+func (e SubAccountType) Valid() bool {
+	switch e {
+	case SubAccountTypeCash:
+		return true
+	case SubAccountTypeChecking:
+		return true
+	case SubAccountTypePrepaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountCreateType.
+const (
+	SubAccountCreateTypeCash     SubAccountCreateType = "cash"
+	SubAccountCreateTypeChecking SubAccountCreateType = "checking"
+	SubAccountCreateTypePrepaid  SubAccountCreateType = "prepaid"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountCreateType enum.
+func (e SubAccountCreateType) Valid() bool {
+	switch e {
+	case SubAccountCreateTypeCash:
+		return true
+	case SubAccountCreateTypeChecking:
+		return true
+	case SubAccountCreateTypePrepaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderStatus.
+const (
+	SubAccountHolderStatusActivated         SubAccountHolderStatus = "activated"
+	SubAccountHolderStatusDeactivated       SubAccountHolderStatus = "deactivated"
+	SubAccountHolderStatusLocked            SubAccountHolderStatus = "locked"
+	SubAccountHolderStatusPendingActivation SubAccountHolderStatus = "pending_activation"
+	SubAccountHolderStatusSuspended         SubAccountHolderStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderStatus enum.
+func (e SubAccountHolderStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderStatusActivated:
+		return true
+	case SubAccountHolderStatusDeactivated:
+		return true
+	case SubAccountHolderStatusLocked:
+		return true
+	case SubAccountHolderStatusPendingActivation:
+		return true
+	case SubAccountHolderStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderType.
+const (
+	SubAccountHolderTypeBusiness SubAccountHolderType = "business"
+	SubAccountHolderTypePerson   SubAccountHolderType = "person"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderType enum.
+func (e SubAccountHolderType) Valid() bool {
+	switch e {
+	case SubAccountHolderTypeBusiness:
+		return true
+	case SubAccountHolderTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderCreateType.
+const (
+	SubAccountHolderCreateTypeBusiness SubAccountHolderCreateType = "business"
+	SubAccountHolderCreateTypePerson   SubAccountHolderCreateType = "person"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderCreateType enum.
+func (e SubAccountHolderCreateType) Valid() bool {
+	switch e {
+	case SubAccountHolderCreateTypeBusiness:
+		return true
+	case SubAccountHolderCreateTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderOfacStatus.
+const (
+	SubAccountHolderOfacStatusFail   SubAccountHolderOfacStatus = "fail"
+	SubAccountHolderOfacStatusPass   SubAccountHolderOfacStatus = "pass"
+	SubAccountHolderOfacStatusPassed SubAccountHolderOfacStatus = "passed"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderOfacStatus enum.
+func (e SubAccountHolderOfacStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderOfacStatusFail:
+		return true
+	case SubAccountHolderOfacStatusPass:
+		return true
+	case SubAccountHolderOfacStatusPassed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountHolderUpdateStatus.
+const (
+	SubAccountHolderUpdateStatusActivated         SubAccountHolderUpdateStatus = "activated"
+	SubAccountHolderUpdateStatusBlocked           SubAccountHolderUpdateStatus = "blocked"
+	SubAccountHolderUpdateStatusClosed            SubAccountHolderUpdateStatus = "closed"
+	SubAccountHolderUpdateStatusCreditBlocked     SubAccountHolderUpdateStatus = "credit_blocked"
+	SubAccountHolderUpdateStatusDeactivated       SubAccountHolderUpdateStatus = "deactivated"
+	SubAccountHolderUpdateStatusDebitBlocked      SubAccountHolderUpdateStatus = "debit_blocked"
+	SubAccountHolderUpdateStatusLocked            SubAccountHolderUpdateStatus = "locked"
+	SubAccountHolderUpdateStatusOpen              SubAccountHolderUpdateStatus = "open"
+	SubAccountHolderUpdateStatusPendingActivation SubAccountHolderUpdateStatus = "pending_activation"
+	SubAccountHolderUpdateStatusSuspended         SubAccountHolderUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountHolderUpdateStatus enum.
+func (e SubAccountHolderUpdateStatus) Valid() bool {
+	switch e {
+	case SubAccountHolderUpdateStatusActivated:
+		return true
+	case SubAccountHolderUpdateStatusBlocked:
+		return true
+	case SubAccountHolderUpdateStatusClosed:
+		return true
+	case SubAccountHolderUpdateStatusCreditBlocked:
+		return true
+	case SubAccountHolderUpdateStatusDeactivated:
+		return true
+	case SubAccountHolderUpdateStatusDebitBlocked:
+		return true
+	case SubAccountHolderUpdateStatusLocked:
+		return true
+	case SubAccountHolderUpdateStatusOpen:
+		return true
+	case SubAccountHolderUpdateStatusPendingActivation:
+		return true
+	case SubAccountHolderUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubAccountUpdateStatus.
+const (
+	SubAccountUpdateStatusBlocked       SubAccountUpdateStatus = "blocked"
+	SubAccountUpdateStatusClosed        SubAccountUpdateStatus = "closed"
+	SubAccountUpdateStatusCreditBlocked SubAccountUpdateStatus = "credit_blocked"
+	SubAccountUpdateStatusDebitBlocked  SubAccountUpdateStatus = "debit_blocked"
+	SubAccountUpdateStatusOpen          SubAccountUpdateStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SubAccountUpdateStatus enum.
+func (e SubAccountUpdateStatus) Valid() bool {
+	switch e {
+	case SubAccountUpdateStatusBlocked:
+		return true
+	case SubAccountUpdateStatusClosed:
+		return true
+	case SubAccountUpdateStatusCreditBlocked:
+		return true
+	case SubAccountUpdateStatusDebitBlocked:
+		return true
+	case SubAccountUpdateStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerificationStatus.
+const (
+	VerificationStatusFail VerificationStatus = "fail"
+	VerificationStatusPass VerificationStatus = "pass"
+)
+
+// Valid indicates whether the value is a known member of the VerificationStatus enum.
+func (e VerificationStatus) Valid() bool {
+	switch e {
+	case VerificationStatusFail:
+		return true
+	case VerificationStatusPass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMasterAccountsParamsStatus.
+const (
+	ListMasterAccountsParamsStatusBlocked       ListMasterAccountsParamsStatus = "blocked"
+	ListMasterAccountsParamsStatusClosed        ListMasterAccountsParamsStatus = "closed"
+	ListMasterAccountsParamsStatusCreditBlocked ListMasterAccountsParamsStatus = "credit_blocked"
+	ListMasterAccountsParamsStatusDebitBlocked  ListMasterAccountsParamsStatus = "debit_blocked"
+	ListMasterAccountsParamsStatusLocked        ListMasterAccountsParamsStatus = "locked"
+	ListMasterAccountsParamsStatusOpen          ListMasterAccountsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListMasterAccountsParamsStatus enum.
+func (e ListMasterAccountsParamsStatus) Valid() bool {
+	switch e {
+	case ListMasterAccountsParamsStatusBlocked:
+		return true
+	case ListMasterAccountsParamsStatusClosed:
+		return true
+	case ListMasterAccountsParamsStatusCreditBlocked:
+		return true
+	case ListMasterAccountsParamsStatusDebitBlocked:
+		return true
+	case ListMasterAccountsParamsStatusLocked:
+		return true
+	case ListMasterAccountsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSubAccountsParamsStatus.
+const (
+	ListSubAccountsParamsStatusActivated         ListSubAccountsParamsStatus = "activated"
+	ListSubAccountsParamsStatusBlocked           ListSubAccountsParamsStatus = "blocked"
+	ListSubAccountsParamsStatusClosed            ListSubAccountsParamsStatus = "closed"
+	ListSubAccountsParamsStatusCreditBlocked     ListSubAccountsParamsStatus = "credit_blocked"
+	ListSubAccountsParamsStatusDeactivated       ListSubAccountsParamsStatus = "deactivated"
+	ListSubAccountsParamsStatusDebitBlocked      ListSubAccountsParamsStatus = "debit_blocked"
+	ListSubAccountsParamsStatusLocked            ListSubAccountsParamsStatus = "locked"
+	ListSubAccountsParamsStatusOpen              ListSubAccountsParamsStatus = "open"
+	ListSubAccountsParamsStatusPendingActivation ListSubAccountsParamsStatus = "pending_activation"
+	ListSubAccountsParamsStatusSuspended         ListSubAccountsParamsStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ListSubAccountsParamsStatus enum.
+func (e ListSubAccountsParamsStatus) Valid() bool {
+	switch e {
+	case ListSubAccountsParamsStatusActivated:
+		return true
+	case ListSubAccountsParamsStatusBlocked:
+		return true
+	case ListSubAccountsParamsStatusClosed:
+		return true
+	case ListSubAccountsParamsStatusCreditBlocked:
+		return true
+	case ListSubAccountsParamsStatusDeactivated:
+		return true
+	case ListSubAccountsParamsStatusDebitBlocked:
+		return true
+	case ListSubAccountsParamsStatusLocked:
+		return true
+	case ListSubAccountsParamsStatusOpen:
+		return true
+	case ListSubAccountsParamsStatusPendingActivation:
+		return true
+	case ListSubAccountsParamsStatusSuspended:
 		return true
 	default:
 		return false
@@ -401,8 +899,65 @@ type Attachment struct {
 	// Label label of the attachment
 	//
 	// Example: formation
-	Label      *string               `json:"label,omitempty"`
-	Timestamps *AttachmentTimestamps `json:"timestamps,omitempty"`
+	Label *string `json:"label,omitempty"`
+
+	// ReferenceId id of the resource the attachment belongs to (in the Attachments
+	// operations' answers; the attachments listed on a resource omit it)
+	//
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	ReferenceId *string               `json:"reference_id,omitempty"`
+	Timestamps  *AttachmentTimestamps `json:"timestamps,omitempty"`
+
+	// Url in the answer to Create an Attachment, the public URL to upload
+	// the file to, valid for 5 minutes (the attachments guide); in
+	// Retrieve and List, the URL to download it from (empty in the
+	// List example)
+	//
+	//
+	// Example: http://bucket.s3-website-us-east-1.amazonaws.com
+	Url *string `json:"url,omitempty"`
+}
+
+// AttachmentCreate a new attachment; the page marks no field required
+type AttachmentCreate struct {
+	// Label label of the attachment
+	//
+	// Example: formation
+	Label *string `json:"label,omitempty"`
+
+	// ReferenceId id of the resource the attachment belongs to
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	ReferenceId *string `json:"reference_id,omitempty"`
+}
+
+// AttachmentList a page of attachments
+type AttachmentList struct {
+	Data *[]Attachment `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
 }
 
 // AttachmentTimestamps defines model for AttachmentTimestamps.
@@ -417,6 +972,167 @@ type AttachmentTimestamps struct {
 	// Example: 2024-04-01T21:00:00Z
 	DeletedAt *string `json:"deleted_at,omitempty"`
 }
+
+// Business a business, as a sub account holder. Nullable: a holder that is a
+// person answers `business: null`, as the examples show.
+type Business struct {
+	Address *Address `json:"address,omitempty"`
+
+	// Dba the name the business trades under (doing business as)
+	//
+	// Example: Ace Inc
+	Dba *string `json:"dba,omitempty"`
+
+	// Email email address of the business
+	//
+	// Example: support@ace.com
+	Email *string `json:"email,omitempty"`
+
+	// EntityType legal form of the business
+	//
+	// Example: limited_liability_company
+	EntityType *BusinessEntityType `json:"entity_type,omitempty"`
+
+	// FormationDate date the business was formed (YYYY-MM-DD)
+	//
+	// Example: 2018-02-18
+	FormationDate *string `json:"formation_date,omitempty"`
+
+	// IdNumber the EIN, or the other ID's unique number, as `id_type` says (the
+	// page also names an SSN, which `id_type` does not list). Unique:
+	// two businesses cannot share one. A secret: `format: password`,
+	// and the Go type `secret.String` prints `[REDACTED]` everywhere
+	// but in JSON.
+	//
+	//
+	// Example: 187654321
+	IdNumber *secret.String `json:"id_number,omitempty"`
+
+	// IdType kind of ID given in `id_number`
+	//
+	// Example: ein
+	IdType *BusinessIdType `json:"id_type,omitempty"`
+
+	// Kyb the business's KYB (know your business) result
+	Kyb *Kyb `json:"kyb,omitempty"`
+
+	// LegalName legal name of the business
+	//
+	// Example: Ace LLC
+	LegalName *string `json:"legal_name,omitempty"`
+
+	// Members the business's owners and control persons
+	Members *[]BusinessMember `json:"members,omitempty"`
+
+	// Phone phone number in E.164, starting with +, at most 16 characters
+	//
+	// Example: 16604491146
+	Phone *string `json:"phone,omitempty"`
+}
+
+// BusinessEntityType legal form of the business
+//
+// Example: limited_liability_company
+type BusinessEntityType string
+
+// BusinessIdType kind of ID given in `id_number`
+//
+// Example: ein
+type BusinessIdType string
+
+// BusinessMember an owner or control person of a business. `id`, `designation` and
+// `idv` are in the Submit a KYB example but not in the documented
+// schema; they are declared so the example decodes (`id` and
+// `designation` read-only).
+type BusinessMember struct {
+	Address *Address `json:"address,omitempty"`
+
+	// ControlPerson "true" if the member is the business's control person. A string,
+	// as documented; the Go type decodes a JSON boolean too.
+	//
+	//
+	// Example: true
+	ControlPerson *flex.Bool `json:"control_person,omitempty"`
+
+	// DateOfBirth date of birth (YYYY-MM-DD)
+	//
+	// Example: 1974-01-01
+	DateOfBirth *string `json:"date_of_birth,omitempty"`
+
+	// Designation the member's role (seen in examples only)
+	//
+	// Example: president
+	Designation *string `json:"designation,omitempty"`
+
+	// Email email address
+	//
+	// Example: jane.doe@gmail.com
+	Email *string `json:"email,omitempty"`
+
+	// FirstName first name
+	//
+	// Example: Jane
+	FirstName *string `json:"first_name,omitempty"`
+
+	// Id unique id of the member (seen in examples only)
+	//
+	// Example: mem_01929abad17f7c2e80a766a5d4a38b39
+	Id *string `json:"id,omitempty"`
+
+	// IdNumber the full SSN, the passport number, or the other ID's unique
+	// number, as `id_type` says. Unique: two persons cannot share one.
+	// A secret: `format: password`, and the Go type `secret.String`
+	// prints `[REDACTED]` everywhere but in JSON.
+	//
+	//
+	// Example: 945678934
+	IdNumber *secret.String `json:"id_number,omitempty"`
+
+	// IdType kind of ID given in `id_number`
+	//
+	// Example: ssn
+	IdType *BusinessMemberIdType `json:"id_type,omitempty"`
+
+	// Idv the person's identity verification (IDV) result
+	Idv *Idv `json:"idv,omitempty"`
+
+	// Kyc the person's KYC (know your customer) result
+	Kyc *Kyc `json:"kyc,omitempty"`
+
+	// LastName last name
+	//
+	// Example: Doe
+	LastName *string `json:"last_name,omitempty"`
+
+	// MiddleName middle name
+	//
+	// Example: Jack
+	MiddleName *string `json:"middle_name,omitempty"`
+
+	// Ownership percentage of the business the member owns. The schema says a
+	// number (50.59); the Submit a KYB example sends a string
+	// ("50.00"). Both are accepted; the Go type `json.Number` decodes
+	// either and sends a number.
+	//
+	//
+	// Example: 50.59
+	Ownership *json.Number `json:"ownership,omitempty"`
+
+	// Phone phone number in E.164, starting with +, at most 16 characters
+	//
+	// Example: +19418405843
+	Phone *string `json:"phone,omitempty"`
+
+	// Title the member's title in the business
+	//
+	// Example: CEO
+	Title *string `json:"title,omitempty"`
+}
+
+// BusinessMemberIdType kind of ID given in `id_number`
+//
+// Example: ssn
+type BusinessMemberIdType string
 
 // Card A card issued under a sub account to a card holder.
 type Card struct {
@@ -999,6 +1715,56 @@ type Idv struct {
 // Example: pass
 type IdvStatus string
 
+// Kyb the business's KYB (know your business) result
+type Kyb struct {
+	// Details the result of each KYB check
+	Details *KybDetails `json:"details,omitempty"`
+
+	// Id unique id of the KYB
+	//
+	// Example: kyb_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// Method who verified, an outside vendor (e.g. alloy) or Solid
+	//
+	// Example: solid
+	Method *string `json:"method,omitempty"`
+
+	// Status KYB status
+	//
+	// Example: pass
+	Status *KybStatus `json:"status,omitempty"`
+
+	// Url link to the verification result at the vendor or at Solid
+	//
+	// Example: https://dashboard.solidfi.com/id=kyc_7948d9a96706dd05360a340002de725f
+	Url *string `json:"url,omitempty"`
+}
+
+// KybStatus KYB status
+//
+// Example: pass
+type KybStatus string
+
+// KybDetails the result of each KYB check
+type KybDetails struct {
+	// Address the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Address *KycKyb `json:"address,omitempty"`
+
+	// Fraud the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Fraud *KycKyb `json:"fraud,omitempty"`
+
+	// Name the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Name *KycKyb `json:"name,omitempty"`
+
+	// Watchlist the result of one KYC check. Its status enum has `in_review` where
+	// the KYC's own has `not_started`; both as documented.
+	Watchlist *KycKyb `json:"watchlist,omitempty"`
+}
+
 // Kyc the person's KYC (know your customer) result
 type Kyc struct {
 	// Details the result of each KYC check
@@ -1094,6 +1860,147 @@ type KycKybReason struct {
 	//
 	// Example: First name didn't match
 	Description *string `json:"description,omitempty"`
+}
+
+// MasterAccount one of the client's accounts at the sponsor bank
+type MasterAccount struct {
+	// AccountNumber full account number of the master account. A secret: `format:
+	// password`, and the Go type `secret.String` prints `[REDACTED]`
+	// everywhere but in JSON.
+	//
+	//
+	// Example: 9545931209
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+	Attachments   *[]Attachment  `json:"attachments,omitempty"`
+
+	// AvailableBalance balance available in the master account
+	//
+	// Example: 104100.41
+	AvailableBalance *string `json:"available_balance,omitempty"`
+
+	// ClientId unique id of the client that created the master account
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Currency currency of the master account
+	//
+	// Example: usd
+	Currency *MasterAccountCurrency `json:"currency,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the master account
+	//
+	// Example: Payments Account
+	Label *string `json:"label,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// PendingCredits sum of the credits to the master account still pending
+	//
+	// Example: 1198.50
+	PendingCredits *string `json:"pending_credits,omitempty"`
+
+	// PendingDebits sum of the debits from the master account still pending
+	//
+	// Example: 390.10
+	PendingDebits *string `json:"pending_debits,omitempty"`
+
+	// Purpose what the master account is for
+	//
+	// Example: Payment Ops Master Account
+	Purpose *string `json:"purpose,omitempty"`
+
+	// RoutingNumber 9-digit routing number of the master account
+	//
+	// Example: 123321123
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// SponsorBank name of the sponsor bank
+	//
+	// Example: Lewis and Clark Bank
+	SponsorBank *string `json:"sponsor_bank,omitempty"`
+
+	// Status status of the master account
+	//
+	// Example: open
+	Status     *MasterAccountStatus     `json:"status,omitempty"`
+	Timestamps *MasterAccountTimestamps `json:"timestamps,omitempty"`
+}
+
+// MasterAccountCurrency currency of the master account
+//
+// Example: usd
+type MasterAccountCurrency string
+
+// MasterAccountStatus status of the master account
+//
+// Example: open
+type MasterAccountStatus string
+
+// MasterAccountList a page of master accounts
+type MasterAccountList struct {
+	Data *[]MasterAccount `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// MasterAccountTimestamps defines model for MasterAccountTimestamps.
+type MasterAccountTimestamps struct {
+	// ClosedAt when the master account was closed
+	//
+	// Example: 2024-04-01T21:00:00Z
+	ClosedAt *string `json:"closed_at,omitempty"`
+
+	// CreatedAt when the master account was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// UpdatedAt when the master account was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
 }
 
 // Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
@@ -1208,6 +2115,530 @@ type ShowToken struct {
 	ShowToken secret.String `json:"show_token"`
 }
 
+// SubAccount an account of a sub account holder, under a master account
+type SubAccount struct {
+	// AccountNumber full account number of the sub account. A secret: `format:
+	// password`, and the Go type `secret.String` prints `[REDACTED]`
+	// everywhere but in JSON.
+	//
+	//
+	// Example: 9540861337293709
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+	Attachments   *[]Attachment  `json:"attachments,omitempty"`
+
+	// AvailableBalance balance available in the sub account
+	//
+	// Example: 0.00
+	AvailableBalance *string `json:"available_balance,omitempty"`
+
+	// ClientId unique id of the client that created the sub account
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Currency currency of the sub account
+	//
+	// Example: usd
+	Currency *SubAccountCurrency `json:"currency,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	Id *string `json:"id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace payments
+	Label *string `json:"label,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account the sub account was created under
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// PendingCredits sum of the credits to the sub account still pending
+	//
+	// Example: 0.00
+	PendingCredits *string `json:"pending_credits,omitempty"`
+
+	// PendingDebits sum of the debits from the sub account still pending
+	//
+	// Example: 0.00
+	PendingDebits *string `json:"pending_debits,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// RoutingNumber 9-digit routing number of the sub account
+	//
+	// Example: 123206972
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// SponsorBank name of the sponsor bank
+	//
+	// Example: Lewis and Clark Bank
+	SponsorBank *string `json:"sponsor_bank,omitempty"`
+
+	// Status status of the sub account
+	//
+	// Example: open
+	Status *SubAccountStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountHolderName name of the sub account holder
+	//
+	// Example: Ace LLC
+	SubAccountHolderName *string `json:"sub_account_holder_name,omitempty"`
+
+	// Timestamps the schema has `closed_at`; every example has `deactivated_at`
+	// instead. Both are declared, `deactivated_at` read-only.
+	Timestamps *SubAccountTimestamps `json:"timestamps,omitempty"`
+
+	// Type type of the sub account. The schema lists cash, prepaid and
+	// checking; the rendered Retrieve a Sub Account page shows only
+	// cash and prepaid. The schema is followed.
+	//
+	//
+	// Example: cash
+	Type *SubAccountType `json:"type,omitempty"`
+}
+
+// SubAccountCurrency currency of the sub account
+//
+// Example: usd
+type SubAccountCurrency string
+
+// SubAccountStatus status of the sub account
+//
+// Example: open
+type SubAccountStatus string
+
+// SubAccountType type of the sub account. The schema lists cash, prepaid and
+// checking; the rendered Retrieve a Sub Account page shows only
+// cash and prepaid. The schema is followed.
+//
+// Example: cash
+type SubAccountType string
+
+// SubAccountCreate a new sub account; the page marks no field required
+type SubAccountCreate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace payments
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder the account is for
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// Type type of the sub account
+	//
+	// Example: cash
+	Type *SubAccountCreateType `json:"type,omitempty"`
+}
+
+// SubAccountCreateType type of the sub account
+//
+// Example: cash
+type SubAccountCreateType string
+
+// SubAccountHolder a person or a business that holds sub accounts under a master
+// account: `person` or `business` is set, as `type` says, and the
+// other is null in the examples.
+type SubAccountHolder struct {
+	// Attachments files attached to the holder (null in the Submit a KYB example)
+	Attachments *[]Attachment `json:"attachments,omitempty"`
+
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ClientId unique id of the client that created the sub account holder
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Id unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	Id *string `json:"id,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Ofac the sub account holder's OFAC check
+	Ofac *SubAccountHolderOfac `json:"ofac,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account holder
+	//
+	// Example: activated
+	Status     *SubAccountHolderStatus     `json:"status,omitempty"`
+	Timestamps *SubAccountHolderTimestamps `json:"timestamps,omitempty"`
+
+	// Type whether the holder is a person or a business. In every
+	// documented answer but not in the documented answer schema (only
+	// in the create request's), so declared here, read-only.
+	//
+	//
+	// Example: person
+	Type *SubAccountHolderType `json:"type,omitempty"`
+}
+
+// SubAccountHolderStatus status of the sub account holder
+//
+// Example: activated
+type SubAccountHolderStatus string
+
+// SubAccountHolderType whether the holder is a person or a business. In every
+// documented answer but not in the documented answer schema (only
+// in the create request's), so declared here, read-only.
+//
+// Example: person
+type SubAccountHolderType string
+
+// SubAccountHolderCreate a new sub account holder
+type SubAccountHolderCreate struct {
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// MasterAccountId unique id of the master account to create the holder under
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId string `json:"master_account_id"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Type whether the holder is a person or a business
+	//
+	// Example: person
+	Type SubAccountHolderCreateType `json:"type"`
+
+	// Verification the result of a verification you ran yourself at an outside vendor
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// SubAccountHolderCreateType whether the holder is a person or a business
+//
+// Example: person
+type SubAccountHolderCreateType string
+
+// SubAccountHolderList a page of sub account holders
+type SubAccountHolderList struct {
+	Data *[]SubAccountHolder `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// SubAccountHolderOfac the sub account holder's OFAC check
+type SubAccountHolderOfac struct {
+	// LastUpdatedAt when OFAC was last checked
+	//
+	// Example: 2024-04-01T21:00:00Z
+	LastUpdatedAt *string `json:"last_updated_at,omitempty"`
+
+	// Status OFAC result. The documented enum is pass and fail; the Submit a
+	// KYB example says `passed`, so it is listed too.
+	//
+	//
+	// Example: pass
+	Status *SubAccountHolderOfacStatus `json:"status,omitempty"`
+}
+
+// SubAccountHolderOfacStatus OFAC result. The documented enum is pass and fail; the Submit a
+// KYB example says `passed`, so it is listed too.
+//
+// Example: pass
+type SubAccountHolderOfacStatus string
+
+// SubAccountHolderTimestamps defines model for SubAccountHolderTimestamps.
+type SubAccountHolderTimestamps struct {
+	// CreatedAt when the sub account holder was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the sub account holder was deactivated (empty if never, as an example sends)
+	//
+	// Example: 2024-04-01T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the sub account holder was last updated (empty if never, as an example sends)
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// SubAccountHolderUpdate the fields of a sub account holder an update may change; none is required
+type SubAccountHolderUpdate struct {
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the sub account holder is for
+	//
+	// Example: Ace sub-account holder
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account holder. The page lists the account
+	// statuses (open to locked) while its own example and the
+	// holder's statuses are pending_activation to deactivated; both
+	// sets are declared, the page's first.
+	//
+	//
+	// Example: activated
+	Status *SubAccountHolderUpdateStatus `json:"status,omitempty"`
+
+	// Verification the result of a verification you ran yourself at an outside vendor
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// SubAccountHolderUpdateStatus status of the sub account holder. The page lists the account
+// statuses (open to locked) while its own example and the
+// holder's statuses are pending_activation to deactivated; both
+// sets are declared, the page's first.
+//
+// Example: activated
+type SubAccountHolderUpdateStatus string
+
+// SubAccountList a page of sub accounts
+type SubAccountList struct {
+	Data *[]SubAccount `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the examples send); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// SubAccountTimestamps the schema has `closed_at`; every example has `deactivated_at`
+// instead. Both are declared, `deactivated_at` read-only.
+type SubAccountTimestamps struct {
+	// ClosedAt when the sub account was closed
+	//
+	// Example: 2024-04-01T21:00:00Z
+	ClosedAt *string `json:"closed_at,omitempty"`
+
+	// CreatedAt when the sub account was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the sub account was deactivated (seen in examples only)
+	//
+	// Example: 2024-04-03T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the sub account was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// SubAccountUpdate the fields of a sub account an update may change; none is required
+type SubAccountUpdate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XVH-27LGDFX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the sub account
+	//
+	// Example: Ace PayOps
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Purpose what the sub account is for
+	//
+	// Example: Sub account to pay offshore dev team
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Status status of the sub account (`locked` is not among the values an update sets)
+	//
+	// Example: open
+	Status *SubAccountUpdateStatus `json:"status,omitempty"`
+}
+
+// SubAccountUpdateStatus status of the sub account (`locked` is not among the values an update sets)
+//
+// Example: open
+type SubAccountUpdateStatus string
+
+// Verification the result of a verification you ran yourself at an outside vendor
+type Verification struct {
+	// Method the vendor that verified the person or business (e.g. alloy)
+	//
+	// Example: persona
+	Method *string `json:"method,omitempty"`
+
+	// Status verification result
+	//
+	// Example: pass
+	Status *VerificationStatus `json:"status,omitempty"`
+
+	// Url link to the verification result at the vendor
+	//
+	// Example: https://withpersona.com/verify?inquiry-id=inq_p1LgZj3wp5xWMk5XUhWAMrgV
+	Url *string `json:"url,omitempty"`
+}
+
+// VerificationStatus verification result
+//
+// Example: pass
+type VerificationStatus string
+
+// AttachmentID defines model for AttachmentID.
+type AttachmentID = string
+
 // CardHolderID defines model for CardHolderID.
 type CardHolderID = string
 
@@ -1223,8 +2654,23 @@ type IdempotencyKey = string
 // Limit defines model for Limit.
 type Limit = int
 
+// MasterAccountID defines model for MasterAccountID.
+type MasterAccountID = string
+
 // StartingAfter defines model for StartingAfter.
 type StartingAfter = string
+
+// SubAccountHolderID defines model for SubAccountHolderID.
+type SubAccountHolderID = string
+
+// SubAccountID defines model for SubAccountID.
+type SubAccountID = string
+
+// AccountHolderNotFound The body of every error response.
+type AccountHolderNotFound = ErrorEnvelope
+
+// AccountNotFound The body of every error response.
+type AccountNotFound = ErrorEnvelope
 
 // CardHolderNotFound The body of every error response.
 type CardHolderNotFound = ErrorEnvelope
@@ -1240,8 +2686,186 @@ type ListBadRequest = ErrorEnvelope
 // NotFound The body of every error response.
 type NotFound = ErrorEnvelope
 
+// SubAccountBadRequest The body of every error response.
+type SubAccountBadRequest = ErrorEnvelope
+
+// SubAccountHolderBadRequest The body of every error response.
+type SubAccountHolderBadRequest = ErrorEnvelope
+
 // Unauthorized The body of every error response.
 type Unauthorized = ErrorEnvelope
+
+// ListMasterAccountsParams defines parameters for ListMasterAccounts.
+type ListMasterAccountsParams struct {
+	// MasterAccountHolderId only the master accounts of this master account holder
+	MasterAccountHolderId *string `form:"master_account_holder_id,omitempty" json:"master_account_holder_id,omitempty"`
+
+	// Status only the master accounts in this status
+	Status *ListMasterAccountsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListMasterAccountsParamsStatus defines parameters for ListMasterAccounts.
+type ListMasterAccountsParamsStatus string
+
+// ListSubAccountsParams defines parameters for ListSubAccounts.
+type ListSubAccountsParams struct {
+	// SubAccountHolderId only the sub accounts of this sub account holder
+	SubAccountHolderId *string `form:"sub_account_holder_id,omitempty" json:"sub_account_holder_id,omitempty"`
+
+	// MasterAccountId only the sub accounts under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
+	// Status only the sub accounts in this status. The page lists the holder
+	// statuses (pending_activation to deactivated, example activated)
+	// for this filter, while a sub account's own statuses are open to
+	// locked; both sets are declared, the page's first.
+	Status *ListSubAccountsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// ExternalReferenceId only the sub accounts with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListSubAccountsParamsStatus defines parameters for ListSubAccounts.
+type ListSubAccountsParamsStatus string
+
+// CreateSubAccountParams defines parameters for CreateSubAccount.
+type CreateSubAccountParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateSubAccountParams defines parameters for UpdateSubAccount.
+type UpdateSubAccountParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListSubAccountHoldersParams defines parameters for ListSubAccountHolders.
+type ListSubAccountHoldersParams struct {
+	// MasterAccountId only the sub account holders under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
+	// SubAccountId only the holder of this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// ExternalReferenceId only the sub account holders with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateSubAccountHolderParams defines parameters for CreateSubAccountHolder.
+type CreateSubAccountHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateSubAccountHolderParams defines parameters for UpdateSubAccountHolder.
+type UpdateSubAccountHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderIdvParams defines parameters for SubmitSubAccountHolderIdv.
+type SubmitSubAccountHolderIdvParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderKybParams defines parameters for SubmitSubAccountHolderKyb.
+type SubmitSubAccountHolderKybParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SubmitSubAccountHolderKycParams defines parameters for SubmitSubAccountHolderKyc.
+type SubmitSubAccountHolderKycParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListAttachmentsParams defines parameters for ListAttachments.
+type ListAttachmentsParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateAttachmentParams defines parameters for CreateAttachment.
+type CreateAttachmentParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
 
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
@@ -1310,6 +2934,21 @@ type UpdateCardHolderParams struct {
 	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
+
+// CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
+type CreateSubAccountJSONRequestBody = SubAccountCreate
+
+// UpdateSubAccountJSONRequestBody defines body for UpdateSubAccount for application/json ContentType.
+type UpdateSubAccountJSONRequestBody = SubAccountUpdate
+
+// CreateSubAccountHolderJSONRequestBody defines body for CreateSubAccountHolder for application/json ContentType.
+type CreateSubAccountHolderJSONRequestBody = SubAccountHolderCreate
+
+// UpdateSubAccountHolderJSONRequestBody defines body for UpdateSubAccountHolder for application/json ContentType.
+type UpdateSubAccountHolderJSONRequestBody = SubAccountHolderUpdate
+
+// CreateAttachmentJSONRequestBody defines body for CreateAttachment for application/json ContentType.
+type CreateAttachmentJSONRequestBody = AttachmentCreate
 
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
@@ -1453,6 +3092,226 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListMasterAccounts List all Master Accounts
+	//
+	// Lists master accounts, a page at a time, optionally only those of
+	// one master account holder or in one status. No sort order is
+	// documented.
+	//
+	// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+	ListMasterAccounts(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMasterAccount Retrieve a Master Account
+	//
+	// Retrieves a master account by its id.
+	//
+	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+	GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubAccounts List all Sub Accounts
+	//
+	// Lists sub accounts, a page at a time, optionally only those of one
+	// sub account holder, under one master account, in one status, or
+	// with one external reference id. No sort order is documented.
+	//
+	// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+	ListSubAccounts(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountWithBody Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithBody(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccount Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccount(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubAccount Retrieve a Sub Account
+	//
+	// Retrieves a sub account by its id.
+	//
+	// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+	GetSubAccount(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountWithBody Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithBody(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccount Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccount(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSubAccountHolders List all Sub Account Holders
+	//
+	// Lists sub account holders, a page at a time, optionally only those
+	// under one master account, holding one sub account, or with one
+	// external reference id. No sort order is documented.
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+	ListSubAccountHolders(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountHolderWithBody Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithBody(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSubAccountHolder Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolder(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSubAccountHolder Retrieve a Sub Account Holder
+	//
+	// Retrieves a sub account holder by its id. No stored copy of this
+	// page carries its OpenAPI block; the rendered page documents the
+	// path parameter, the 200 answer (the sub account holder, with the
+	// same example as the other sub account holder pages) and no error.
+	// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+	// Submit an IDV: the same path with the account not-found message).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+	GetSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountHolderWithBody Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithBody(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateSubAccountHolder Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderIdv Submit an IDV
+	//
+	// Submits the sub account holder for identity verification (IDV).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `idv` showing the result.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+	SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderKyb Submit a KYB
+	//
+	// Submits a business sub account holder for KYB (know your business).
+	// The request has no body; the answer is the sub account holder, its
+	// business's `kyb` and its members' `kyc` showing the results.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+	SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitSubAccountHolderKyc Submit a KYC
+	//
+	// Submits a person sub account holder for KYC (know your customer).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `kyc` showing the result.
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+	SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAttachments List all Attachments
+	//
+	// Lists attachments, a page at a time. The page documents no filters
+	// beyond pagination (none by resource), and no sort order.
+	//
+	// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+	ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAttachmentWithBody Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithBody(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAttachment Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachment(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAttachment Delete an Attachment
+	//
+	// Deletes an attachment. The page documents only the 204; the 401,
+	// 404 and 429 are declared as for every operation on a path with an
+	// id.
+	//
+	// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+	DeleteAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAttachment Retrieve an Attachment
+	//
+	// Retrieves an attachment by its id, with the URL to download the
+	// file from. The page documents no 404; it is declared as for every
+	// path with an id.
+	//
+	// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+	GetAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCards List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -1557,6 +3416,446 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListMasterAccounts List all Master Accounts
+//
+// Lists master accounts, a page at a time, optionally only those of
+// one master account holder or in one status. No sort order is
+// documented.
+//
+// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+func (c *Client) ListMasterAccounts(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMasterAccountsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMasterAccount Retrieve a Master Account
+//
+// Retrieves a master account by its id.
+//
+// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+func (c *Client) GetMasterAccount(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMasterAccountRequest(c.Server, masterAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubAccounts List all Sub Accounts
+//
+// Lists sub accounts, a page at a time, optionally only those of one
+// sub account holder, under one master account, in one status, or
+// with one external reference id. No sort order is documented.
+//
+// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+func (c *Client) ListSubAccounts(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubAccountsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountWithBody Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *Client) CreateSubAccountWithBody(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccount Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *Client) CreateSubAccount(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubAccount Retrieve a Sub Account
+//
+// Retrieves a sub account by its id.
+//
+// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+func (c *Client) GetSubAccount(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubAccountRequest(c.Server, subAccountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountWithBody Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *Client) UpdateSubAccountWithBody(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountRequestWithBody(c.Server, subAccountId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccount Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *Client) UpdateSubAccount(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountRequest(c.Server, subAccountId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSubAccountHolders List all Sub Account Holders
+//
+// Lists sub account holders, a page at a time, optionally only those
+// under one master account, holding one sub account, or with one
+// external reference id. No sort order is documented.
+//
+// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+func (c *Client) ListSubAccountHolders(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSubAccountHoldersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountHolderWithBody Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *Client) CreateSubAccountHolderWithBody(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountHolderRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSubAccountHolder Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *Client) CreateSubAccountHolder(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSubAccountHolderRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSubAccountHolder Retrieve a Sub Account Holder
+//
+// Retrieves a sub account holder by its id. No stored copy of this
+// page carries its OpenAPI block; the rendered page documents the
+// path parameter, the 200 answer (the sub account holder, with the
+// same example as the other sub account holder pages) and no error.
+// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+// Submit an IDV: the same path with the account not-found message).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+func (c *Client) GetSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSubAccountHolderRequest(c.Server, subAccountHolderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountHolderWithBody Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *Client) UpdateSubAccountHolderWithBody(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountHolderRequestWithBody(c.Server, subAccountHolderId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateSubAccountHolder Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *Client) UpdateSubAccountHolder(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateSubAccountHolderRequest(c.Server, subAccountHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderIdv Submit an IDV
+//
+// Submits the sub account holder for identity verification (IDV).
+// The request has no body; the answer is the sub account holder, its
+// person's `idv` showing the result.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+func (c *Client) SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderIdvRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderKyb Submit a KYB
+//
+// Submits a business sub account holder for KYB (know your business).
+// The request has no body; the answer is the sub account holder, its
+// business's `kyb` and its members' `kyc` showing the results.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderKybRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitSubAccountHolderKyc Submit a KYC
+//
+// Submits a person sub account holder for KYC (know your customer).
+// The request has no body; the answer is the sub account holder, its
+// person's `kyc` showing the result.
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitSubAccountHolderKycRequest(c.Server, subAccountHolderId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAttachments List all Attachments
+//
+// Lists attachments, a page at a time. The page documents no filters
+// beyond pagination (none by resource), and no sort order.
+//
+// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+func (c *Client) ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAttachmentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAttachmentWithBody Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *Client) CreateAttachmentWithBody(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAttachmentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAttachment Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *Client) CreateAttachment(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAttachmentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAttachment Delete an Attachment
+//
+// Deletes an attachment. The page documents only the 204; the 401,
+// 404 and 429 are declared as for every operation on a path with an
+// id.
+//
+// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+func (c *Client) DeleteAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAttachmentRequest(c.Server, attachmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAttachment Retrieve an Attachment
+//
+// Retrieves an attachment by its id, with the URL to download the
+// file from. The page documents no 404; it is declared as for every
+// path with an id.
+//
+// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+func (c *Client) GetAttachment(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAttachmentRequest(c.Server, attachmentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListCards List all Cards
@@ -1762,6 +4061,1032 @@ func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListMasterAccountsRequest constructs an http.Request for the ListMasterAccounts method
+func NewListMasterAccountsRequest(server string, params *ListMasterAccountsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/master_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MasterAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_holder_id", *params.MasterAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMasterAccountRequest constructs an http.Request for the GetMasterAccount method
+func NewGetMasterAccountRequest(server string, masterAccountId MasterAccountID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "master_account_id", masterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/master_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSubAccountsRequest constructs an http.Request for the ListSubAccounts method
+func NewListSubAccountsRequest(server string, params *ListSubAccountsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SubAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_holder_id", *params.SubAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubAccountRequest calls the generic CreateSubAccount builder with application/json body
+func NewCreateSubAccountRequest(server string, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubAccountRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSubAccountRequestWithBody constructs an http.Request for the CreateSubAccount method, with any body, and a specified content type
+func NewCreateSubAccountRequestWithBody(server string, params *CreateSubAccountParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubAccountRequest constructs an http.Request for the GetSubAccount method
+func NewGetSubAccountRequest(server string, subAccountId SubAccountID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_id", subAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubAccountRequest calls the generic UpdateSubAccount builder with application/json body
+func NewUpdateSubAccountRequest(server string, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubAccountRequestWithBody(server, subAccountId, params, "application/json", bodyReader)
+}
+
+// NewUpdateSubAccountRequestWithBody constructs an http.Request for the UpdateSubAccount method, with any body, and a specified content type
+func NewUpdateSubAccountRequestWithBody(server string, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_id", subAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListSubAccountHoldersRequest constructs an http.Request for the ListSubAccountHolders method
+func NewListSubAccountHoldersRequest(server string, params *ListSubAccountHoldersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSubAccountHolderRequest calls the generic CreateSubAccountHolder builder with application/json body
+func NewCreateSubAccountHolderRequest(server string, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSubAccountHolderRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateSubAccountHolderRequestWithBody constructs an http.Request for the CreateSubAccountHolder method, with any body, and a specified content type
+func NewCreateSubAccountHolderRequestWithBody(server string, params *CreateSubAccountHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSubAccountHolderRequest constructs an http.Request for the GetSubAccountHolder method
+func NewGetSubAccountHolderRequest(server string, subAccountHolderId SubAccountHolderID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateSubAccountHolderRequest calls the generic UpdateSubAccountHolder builder with application/json body
+func NewUpdateSubAccountHolderRequest(server string, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateSubAccountHolderRequestWithBody(server, subAccountHolderId, params, "application/json", bodyReader)
+}
+
+// NewUpdateSubAccountHolderRequestWithBody constructs an http.Request for the UpdateSubAccountHolder method, with any body, and a specified content type
+func NewUpdateSubAccountHolderRequestWithBody(server string, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderIdvRequest constructs an http.Request for the SubmitSubAccountHolderIdv method
+func NewSubmitSubAccountHolderIdvRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/idv", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderKybRequest constructs an http.Request for the SubmitSubAccountHolderKyb method
+func NewSubmitSubAccountHolderKybRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/kyb", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitSubAccountHolderKycRequest constructs an http.Request for the SubmitSubAccountHolderKyc method
+func NewSubmitSubAccountHolderKycRequest(server string, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sub_account_holder_id", subAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/accounts/sub_account_holder/%s/kyc", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListAttachmentsRequest constructs an http.Request for the ListAttachments method
+func NewListAttachmentsRequest(server string, params *ListAttachmentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateAttachmentRequest calls the generic CreateAttachment builder with application/json body
+func NewCreateAttachmentRequest(server string, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAttachmentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAttachmentRequestWithBody constructs an http.Request for the CreateAttachment method, with any body, and a specified content type
+func NewCreateAttachmentRequestWithBody(server string, params *CreateAttachmentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteAttachmentRequest constructs an http.Request for the DeleteAttachment method
+func NewDeleteAttachmentRequest(server string, attachmentId AttachmentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attachment_id", attachmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAttachmentRequest constructs an http.Request for the GetAttachment method
+func NewGetAttachmentRequest(server string, attachmentId AttachmentID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attachment_id", attachmentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/attachment/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListCardsRequest constructs an http.Request for the ListCards method
@@ -2254,6 +5579,250 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListMasterAccountsWithResponse List all Master Accounts
+	//
+	// Lists master accounts, a page at a time, optionally only those of
+	// one master account holder or in one status. No sort order is
+	// documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+	ListMasterAccountsWithResponse(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*ListMasterAccountsResponse, error)
+
+	// GetMasterAccountWithResponse Retrieve a Master Account
+	//
+	// Retrieves a master account by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+	GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error)
+
+	// ListSubAccountsWithResponse List all Sub Accounts
+	//
+	// Lists sub accounts, a page at a time, optionally only those of one
+	// sub account holder, under one master account, in one status, or
+	// with one external reference id. No sort order is documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+	ListSubAccountsWithResponse(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*ListSubAccountsResponse, error)
+
+	// CreateSubAccountWithBodyWithResponse Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithBodyWithResponse(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error)
+
+	// CreateSubAccountWithResponse Create a Sub Account
+	//
+	// Creates a sub account for a sub account holder.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+	CreateSubAccountWithResponse(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error)
+
+	// GetSubAccountWithResponse Retrieve a Sub Account
+	//
+	// Retrieves a sub account by its id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+	GetSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*GetSubAccountResponse, error)
+
+	// UpdateSubAccountWithBodyWithResponse Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithBodyWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error)
+
+	// UpdateSubAccountWithResponse Update a Sub Account
+	//
+	// Updates a sub account: its label, external reference id, purpose,
+	// metadata and status. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+	UpdateSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error)
+
+	// ListSubAccountHoldersWithResponse List all Sub Account Holders
+	//
+	// Lists sub account holders, a page at a time, optionally only those
+	// under one master account, holding one sub account, or with one
+	// external reference id. No sort order is documented.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+	ListSubAccountHoldersWithResponse(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*ListSubAccountHoldersResponse, error)
+
+	// CreateSubAccountHolderWithBodyWithResponse Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithBodyWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error)
+
+	// CreateSubAccountHolderWithResponse Create a Sub Account Holder
+	//
+	// Creates a sub account holder, a person or a business, under a master
+	// account. Send `person` or `business` as `type` says, and optionally
+	// the result of a verification you ran at an outside vendor
+	// (`verification`). A person's or a business's `id_number` must be
+	// unique.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+	CreateSubAccountHolderWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error)
+
+	// GetSubAccountHolderWithResponse Retrieve a Sub Account Holder
+	//
+	// Retrieves a sub account holder by its id. No stored copy of this
+	// page carries its OpenAPI block; the rendered page documents the
+	// path parameter, the 200 answer (the sub account holder, with the
+	// same example as the other sub account holder pages) and no error.
+	// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+	// Submit an IDV: the same path with the account not-found message).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+	GetSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*GetSubAccountHolderResponse, error)
+
+	// UpdateSubAccountHolderWithBodyWithResponse Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithBodyWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error)
+
+	// UpdateSubAccountHolderWithResponse Update a Sub Account Holder
+	//
+	// Updates a sub account holder: the person or business, the
+	// verification, external reference id, purpose, metadata and status.
+	// A metadata key sent with an empty string is removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+	UpdateSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error)
+
+	// SubmitSubAccountHolderIdvWithResponse Submit an IDV
+	//
+	// Submits the sub account holder for identity verification (IDV).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `idv` showing the result.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+	SubmitSubAccountHolderIdvWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderIdvResponse, error)
+
+	// SubmitSubAccountHolderKybWithResponse Submit a KYB
+	//
+	// Submits a business sub account holder for KYB (know your business).
+	// The request has no body; the answer is the sub account holder, its
+	// business's `kyb` and its members' `kyc` showing the results.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+	SubmitSubAccountHolderKybWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKybResponse, error)
+
+	// SubmitSubAccountHolderKycWithResponse Submit a KYC
+	//
+	// Submits a person sub account holder for KYC (know your customer).
+	// The request has no body; the answer is the sub account holder, its
+	// person's `kyc` showing the result.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+	SubmitSubAccountHolderKycWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKycResponse, error)
+
+	// ListAttachmentsWithResponse List all Attachments
+	//
+	// Lists attachments, a page at a time. The page documents no filters
+	// beyond pagination (none by resource), and no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+	ListAttachmentsWithResponse(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error)
+
+	// CreateAttachmentWithBodyWithResponse Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithBodyWithResponse(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error)
+
+	// CreateAttachmentWithResponse Create an Attachment
+	//
+	// Creates an attachment on a resource (any resource, by its id). The
+	// answer's `url` is a public URL, valid for 5 minutes, to upload the
+	// file to (standard MIME types); a resource may have several
+	// attachments. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+	CreateAttachmentWithResponse(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error)
+
+	// DeleteAttachmentWithResponse Delete an Attachment
+	//
+	// Deletes an attachment. The page documents only the 204; the 401,
+	// 404 and 429 are declared as for every operation on a path with an
+	// id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+	DeleteAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*DeleteAttachmentResponse, error)
+
+	// GetAttachmentWithResponse Retrieve an Attachment
+	//
+	// Retrieves an attachment by its id, with the URL to download the
+	// file from. The page documents no 404; it is declared as for every
+	// path with an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+	GetAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error)
+
 	// ListCardsWithResponse List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
@@ -2370,6 +5939,1004 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+}
+
+type ListMasterAccountsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MasterAccountList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMasterAccountsResponse) GetJSON200() *MasterAccountList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMasterAccountsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMasterAccountsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMasterAccountsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMasterAccountsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMasterAccountsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMasterAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MasterAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMasterAccountResponse) GetJSON200() *MasterAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMasterAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMasterAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMasterAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMasterAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMasterAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMasterAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSubAccountsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubAccountsResponse) GetJSON200() *SubAccountList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubAccountsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubAccountsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubAccountsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubAccountsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubAccountsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccount
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountHolderNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubAccountResponse) GetJSON201() *SubAccount {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubAccountResponse) GetJSON400() *SubAccountBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubAccountResponse) GetJSON404() *AccountHolderNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSubAccountResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccount
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubAccountResponse) GetJSON200() *SubAccount {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccount
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON200() *SubAccount {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON400() *SubAccountBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSubAccountResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSubAccountHoldersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolderList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSubAccountHoldersResponse) GetJSON200() *SubAccountHolderList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSubAccountHoldersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSubAccountHoldersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSubAccountHoldersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSubAccountHoldersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSubAccountHoldersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSubAccountHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolder
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON200() *SubAccountHolder {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSubAccountHolderResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateSubAccountHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountHolderNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON200() *SubAccountHolder {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON404() *AccountHolderNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateSubAccountHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateSubAccountHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateSubAccountHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateSubAccountHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateSubAccountHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderIdvResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderIdvResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderIdvResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderIdvResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderIdvResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderIdvResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderKybResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderKybResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderKybResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderKybResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderKybResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderKybResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitSubAccountHolderKycResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SubAccountHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SubAccountHolderBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON201() *SubAccountHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON400() *SubAccountHolderBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitSubAccountHolderKycResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitSubAccountHolderKycResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitSubAccountHolderKycResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitSubAccountHolderKycResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitSubAccountHolderKycResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAttachmentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AttachmentList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAttachmentsResponse) GetJSON200() *AttachmentList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAttachmentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAttachmentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAttachmentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAttachmentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAttachmentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Attachment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateAttachmentResponse) GetJSON201() *Attachment {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateAttachmentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteAttachmentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAttachmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Attachment
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAttachmentResponse) GetJSON200() *Attachment {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAttachmentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAttachmentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAttachmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAttachmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAttachmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAttachmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ListCardsResponse struct {
@@ -2854,6 +7421,382 @@ func (r UpdateCardHolderResponse) ContentType() string {
 	return ""
 }
 
+// ListMasterAccountsWithResponse List all Master Accounts
+//
+// Lists master accounts, a page at a time, optionally only those of
+// one master account holder or in one status. No sort order is
+// documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/master_account (the `ListMasterAccounts` operationId).
+func (c *ClientWithResponses) ListMasterAccountsWithResponse(ctx context.Context, params *ListMasterAccountsParams, reqEditors ...RequestEditorFn) (*ListMasterAccountsResponse, error) {
+	rsp, err := c.ListMasterAccounts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMasterAccountsResponse(rsp)
+}
+
+// GetMasterAccountWithResponse Retrieve a Master Account
+//
+// Retrieves a master account by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/master_account/{master_account_id} (the `GetMasterAccount` operationId).
+func (c *ClientWithResponses) GetMasterAccountWithResponse(ctx context.Context, masterAccountId MasterAccountID, reqEditors ...RequestEditorFn) (*GetMasterAccountResponse, error) {
+	rsp, err := c.GetMasterAccount(ctx, masterAccountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMasterAccountResponse(rsp)
+}
+
+// ListSubAccountsWithResponse List all Sub Accounts
+//
+// Lists sub accounts, a page at a time, optionally only those of one
+// sub account holder, under one master account, in one status, or
+// with one external reference id. No sort order is documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account (the `ListSubAccounts` operationId).
+func (c *ClientWithResponses) ListSubAccountsWithResponse(ctx context.Context, params *ListSubAccountsParams, reqEditors ...RequestEditorFn) (*ListSubAccountsResponse, error) {
+	rsp, err := c.ListSubAccounts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubAccountsResponse(rsp)
+}
+
+// CreateSubAccountWithBodyWithResponse Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *ClientWithResponses) CreateSubAccountWithBodyWithResponse(ctx context.Context, params *CreateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error) {
+	rsp, err := c.CreateSubAccountWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountResponse(rsp)
+}
+
+// CreateSubAccountWithResponse Create a Sub Account
+//
+// Creates a sub account for a sub account holder.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account (the `CreateSubAccount` operationId).
+func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, params *CreateSubAccountParams, body CreateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountResponse, error) {
+	rsp, err := c.CreateSubAccount(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountResponse(rsp)
+}
+
+// GetSubAccountWithResponse Retrieve a Sub Account
+//
+// Retrieves a sub account by its id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account/{sub_account_id} (the `GetSubAccount` operationId).
+func (c *ClientWithResponses) GetSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, reqEditors ...RequestEditorFn) (*GetSubAccountResponse, error) {
+	rsp, err := c.GetSubAccount(ctx, subAccountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubAccountResponse(rsp)
+}
+
+// UpdateSubAccountWithBodyWithResponse Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *ClientWithResponses) UpdateSubAccountWithBodyWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error) {
+	rsp, err := c.UpdateSubAccountWithBody(ctx, subAccountId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountResponse(rsp)
+}
+
+// UpdateSubAccountWithResponse Update a Sub Account
+//
+// Updates a sub account: its label, external reference id, purpose,
+// metadata and status. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account/{sub_account_id} (the `UpdateSubAccount` operationId).
+func (c *ClientWithResponses) UpdateSubAccountWithResponse(ctx context.Context, subAccountId SubAccountID, params *UpdateSubAccountParams, body UpdateSubAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountResponse, error) {
+	rsp, err := c.UpdateSubAccount(ctx, subAccountId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountResponse(rsp)
+}
+
+// ListSubAccountHoldersWithResponse List all Sub Account Holders
+//
+// Lists sub account holders, a page at a time, optionally only those
+// under one master account, holding one sub account, or with one
+// external reference id. No sort order is documented.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder (the `ListSubAccountHolders` operationId).
+func (c *ClientWithResponses) ListSubAccountHoldersWithResponse(ctx context.Context, params *ListSubAccountHoldersParams, reqEditors ...RequestEditorFn) (*ListSubAccountHoldersResponse, error) {
+	rsp, err := c.ListSubAccountHolders(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSubAccountHoldersResponse(rsp)
+}
+
+// CreateSubAccountHolderWithBodyWithResponse Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *ClientWithResponses) CreateSubAccountHolderWithBodyWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error) {
+	rsp, err := c.CreateSubAccountHolderWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountHolderResponse(rsp)
+}
+
+// CreateSubAccountHolderWithResponse Create a Sub Account Holder
+//
+// Creates a sub account holder, a person or a business, under a master
+// account. Send `person` or `business` as `type` says, and optionally
+// the result of a verification you ran at an outside vendor
+// (`verification`). A person's or a business's `id_number` must be
+// unique.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder (the `CreateSubAccountHolder` operationId).
+func (c *ClientWithResponses) CreateSubAccountHolderWithResponse(ctx context.Context, params *CreateSubAccountHolderParams, body CreateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSubAccountHolderResponse, error) {
+	rsp, err := c.CreateSubAccountHolder(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSubAccountHolderResponse(rsp)
+}
+
+// GetSubAccountHolderWithResponse Retrieve a Sub Account Holder
+//
+// Retrieves a sub account holder by its id. No stored copy of this
+// page carries its OpenAPI block; the rendered page documents the
+// path parameter, the 200 answer (the sub account holder, with the
+// same example as the other sub account holder pages) and no error.
+// The 401 and 404 are inferred from the sibling pages (Submit a KYC,
+// Submit an IDV: the same path with the account not-found message).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `GetSubAccountHolder` operationId).
+func (c *ClientWithResponses) GetSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, reqEditors ...RequestEditorFn) (*GetSubAccountHolderResponse, error) {
+	rsp, err := c.GetSubAccountHolder(ctx, subAccountHolderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSubAccountHolderResponse(rsp)
+}
+
+// UpdateSubAccountHolderWithBodyWithResponse Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *ClientWithResponses) UpdateSubAccountHolderWithBodyWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error) {
+	rsp, err := c.UpdateSubAccountHolderWithBody(ctx, subAccountHolderId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountHolderResponse(rsp)
+}
+
+// UpdateSubAccountHolderWithResponse Update a Sub Account Holder
+//
+// Updates a sub account holder: the person or business, the
+// verification, external reference id, purpose, metadata and status.
+// A metadata key sent with an empty string is removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/accounts/sub_account_holder/{sub_account_holder_id} (the `UpdateSubAccountHolder` operationId).
+func (c *ClientWithResponses) UpdateSubAccountHolderWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *UpdateSubAccountHolderParams, body UpdateSubAccountHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateSubAccountHolderResponse, error) {
+	rsp, err := c.UpdateSubAccountHolder(ctx, subAccountHolderId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateSubAccountHolderResponse(rsp)
+}
+
+// SubmitSubAccountHolderIdvWithResponse Submit an IDV
+//
+// Submits the sub account holder for identity verification (IDV).
+// The request has no body; the answer is the sub account holder, its
+// person's `idv` showing the result.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/idv (the `SubmitSubAccountHolderIdv` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderIdvWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderIdvParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderIdvResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderIdv(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderIdvResponse(rsp)
+}
+
+// SubmitSubAccountHolderKybWithResponse Submit a KYB
+//
+// Submits a business sub account holder for KYB (know your business).
+// The request has no body; the answer is the sub account holder, its
+// business's `kyb` and its members' `kyc` showing the results.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyb (the `SubmitSubAccountHolderKyb` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderKybWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKybParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKybResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderKyb(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderKybResponse(rsp)
+}
+
+// SubmitSubAccountHolderKycWithResponse Submit a KYC
+//
+// Submits a person sub account holder for KYC (know your customer).
+// The request has no body; the answer is the sub account holder, its
+// person's `kyc` showing the result.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/accounts/sub_account_holder/{sub_account_holder_id}/kyc (the `SubmitSubAccountHolderKyc` operationId).
+func (c *ClientWithResponses) SubmitSubAccountHolderKycWithResponse(ctx context.Context, subAccountHolderId SubAccountHolderID, params *SubmitSubAccountHolderKycParams, reqEditors ...RequestEditorFn) (*SubmitSubAccountHolderKycResponse, error) {
+	rsp, err := c.SubmitSubAccountHolderKyc(ctx, subAccountHolderId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitSubAccountHolderKycResponse(rsp)
+}
+
+// ListAttachmentsWithResponse List all Attachments
+//
+// Lists attachments, a page at a time. The page documents no filters
+// beyond pagination (none by resource), and no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/attachment (the `ListAttachments` operationId).
+func (c *ClientWithResponses) ListAttachmentsWithResponse(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*ListAttachmentsResponse, error) {
+	rsp, err := c.ListAttachments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAttachmentsResponse(rsp)
+}
+
+// CreateAttachmentWithBodyWithResponse Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *ClientWithResponses) CreateAttachmentWithBodyWithResponse(ctx context.Context, params *CreateAttachmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error) {
+	rsp, err := c.CreateAttachmentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAttachmentResponse(rsp)
+}
+
+// CreateAttachmentWithResponse Create an Attachment
+//
+// Creates an attachment on a resource (any resource, by its id). The
+// answer's `url` is a public URL, valid for 5 minutes, to upload the
+// file to (standard MIME types); a resource may have several
+// attachments. See
+// https://docs.solidfi.com/v2/api-reference/getting-started/attachments
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/attachment (the `CreateAttachment` operationId).
+func (c *ClientWithResponses) CreateAttachmentWithResponse(ctx context.Context, params *CreateAttachmentParams, body CreateAttachmentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAttachmentResponse, error) {
+	rsp, err := c.CreateAttachment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAttachmentResponse(rsp)
+}
+
+// DeleteAttachmentWithResponse Delete an Attachment
+//
+// Deletes an attachment. The page documents only the 204; the 401,
+// 404 and 429 are declared as for every operation on a path with an
+// id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/attachment/{attachment_id} (the `DeleteAttachment` operationId).
+func (c *ClientWithResponses) DeleteAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*DeleteAttachmentResponse, error) {
+	rsp, err := c.DeleteAttachment(ctx, attachmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAttachmentResponse(rsp)
+}
+
+// GetAttachmentWithResponse Retrieve an Attachment
+//
+// Retrieves an attachment by its id, with the URL to download the
+// file from. The page documents no 404; it is declared as for every
+// path with an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/attachment/{attachment_id} (the `GetAttachment` operationId).
+func (c *ClientWithResponses) GetAttachmentWithResponse(ctx context.Context, attachmentId AttachmentID, reqEditors ...RequestEditorFn) (*GetAttachmentResponse, error) {
+	rsp, err := c.GetAttachment(ctx, attachmentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAttachmentResponse(rsp)
+}
+
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
@@ -3029,6 +7972,803 @@ func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// ParseListMasterAccountsResponse parses an HTTP response from a ListMasterAccountsWithResponse call
+func ParseListMasterAccountsResponse(rsp *http.Response) (*ListMasterAccountsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMasterAccountsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MasterAccountList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMasterAccountResponse parses an HTTP response from a GetMasterAccountWithResponse call
+func ParseGetMasterAccountResponse(rsp *http.Response) (*GetMasterAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMasterAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MasterAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubAccountsResponse parses an HTTP response from a ListSubAccountsWithResponse call
+func ParseListSubAccountsResponse(rsp *http.Response) (*ListSubAccountsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubAccountsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubAccountResponse parses an HTTP response from a CreateSubAccountWithResponse call
+func ParseCreateSubAccountResponse(rsp *http.Response) (*CreateSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubAccountResponse parses an HTTP response from a GetSubAccountWithResponse call
+func ParseGetSubAccountResponse(rsp *http.Response) (*GetSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubAccountResponse parses an HTTP response from a UpdateSubAccountWithResponse call
+func ParseUpdateSubAccountResponse(rsp *http.Response) (*UpdateSubAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListSubAccountHoldersResponse parses an HTTP response from a ListSubAccountHoldersWithResponse call
+func ParseListSubAccountHoldersResponse(rsp *http.Response) (*ListSubAccountHoldersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSubAccountHoldersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolderList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSubAccountHolderResponse parses an HTTP response from a CreateSubAccountHolderWithResponse call
+func ParseCreateSubAccountHolderResponse(rsp *http.Response) (*CreateSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSubAccountHolderResponse parses an HTTP response from a GetSubAccountHolderWithResponse call
+func ParseGetSubAccountHolderResponse(rsp *http.Response) (*GetSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateSubAccountHolderResponse parses an HTTP response from a UpdateSubAccountHolderWithResponse call
+func ParseUpdateSubAccountHolderResponse(rsp *http.Response) (*UpdateSubAccountHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateSubAccountHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountHolderNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderIdvResponse parses an HTTP response from a SubmitSubAccountHolderIdvWithResponse call
+func ParseSubmitSubAccountHolderIdvResponse(rsp *http.Response) (*SubmitSubAccountHolderIdvResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderIdvResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderKybResponse parses an HTTP response from a SubmitSubAccountHolderKybWithResponse call
+func ParseSubmitSubAccountHolderKybResponse(rsp *http.Response) (*SubmitSubAccountHolderKybResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderKybResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitSubAccountHolderKycResponse parses an HTTP response from a SubmitSubAccountHolderKycWithResponse call
+func ParseSubmitSubAccountHolderKycResponse(rsp *http.Response) (*SubmitSubAccountHolderKycResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitSubAccountHolderKycResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SubAccountHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SubAccountHolderBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListAttachmentsResponse parses an HTTP response from a ListAttachmentsWithResponse call
+func ParseListAttachmentsResponse(rsp *http.Response) (*ListAttachmentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAttachmentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AttachmentList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAttachmentResponse parses an HTTP response from a CreateAttachmentWithResponse call
+func ParseCreateAttachmentResponse(rsp *http.Response) (*CreateAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAttachmentResponse parses an HTTP response from a DeleteAttachmentWithResponse call
+func ParseDeleteAttachmentResponse(rsp *http.Response) (*DeleteAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAttachmentResponse parses an HTTP response from a GetAttachmentWithResponse call
+func ParseGetAttachmentResponse(rsp *http.Response) (*GetAttachmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAttachmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attachment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
 }
 
 // ParseListCardsResponse parses an HTTP response from a ListCardsWithResponse call
