@@ -681,6 +681,34 @@ type CardHolder struct {
 // Example: activated
 type CardHolderStatus string
 
+// CardHolderCreate a new card holder. The page marks no field required; the documented
+// example sends the sub account, the person (without `id_type` and
+// `id_number`), the external reference id, the purpose and metadata.
+type CardHolderCreate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 6RPD1QW-W75
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+	Person   *Person   `json:"person,omitempty"`
+
+	// Purpose what the card holder is for
+	//
+	// Example: Ace Sales Rep
+	Purpose *string `json:"purpose,omitempty"`
+
+	// SubAccountId unique id of the sub account the card holder belongs to
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
 // CardHolderList a page of card holders
 type CardHolderList struct {
 	Data *[]CardHolder `json:"data,omitempty"`
@@ -1270,6 +1298,9 @@ type CreateShowTokenParams struct {
 
 // ListCardHoldersParams defines parameters for ListCardHolders.
 type ListCardHoldersParams struct {
+	// MasterAccountId only card holders under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
 	// Limit how many records to return (the guide says int; a list page says number)
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -1278,6 +1309,17 @@ type ListCardHoldersParams struct {
 
 	// EndingBefore cursor, the id of the first record received; returns the previous page
 	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateCardHolderParams defines parameters for CreateCardHolder.
+type CreateCardHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
 // UpdateCardHolderParams defines parameters for UpdateCardHolder.
@@ -1293,6 +1335,9 @@ type UpdateCardHolderParams struct {
 
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
+
+// CreateCardHolderJSONRequestBody defines body for CreateCardHolder for application/json ContentType.
+type CreateCardHolderJSONRequestBody = CardHolderCreate
 
 // UpdateCardHolderJSONRequestBody defines body for UpdateCardHolder for application/json ContentType.
 type UpdateCardHolderJSONRequestBody = CardHolderUpdate
@@ -1501,11 +1546,43 @@ type ClientInterface interface {
 	// ListCardHolders List all Card Holders
 	//
 	// Lists card holders, a page at a time, with the pagination every
-	// Solid list operation has. The page documents no filters beyond
-	// pagination, and no sort order.
+	// Solid list operation has, optionally only those under one master
+	// account. The page documents no sort order.
 	//
 	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 	ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardHolderWithBody Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. Its 400
+	// example is the invalid phone error the update page documents; its
+	// 404 says the sub account was not found.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithBody(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardHolder Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. Its 400
+	// example is the invalid phone error the update page documents; its
+	// 404 says the sub account was not found.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolder(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCardHolder Retrieve a Card Holder
 	//
@@ -1667,12 +1744,64 @@ func (c *Client) CreateShowToken(ctx context.Context, cardId CardID, params *Cre
 // ListCardHolders List all Card Holders
 //
 // Lists card holders, a page at a time, with the pagination every
-// Solid list operation has. The page documents no filters beyond
-// pagination, and no sort order.
+// Solid list operation has, optionally only those under one master
+// account. The page documents no sort order.
 //
 // Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 func (c *Client) ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCardHoldersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardHolderWithBody Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. Its 400
+// example is the invalid phone error the update page documents; its
+// 404 says the sub account was not found.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *Client) CreateCardHolderWithBody(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardHolderRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardHolder Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. Its 400
+// example is the invalid phone error the update page documents; its
+// 404 says the sub account was not found.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *Client) CreateCardHolder(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardHolderRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2044,6 +2173,18 @@ func NewListCardHoldersRequest(server string, params *ListCardHoldersParams) (*h
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -2089,6 +2230,61 @@ func NewListCardHoldersRequest(server string, params *ListCardHoldersParams) (*h
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCardHolderRequest calls the generic CreateCardHolder builder with application/json body
+func NewCreateCardHolderRequest(server string, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCardHolderRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCardHolderRequestWithBody constructs an http.Request for the CreateCardHolder method, with any body, and a specified content type
+func NewCreateCardHolderRequestWithBody(server string, params *CreateCardHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2310,13 +2506,45 @@ type ClientWithResponsesInterface interface {
 	// ListCardHoldersWithResponse List all Card Holders
 	//
 	// Lists card holders, a page at a time, with the pagination every
-	// Solid list operation has. The page documents no filters beyond
-	// pagination, and no sort order.
+	// Solid list operation has, optionally only those under one master
+	// account. The page documents no sort order.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 	ListCardHoldersWithResponse(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*ListCardHoldersResponse, error)
+
+	// CreateCardHolderWithBodyWithResponse Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. Its 400
+	// example is the invalid phone error the update page documents; its
+	// 404 says the sub account was not found.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithBodyWithResponse(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error)
+
+	// CreateCardHolderWithResponse Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. Its 400
+	// example is the invalid phone error the update page documents; its
+	// 404 says the sub account was not found.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithResponse(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error)
 
 	// GetCardHolderWithResponse Retrieve a Card Holder
 	//
@@ -2696,6 +2924,75 @@ func (r ListCardHoldersResponse) ContentType() string {
 	return ""
 }
 
+type CreateCardHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CardHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorEnvelope
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCardHolderResponse) GetJSON201() *CardHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCardHolderResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCardHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCardHolderResponse) GetJSON404() *ErrorEnvelope {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCardHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCardHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCardHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCardHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCardHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCardHolderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2932,8 +3229,8 @@ func (c *ClientWithResponses) CreateShowTokenWithResponse(ctx context.Context, c
 // ListCardHoldersWithResponse List all Card Holders
 //
 // Lists card holders, a page at a time, with the pagination every
-// Solid list operation has. The page documents no filters beyond
-// pagination, and no sort order.
+// Solid list operation has, optionally only those under one master
+// account. The page documents no sort order.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2944,6 +3241,50 @@ func (c *ClientWithResponses) ListCardHoldersWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseListCardHoldersResponse(rsp)
+}
+
+// CreateCardHolderWithBodyWithResponse Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. Its 400
+// example is the invalid phone error the update page documents; its
+// 404 says the sub account was not found.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *ClientWithResponses) CreateCardHolderWithBodyWithResponse(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error) {
+	rsp, err := c.CreateCardHolderWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardHolderResponse(rsp)
+}
+
+// CreateCardHolderWithResponse Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. Its 400
+// example is the invalid phone error the update page documents; its
+// 404 says the sub account was not found.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *ClientWithResponses) CreateCardHolderWithResponse(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error) {
+	rsp, err := c.CreateCardHolder(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardHolderResponse(rsp)
 }
 
 // GetCardHolderWithResponse Retrieve a Card Holder
@@ -3260,6 +3601,63 @@ func ParseListCardHoldersResponse(rsp *http.Response) (*ListCardHoldersResponse,
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCardHolderResponse parses an HTTP response from a CreateCardHolderWithResponse call
+func ParseCreateCardHolderResponse(rsp *http.Response) (*CreateCardHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCardHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CardHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type

@@ -27,6 +27,7 @@ type Operation struct {
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
+	{ID: "createCardHolder", Method: "POST", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: true},
 	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "createShowToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/show_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "getCard", Method: "GET", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: false},
