@@ -27,37 +27,37 @@ const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
 // Defines values for CardProduct.
 const (
-	BusinessDebit        CardProduct = "business_debit"
-	BusinessSpend        CardProduct = "business_spend"
-	ConsumerDebit        CardProduct = "consumer_debit"
-	ConsumerFsa          CardProduct = "consumer_fsa"
-	ConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
-	ConsumerGpnr         CardProduct = "consumer_gpnr"
-	ConsumerGpr          CardProduct = "consumer_gpr"
-	ConsumerHsa          CardProduct = "consumer_hsa"
-	ConsumerPayroll      CardProduct = "consumer_payroll"
+	CardProductBusinessDebit        CardProduct = "business_debit"
+	CardProductBusinessSpend        CardProduct = "business_spend"
+	CardProductConsumerDebit        CardProduct = "consumer_debit"
+	CardProductConsumerFsa          CardProduct = "consumer_fsa"
+	CardProductConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
+	CardProductConsumerGpnr         CardProduct = "consumer_gpnr"
+	CardProductConsumerGpr          CardProduct = "consumer_gpr"
+	CardProductConsumerHsa          CardProduct = "consumer_hsa"
+	CardProductConsumerPayroll      CardProduct = "consumer_payroll"
 )
 
 // Valid indicates whether the value is a known member of the CardProduct enum.
 func (e CardProduct) Valid() bool {
 	switch e {
-	case BusinessDebit:
+	case CardProductBusinessDebit:
 		return true
-	case BusinessSpend:
+	case CardProductBusinessSpend:
 		return true
-	case ConsumerDebit:
+	case CardProductConsumerDebit:
 		return true
-	case ConsumerFsa:
+	case CardProductConsumerFsa:
 		return true
-	case ConsumerGovtBenefits:
+	case CardProductConsumerGovtBenefits:
 		return true
-	case ConsumerGpnr:
+	case CardProductConsumerGpnr:
 		return true
-	case ConsumerGpr:
+	case CardProductConsumerGpr:
 		return true
-	case ConsumerHsa:
+	case CardProductConsumerHsa:
 		return true
-	case ConsumerPayroll:
+	case CardProductConsumerPayroll:
 		return true
 	default:
 		return false
@@ -93,16 +93,73 @@ func (e CardStatus) Valid() bool {
 
 // Defines values for CardType.
 const (
-	Physical CardType = "physical"
-	Virtual  CardType = "virtual"
+	CardTypePhysical CardType = "physical"
+	CardTypeVirtual  CardType = "virtual"
 )
 
 // Valid indicates whether the value is a known member of the CardType enum.
 func (e CardType) Valid() bool {
 	switch e {
-	case Physical:
+	case CardTypePhysical:
 		return true
-	case Virtual:
+	case CardTypeVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardCreateProduct.
+const (
+	CardCreateProductBusinessDebit        CardCreateProduct = "business_debit"
+	CardCreateProductBusinessSpend        CardCreateProduct = "business_spend"
+	CardCreateProductConsumerDebit        CardCreateProduct = "consumer_debit"
+	CardCreateProductConsumerFsa          CardCreateProduct = "consumer_fsa"
+	CardCreateProductConsumerGovtBenefits CardCreateProduct = "consumer_govt_benefits"
+	CardCreateProductConsumerGpnr         CardCreateProduct = "consumer_gpnr"
+	CardCreateProductConsumerGpr          CardCreateProduct = "consumer_gpr"
+	CardCreateProductConsumerHsa          CardCreateProduct = "consumer_hsa"
+	CardCreateProductConsumerPayroll      CardCreateProduct = "consumer_payroll"
+)
+
+// Valid indicates whether the value is a known member of the CardCreateProduct enum.
+func (e CardCreateProduct) Valid() bool {
+	switch e {
+	case CardCreateProductBusinessDebit:
+		return true
+	case CardCreateProductBusinessSpend:
+		return true
+	case CardCreateProductConsumerDebit:
+		return true
+	case CardCreateProductConsumerFsa:
+		return true
+	case CardCreateProductConsumerGovtBenefits:
+		return true
+	case CardCreateProductConsumerGpnr:
+		return true
+	case CardCreateProductConsumerGpr:
+		return true
+	case CardCreateProductConsumerHsa:
+		return true
+	case CardCreateProductConsumerPayroll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardCreateType.
+const (
+	CardCreateTypePhysical CardCreateType = "physical"
+	CardCreateTypeVirtual  CardCreateType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the CardCreateType enum.
+func (e CardCreateType) Valid() bool {
+	switch e {
+	case CardCreateTypePhysical:
+		return true
+	case CardCreateTypeVirtual:
 		return true
 	default:
 		return false
@@ -172,6 +229,51 @@ func (e CardHolderUpdateStatus) Valid() bool {
 	case CardHolderUpdateStatusPendingActivation:
 		return true
 	case CardHolderUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardProvisionWallet.
+const (
+	CardProvisionWalletApplePay   CardProvisionWallet = "apple_pay"
+	CardProvisionWalletGooglePay  CardProvisionWallet = "google_pay"
+	CardProvisionWalletSamsungPay CardProvisionWallet = "samsung_pay"
+)
+
+// Valid indicates whether the value is a known member of the CardProvisionWallet enum.
+func (e CardProvisionWallet) Valid() bool {
+	switch e {
+	case CardProvisionWalletApplePay:
+		return true
+	case CardProvisionWalletGooglePay:
+		return true
+	case CardProvisionWalletSamsungPay:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardReissueReason.
+const (
+	Damaged CardReissueReason = "damaged"
+	Expired CardReissueReason = "expired"
+	Lost    CardReissueReason = "lost"
+	Stolen  CardReissueReason = "stolen"
+)
+
+// Valid indicates whether the value is a known member of the CardReissueReason enum.
+func (e CardReissueReason) Valid() bool {
+	switch e {
+	case Damaged:
+		return true
+	case Expired:
+		return true
+	case Lost:
+		return true
+	case Stolen:
 		return true
 	default:
 		return false
@@ -352,6 +454,27 @@ func (e PersonIdType) Valid() bool {
 	}
 }
 
+// Defines values for WalletProvisioningWallet.
+const (
+	WalletProvisioningWalletApplePay   WalletProvisioningWallet = "apple_pay"
+	WalletProvisioningWalletGooglePay  WalletProvisioningWallet = "google_pay"
+	WalletProvisioningWalletSamsungPay WalletProvisioningWallet = "samsung_pay"
+)
+
+// Valid indicates whether the value is a known member of the WalletProvisioningWallet enum.
+func (e WalletProvisioningWallet) Valid() bool {
+	switch e {
+	case WalletProvisioningWalletApplePay:
+		return true
+	case WalletProvisioningWalletGooglePay:
+		return true
+	case WalletProvisioningWalletSamsungPay:
+		return true
+	default:
+		return false
+	}
+}
+
 // Address defines model for Address.
 type Address struct {
 	// City city
@@ -383,6 +506,51 @@ type Address struct {
 	//
 	// Example: NY
 	State *string `json:"state,omitempty"`
+}
+
+// ApplePayDevice the Apple device's data, as the mobile application receives it from
+// Apple. Not secret: a certificate and a signed nonce.
+type ApplePayDevice struct {
+	// DeviceCert the Apple device's X.509 certificates, base64
+	//
+	// Example: MIID/TCCA6OgAwIBAgIIMq/qUa9Z2nMwCgYIKoZIzj0EAwIwgYAxNDAyBgNVBAMMK0FwcGxlIFdvcmxkd2lkZSBEZXZlbG9wZXIgUmVsYXRpb25zIENBIC0gRzIxJjAkBgNVBAsMHUFwcGxlIENlcnRpZmljYXRpb24gQXV0aG9yaXR5MRMwEQYDVQQKDApBcHBsZSBJbmMuMQswCQYDVQQGEwJVUzAeFw0xODA2MDEyMjAzMTBaFw0yMDA2MzAyMjAzMTBaMGwxNTAzBgNVBAMMLGVjYy1jcnlwdG8tc2VydmljZXMtZW5jaXBoZXJtZW50X1VDNi1TQU5EQk9YMREwDwYDVQQLDAhBcHBsZVBheTETMBEGA1UECgwKQXBwbGUgSW5jLjELMAkGA1UEBhMCVVMwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATGiJjmEMmvOZBGj+tdj2ED7xnc9y1C0vNVaqZva7lvKkbgrfcWdo0/NdIJZ5wDcZ0eBtPuRJ+q/eSP9FLXQ19wo4ICGDCCAhQwDAYDVR0TAQH/BAIwADAfBgNVHSMEGDAWgBSEtoTMOoZichZZlOgao71I3zrfCzBHBggrBgEFBQcBAQQ7MDkwNwYIKwYBBQUHMAGGK2h0dHA6Ly9vY3NwLmFwcGxlLmNvbS9vY3NwMDMtYXBwbGV3d2RyY2EyMDUwggEdBgNVHSAEggEUMIIBEDCCAQwGCSqGSIb3Y2QFATC=
+	DeviceCert *string `json:"device_cert,omitempty"`
+
+	// Nonce the random number Apple generated
+	//
+	// Example: kbcVuA==
+	Nonce *string `json:"nonce,omitempty"`
+
+	// NonceSignature Apple's signature of the nonce, made in the device's secure element
+	//
+	// Example: QHuLYArUCO2OZevP0rHc99g9RJp4O1dgsZuVpUdlA7zPWqCDhVQo9Mxr1uPS6GVyjZYo3YElIhHRV4
+	NonceSignature *string `json:"nonce_signature,omitempty"`
+}
+
+// ApplePayProvisioning Apple Pay's provisioning data; null when another wallet was asked for
+type ApplePayProvisioning struct {
+	// ActivationData the encrypted nonce, nonce signature and auth code, base64. A secret.
+	//
+	// Example: TUJQQUMtMS1GSy00MDEyMDAuMS0tVERFQS1CMEQwQjcxNDNFN0M1QTc3M0I5MTc1OTA3RENCMUEzRUNCRENCQjJEMzI2MDBEOEY4RTU5OEI5QzE4OTlwMg==
+	ActivationData *secret.String `json:"activation_data,omitempty"`
+
+	// EncryptedPassData the encrypted card number, expiry and date-time, base64. A secret.
+	//
+	// Example: V3bICnkm37BmBKEF9FAKK2zh2SvLhe6PqjvJaHS2t0eJaKVL/SfQ8mXOkDN7o4h7ayFmSuBy7A4R9uYWqWdZbo7fc0xOcsQLCgwQdVkW90JHAgL6j9axg26+OxrWyo7T9qm6NBlZzQFAy1oqYmw1tq6QMAEfbv7W6omlZ
+	EncryptedPassData *secret.String `json:"encrypted_pass_data,omitempty"`
+
+	// EphemeralPublicKey the ephemeral public key (an uncompressed P-256 point, base64)
+	// made when the payload was encrypted. Declared a secret with the
+	// rest of the payload.
+	//
+	//
+	// Example: BBSV6JzHhqoS0pLO6xMV6Z5yRhoOnpxaLv2+rp+/sK/RhLqLdEGok=
+	EphemeralPublicKey *secret.String `json:"ephemeral_public_key,omitempty"`
+
+	// PaymentAccountReference the Payment Account Reference (PAR), which stands for the card number without being it
+	//
+	// Example: V123456789012451423499
+	PaymentAccountReference *string `json:"payment_account_reference,omitempty"`
 }
 
 // Attachment a file attached to a resource. The schema nests `timestamps`; every
@@ -550,6 +718,24 @@ type CardStatus string
 // Example: physical
 type CardType string
 
+// CardActivate what the card holder reads from the card to activate it
+type CardActivate struct {
+	// ExpiryMonth expiry month of the card
+	//
+	// Example: 12
+	ExpiryMonth *string `json:"expiry_month,omitempty"`
+
+	// ExpiryYear expiry year of the card
+	//
+	// Example: 2022
+	ExpiryYear *string `json:"expiry_year,omitempty"`
+
+	// Last4 last four digits of the card number
+	//
+	// Example: 5275
+	Last4 *string `json:"last4,omitempty"`
+}
+
 // CardControlList merchants, categories and countries a control applies to
 type CardControlList struct {
 	// Categories merchant category codes (MCC)
@@ -589,6 +775,80 @@ type CardControls struct {
 	// not in the documented schema but are in every documented card, so
 	// they are declared, read-only.
 	Limit *CardSpendLimit `json:"limit,omitempty"`
+}
+
+// CardCreate a new card. The rendered Create a Card page lists these top-level
+// fields and marks none required; the shapes of `card_fulfilment` and
+// `controls` are inferred from the card object and the guides.
+type CardCreate struct {
+	// CardFulfilment how a new physical card is embossed and where it is shipped. Inferred:
+	// the page shows only that `card_fulfilment` is an object; these are
+	// the fields the card object has for it, less the tracking Solid adds.
+	CardFulfilment *CardCreateFulfilment `json:"card_fulfilment,omitempty"`
+
+	// CardholderId unique id of the card holder the card is issued to. The page
+	// spells it `cardholder_id`, as the card schema does; the card
+	// examples and List all Cards' filter spell it `card_holder_id`.
+	// Declared as the page spells the request field.
+	//
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	CardholderId *string `json:"cardholder_id,omitempty"`
+
+	// Controls spending controls of a card. The controls guide says a card has
+	// allowed or blocked categories, not both, and likewise merchants.
+	Controls *CardControls `json:"controls,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the card
+	//
+	// Example: Travel
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Product the card product configured for the client's use case
+	//
+	// Example: business_spend
+	Product *CardCreateProduct `json:"product,omitempty"`
+
+	// Theme the card design theme; Solid gives the program its values
+	//
+	// Example: metallic
+	Theme *string `json:"theme,omitempty"`
+
+	// Type type of the card
+	//
+	// Example: physical
+	Type *CardCreateType `json:"type,omitempty"`
+}
+
+// CardCreateProduct the card product configured for the client's use case
+//
+// Example: business_spend
+type CardCreateProduct string
+
+// CardCreateType type of the card
+//
+// Example: physical
+type CardCreateType string
+
+// CardCreateFulfilment how a new physical card is embossed and where it is shipped. Inferred:
+// the page shows only that `card_fulfilment` is an object; these are
+// the fields the card object has for it, less the tracking Solid adds.
+type CardCreateFulfilment struct {
+	// Embossing names embossed on the card, at most 23 characters each
+	Embossing       *CardEmbossing `json:"embossing,omitempty"`
+	ShippingAddress *Address       `json:"shipping_address,omitempty"`
 }
 
 // CardEmbossing names embossed on the card, at most 23 characters each
@@ -830,6 +1090,57 @@ type CardList struct {
 	//
 	// Example: 1
 	Total *int `json:"total,omitempty"`
+}
+
+// CardProvision the wallet to provision the card into, and that wallet's device
+// data (only the object named by `wallet` is expected)
+type CardProvision struct {
+	// ApplePay the Apple device's data, as the mobile application receives it from
+	// Apple. Not secret: a certificate and a signed nonce.
+	ApplePay *ApplePayDevice `json:"apple_pay,omitempty"`
+
+	// GooglePay the wallet account and device, for Google Pay and Samsung Pay. The
+	// page describes Samsung Pay's `client_customer_id` as the Google
+	// wallet account id (copied from Google Pay's); it is the account in
+	// whichever wallet is named.
+	GooglePay *WalletAccountDevice `json:"google_pay,omitempty"`
+
+	// SamsungPay the wallet account and device, for Google Pay and Samsung Pay. The
+	// page describes Samsung Pay's `client_customer_id` as the Google
+	// wallet account id (copied from Google Pay's); it is the account in
+	// whichever wallet is named.
+	SamsungPay *WalletAccountDevice `json:"samsung_pay,omitempty"`
+
+	// Wallet the digital wallet
+	//
+	// Example: apple_pay
+	Wallet *CardProvisionWallet `json:"wallet,omitempty"`
+}
+
+// CardProvisionWallet the digital wallet
+//
+// Example: apple_pay
+type CardProvisionWallet string
+
+// CardReissue why a card is reissued, and where the new one is shipped
+type CardReissue struct {
+	// CardFulfilment where the reissued card is shipped
+	CardFulfilment *CardReissueFulfilment `json:"card_fulfilment,omitempty"`
+
+	// Reason why the card is reissued
+	//
+	// Example: lost
+	Reason *CardReissueReason `json:"reason,omitempty"`
+}
+
+// CardReissueReason why the card is reissued
+//
+// Example: lost
+type CardReissueReason string
+
+// CardReissueFulfilment where the reissued card is shipped
+type CardReissueFulfilment struct {
+	ShippingAddress *Address `json:"shipping_address,omitempty"`
 }
 
 // CardSpendLimit a spend cap. `max_spend_per_transaction` and `max_spend_count` are
@@ -1130,6 +1441,20 @@ type OccRetryError struct {
 	SysMessage *string `json:"sysMessage,omitempty"`
 }
 
+// OpaqueCardProvisioning Google Pay's or Samsung Pay's provisioning data; null when another
+// wallet was asked for
+type OpaqueCardProvisioning struct {
+	// OpaquePaymentCard the opaque card data the wallet tokenizes. A secret.
+	//
+	// Example: eyJhdWQiOiIxODk5NzZhNi0yZmFjLTRlZDEtOTM0ZS03MjY5NmVhMDgxMzEiLCJraWQiOiJiYmVlZTAzOC1RMkFZM1Y1RTNJQ05CVVU2NkQ4SzExaEJtenFkWFN2VGlOelotWW5wb3pXUlhUbzUwIiwiaXNzIjoiYmJlZWUwMzgtNDgzMS00MjUzLWE3MjItMHY3NWNsMTNuNzFkIiwidHlwIjoiSk9TRSJ9
+	OpaquePaymentCard *secret.String `json:"opaque_payment_card,omitempty"`
+
+	// PaymentAccountReference the Payment Account Reference (PAR), which stands for the card number without being it
+	//
+	// Example: V1234567890420053999
+	PaymentAccountReference *string `json:"payment_account_reference,omitempty"`
+}
+
 // Person defines model for Person.
 type Person struct {
 	Address *Address `json:"address,omitempty"`
@@ -1219,6 +1544,49 @@ type ShowToken struct {
 	ShowToken secret.String `json:"show_token"`
 }
 
+// WalletAccountDevice the wallet account and device, for Google Pay and Samsung Pay. The
+// page describes Samsung Pay's `client_customer_id` as the Google
+// wallet account id (copied from Google Pay's); it is the account in
+// whichever wallet is named.
+type WalletAccountDevice struct {
+	// ClientCustomerId the user's account id in the wallet
+	//
+	// Example: 9uHEoxYfxFTBaP3GH3j
+	ClientCustomerId *string `json:"client_customer_id,omitempty"`
+
+	// DeviceId the user's Android device id
+	//
+	// Example: oyyKWMhPraREjeQN6VI
+	DeviceId *string `json:"device_id,omitempty"`
+}
+
+// WalletProvisioning what the wallet needs to add the card, under the key of the wallet
+// asked for; the other wallets' keys are null. The payloads are
+// secrets: `format: password`, and the Go type `secret.String` prints
+// `[REDACTED]` everywhere but in JSON.
+type WalletProvisioning struct {
+	// ApplePay Apple Pay's provisioning data; null when another wallet was asked for
+	ApplePay *ApplePayProvisioning `json:"apple_pay,omitempty"`
+
+	// GooglePay Google Pay's or Samsung Pay's provisioning data; null when another
+	// wallet was asked for
+	GooglePay *OpaqueCardProvisioning `json:"google_pay,omitempty"`
+
+	// SamsungPay Google Pay's or Samsung Pay's provisioning data; null when another
+	// wallet was asked for
+	SamsungPay *OpaqueCardProvisioning `json:"samsung_pay,omitempty"`
+
+	// Wallet the digital wallet
+	//
+	// Example: apple_pay
+	Wallet *WalletProvisioningWallet `json:"wallet,omitempty"`
+}
+
+// WalletProvisioningWallet the digital wallet
+//
+// Example: apple_pay
+type WalletProvisioningWallet string
+
 // CardHolderID defines model for CardHolderID.
 type CardHolderID = string
 
@@ -1253,6 +1621,12 @@ type Unauthorized = ErrorEnvelope
 
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
+	// SubAccountId only cards issued under this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// CardHolderId only cards issued to this card holder
+	CardHolderId *string `form:"card_holder_id,omitempty" json:"card_holder_id,omitempty"`
+
 	// Limit how many records to return (the guide says int; a list page says number)
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -1263,8 +1637,52 @@ type ListCardsParams struct {
 	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
 }
 
+// CreateCardParams defines parameters for CreateCard.
+type CreateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
 // UpdateCardParams defines parameters for UpdateCard.
 type UpdateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ActivateCardParams defines parameters for ActivateCard.
+type ActivateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ProvisionCardParams defines parameters for ProvisionCard.
+type ProvisionCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ReissueCardParams defines parameters for ReissueCard.
+type ReissueCardParams struct {
 	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
 	// own database). A repeat with the same key gets the first answer
 	// back instead of acting twice, except after a 429; after a 409
@@ -1333,8 +1751,20 @@ type UpdateCardHolderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
+// CreateCardJSONRequestBody defines body for CreateCard for application/json ContentType.
+type CreateCardJSONRequestBody = CardCreate
+
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
+
+// ActivateCardJSONRequestBody defines body for ActivateCard for application/json ContentType.
+type ActivateCardJSONRequestBody = CardActivate
+
+// ProvisionCardJSONRequestBody defines body for ProvisionCard for application/json ContentType.
+type ProvisionCardJSONRequestBody = CardProvision
+
+// ReissueCardJSONRequestBody defines body for ReissueCard for application/json ContentType.
+type ReissueCardJSONRequestBody = CardReissue
 
 // CreateCardHolderJSONRequestBody defines body for CreateCardHolder for application/json ContentType.
 type CreateCardHolderJSONRequestBody = CardHolderCreate
@@ -1481,11 +1911,57 @@ type ClientInterface interface {
 	// ListCards List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
-	// operation has. The page documents no filters beyond pagination, and
-	// no sort order.
+	// operation has, optionally only those of one sub account or of one
+	// card holder. The page documents no sort order.
 	//
 	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 	ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardWithBody Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithBody(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCard Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCard(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCard Retrieve a Card
 	//
@@ -1515,6 +1991,74 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
 	UpdateCard(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActivateCardWithBody Activate a Card
+	//
+	// Activates a card: the card holder proves they hold it by its expiry
+	// month and year and the last four digits of its number.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithBody(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActivateCard Activate a Card
+	//
+	// Activates a card: the card holder proves they hold it by its expiry
+	// month and year and the last four digits of its number.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCard(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProvisionCardWithBody Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithBody(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProvisionCard Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCard(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReissueCardWithBody Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithBody(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReissueCard Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCard(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSetPinToken Set a PIN
 	//
@@ -1619,12 +2163,78 @@ type ClientInterface interface {
 // ListCards List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
-// operation has. The page documents no filters beyond pagination, and
-// no sort order.
+// operation has, optionally only those of one sub account or of one
+// card holder. The page documents no sort order.
 //
 // Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 func (c *Client) ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCardsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardWithBody Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *Client) CreateCardWithBody(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCard Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *Client) CreateCard(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1684,6 +2294,134 @@ func (c *Client) UpdateCardWithBody(ctx context.Context, cardId CardID, params *
 // Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
 func (c *Client) UpdateCard(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ActivateCardWithBody Activate a Card
+//
+// Activates a card: the card holder proves they hold it by its expiry
+// month and year and the last four digits of its number.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *Client) ActivateCardWithBody(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActivateCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ActivateCard Activate a Card
+//
+// Activates a card: the card holder proves they hold it by its expiry
+// month and year and the last four digits of its number.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *Client) ActivateCard(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActivateCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProvisionCardWithBody Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *Client) ProvisionCardWithBody(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProvisionCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProvisionCard Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *Client) ProvisionCard(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProvisionCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReissueCardWithBody Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *Client) ReissueCardWithBody(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReissueCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReissueCard Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *Client) ReissueCard(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReissueCardRequest(c.Server, cardId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1901,6 +2639,30 @@ func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request,
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CardHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "card_holder_id", *params.CardHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -1946,6 +2708,61 @@ func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCardRequest calls the generic CreateCard builder with application/json body
+func NewCreateCardRequest(server string, params *CreateCardParams, body CreateCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCardRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCardRequestWithBody constructs an http.Request for the CreateCard method, with any body, and a specified content type
+func NewCreateCardRequestWithBody(server string, params *CreateCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -2023,6 +2840,192 @@ func NewUpdateCardRequestWithBody(server string, cardId CardID, params *UpdateCa
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewActivateCardRequest calls the generic ActivateCard builder with application/json body
+func NewActivateCardRequest(server string, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewActivateCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewActivateCardRequestWithBody constructs an http.Request for the ActivateCard method, with any body, and a specified content type
+func NewActivateCardRequestWithBody(server string, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/activate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProvisionCardRequest calls the generic ProvisionCard builder with application/json body
+func NewProvisionCardRequest(server string, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProvisionCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewProvisionCardRequestWithBody constructs an http.Request for the ProvisionCard method, with any body, and a specified content type
+func NewProvisionCardRequestWithBody(server string, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/provision", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReissueCardRequest calls the generic ReissueCard builder with application/json body
+func NewReissueCardRequest(server string, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReissueCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewReissueCardRequestWithBody constructs an http.Request for the ReissueCard method, with any body, and a specified content type
+func NewReissueCardRequestWithBody(server string, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/replace", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -2433,13 +3436,59 @@ type ClientWithResponsesInterface interface {
 	// ListCardsWithResponse List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
-	// operation has. The page documents no filters beyond pagination, and
-	// no sort order.
+	// operation has, optionally only those of one sub account or of one
+	// card holder. The page documents no sort order.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 	ListCardsWithResponse(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*ListCardsResponse, error)
+
+	// CreateCardWithBodyWithResponse Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithBodyWithResponse(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardResponse, error)
+
+	// CreateCardWithResponse Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithResponse(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardResponse, error)
 
 	// GetCardWithResponse Retrieve a Card
 	//
@@ -2471,6 +3520,74 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
 	UpdateCardWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error)
+
+	// ActivateCardWithBodyWithResponse Activate a Card
+	//
+	// Activates a card: the card holder proves they hold it by its expiry
+	// month and year and the last four digits of its number.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error)
+
+	// ActivateCardWithResponse Activate a Card
+	//
+	// Activates a card: the card holder proves they hold it by its expiry
+	// month and year and the last four digits of its number.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error)
+
+	// ProvisionCardWithBodyWithResponse Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error)
+
+	// ProvisionCardWithResponse Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error)
+
+	// ReissueCardWithBodyWithResponse Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error)
+
+	// ReissueCardWithResponse Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error)
 
 	// CreateSetPinTokenWithResponse Set a PIN
 	//
@@ -2628,6 +3745,61 @@ func (r ListCardsResponse) ContentType() string {
 	return ""
 }
 
+type CreateCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCardResponse) GetJSON201() *Card {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCardResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2746,6 +3918,192 @@ func (r UpdateCardResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ActivateCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ActivateCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ActivateCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ActivateCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ActivateCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ActivateCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ActivateCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActivateCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ActivateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProvisionCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WalletProvisioning
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProvisionCardResponse) GetJSON200() *WalletProvisioning {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ProvisionCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ProvisionCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ProvisionCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ProvisionCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProvisionCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProvisionCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProvisionCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReissueCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReissueCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReissueCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReissueCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReissueCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ReissueCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReissueCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReissueCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReissueCardResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3120,8 +4478,8 @@ func (r UpdateCardHolderResponse) ContentType() string {
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
-// operation has. The page documents no filters beyond pagination, and
-// no sort order.
+// operation has, optionally only those of one sub account or of one
+// card holder. The page documents no sort order.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3132,6 +4490,64 @@ func (c *ClientWithResponses) ListCardsWithResponse(ctx context.Context, params 
 		return nil, err
 	}
 	return ParseListCardsResponse(rsp)
+}
+
+// CreateCardWithBodyWithResponse Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *ClientWithResponses) CreateCardWithBodyWithResponse(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardResponse, error) {
+	rsp, err := c.CreateCardWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardResponse(rsp)
+}
+
+// CreateCardWithResponse Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *ClientWithResponses) CreateCardWithResponse(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardResponse, error) {
+	rsp, err := c.CreateCard(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardResponse(rsp)
 }
 
 // GetCardWithResponse Retrieve a Card
@@ -3181,6 +4597,110 @@ func (c *ClientWithResponses) UpdateCardWithResponse(ctx context.Context, cardId
 		return nil, err
 	}
 	return ParseUpdateCardResponse(rsp)
+}
+
+// ActivateCardWithBodyWithResponse Activate a Card
+//
+// Activates a card: the card holder proves they hold it by its expiry
+// month and year and the last four digits of its number.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *ClientWithResponses) ActivateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error) {
+	rsp, err := c.ActivateCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActivateCardResponse(rsp)
+}
+
+// ActivateCardWithResponse Activate a Card
+//
+// Activates a card: the card holder proves they hold it by its expiry
+// month and year and the last four digits of its number.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *ClientWithResponses) ActivateCardWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error) {
+	rsp, err := c.ActivateCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActivateCardResponse(rsp)
+}
+
+// ProvisionCardWithBodyWithResponse Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *ClientWithResponses) ProvisionCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error) {
+	rsp, err := c.ProvisionCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProvisionCardResponse(rsp)
+}
+
+// ProvisionCardWithResponse Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *ClientWithResponses) ProvisionCardWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error) {
+	rsp, err := c.ProvisionCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProvisionCardResponse(rsp)
+}
+
+// ReissueCardWithBodyWithResponse Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *ClientWithResponses) ReissueCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error) {
+	rsp, err := c.ReissueCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReissueCardResponse(rsp)
+}
+
+// ReissueCardWithResponse Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *ClientWithResponses) ReissueCardWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error) {
+	rsp, err := c.ReissueCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReissueCardResponse(rsp)
 }
 
 // CreateSetPinTokenWithResponse Set a PIN
@@ -3374,6 +4894,49 @@ func ParseListCardsResponse(rsp *http.Response) (*ListCardsResponse, error) {
 	return response, nil
 }
 
+// ParseCreateCardResponse parses an HTTP response from a CreateCardWithResponse call
+func ParseCreateCardResponse(rsp *http.Response) (*CreateCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCardResponse parses an HTTP response from a GetCardWithResponse call
 func ParseGetCardResponse(rsp *http.Response) (*GetCardResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3444,6 +5007,156 @@ func ParseUpdateCardResponse(rsp *http.Response) (*UpdateCardResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseActivateCardResponse parses an HTTP response from a ActivateCardWithResponse call
+func ParseActivateCardResponse(rsp *http.Response) (*ActivateCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActivateCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseProvisionCardResponse parses an HTTP response from a ProvisionCardWithResponse call
+func ParseProvisionCardResponse(rsp *http.Response) (*ProvisionCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProvisionCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WalletProvisioning
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseReissueCardResponse parses an HTTP response from a ReissueCardWithResponse call
+func ParseReissueCardResponse(rsp *http.Response) (*ReissueCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReissueCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized

@@ -27,6 +27,8 @@ type Operation struct {
 
 // Operations lists every operation in openapi.yaml, sorted by ID.
 var Operations = []Operation{
+	{ID: "activateCard", Method: "PATCH", Path: "/v2/issuing/card/{card_id}/activate", Idempotent: true, IdempotencyKey: true},
+	{ID: "createCard", Method: "POST", Path: "/v2/issuing/card", Idempotent: true, IdempotencyKey: true},
 	{ID: "createCardHolder", Method: "POST", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: true},
 	{ID: "createSetPinToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/set_pin_token", Idempotent: true, IdempotencyKey: true},
 	{ID: "createShowToken", Method: "POST", Path: "/v2/issuing/card/{card_id}/show_token", Idempotent: true, IdempotencyKey: true},
@@ -34,6 +36,8 @@ var Operations = []Operation{
 	{ID: "getCardHolder", Method: "GET", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCardHolders", Method: "GET", Path: "/v2/issuing/card_holder", Idempotent: true, IdempotencyKey: false},
 	{ID: "listCards", Method: "GET", Path: "/v2/issuing/card", Idempotent: true, IdempotencyKey: false},
+	{ID: "provisionCard", Method: "POST", Path: "/v2/issuing/card/{card_id}/provision", Idempotent: true, IdempotencyKey: true},
+	{ID: "reissueCard", Method: "POST", Path: "/v2/issuing/card/{card_id}/replace", Idempotent: true, IdempotencyKey: true},
 	{ID: "updateCard", Method: "PATCH", Path: "/v2/issuing/card/{card_id}", Idempotent: true, IdempotencyKey: true},
 	{ID: "updateCardHolder", Method: "PATCH", Path: "/v2/issuing/card_holder/{card_holder_id}", Idempotent: true, IdempotencyKey: true},
 }
