@@ -25,45 +25,6 @@ const ServerUrlProduction = "https://api.prod.solidfi.com"
 // ServerUrlSandbox defines the Server URL for Sandbox
 const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
-// Defines values for CardProduct.
-const (
-	CardProductBusinessDebit        CardProduct = "business_debit"
-	CardProductBusinessSpend        CardProduct = "business_spend"
-	CardProductConsumerDebit        CardProduct = "consumer_debit"
-	CardProductConsumerFsa          CardProduct = "consumer_fsa"
-	CardProductConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
-	CardProductConsumerGpnr         CardProduct = "consumer_gpnr"
-	CardProductConsumerGpr          CardProduct = "consumer_gpr"
-	CardProductConsumerHsa          CardProduct = "consumer_hsa"
-	CardProductConsumerPayroll      CardProduct = "consumer_payroll"
-)
-
-// Valid indicates whether the value is a known member of the CardProduct enum.
-func (e CardProduct) Valid() bool {
-	switch e {
-	case CardProductBusinessDebit:
-		return true
-	case CardProductBusinessSpend:
-		return true
-	case CardProductConsumerDebit:
-		return true
-	case CardProductConsumerFsa:
-		return true
-	case CardProductConsumerGovtBenefits:
-		return true
-	case CardProductConsumerGpnr:
-		return true
-	case CardProductConsumerGpr:
-		return true
-	case CardProductConsumerHsa:
-		return true
-	case CardProductConsumerPayroll:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CardStatus.
 const (
 	CardStatusActivated CardStatus = "activated"
@@ -85,81 +46,6 @@ func (e CardStatus) Valid() bool {
 	case CardStatusLocked:
 		return true
 	case CardStatusOpen:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CardType.
-const (
-	CardTypePhysical CardType = "physical"
-	CardTypeVirtual  CardType = "virtual"
-)
-
-// Valid indicates whether the value is a known member of the CardType enum.
-func (e CardType) Valid() bool {
-	switch e {
-	case CardTypePhysical:
-		return true
-	case CardTypeVirtual:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CardCreateProduct.
-const (
-	CardCreateProductBusinessDebit        CardCreateProduct = "business_debit"
-	CardCreateProductBusinessSpend        CardCreateProduct = "business_spend"
-	CardCreateProductConsumerDebit        CardCreateProduct = "consumer_debit"
-	CardCreateProductConsumerFsa          CardCreateProduct = "consumer_fsa"
-	CardCreateProductConsumerGovtBenefits CardCreateProduct = "consumer_govt_benefits"
-	CardCreateProductConsumerGpnr         CardCreateProduct = "consumer_gpnr"
-	CardCreateProductConsumerGpr          CardCreateProduct = "consumer_gpr"
-	CardCreateProductConsumerHsa          CardCreateProduct = "consumer_hsa"
-	CardCreateProductConsumerPayroll      CardCreateProduct = "consumer_payroll"
-)
-
-// Valid indicates whether the value is a known member of the CardCreateProduct enum.
-func (e CardCreateProduct) Valid() bool {
-	switch e {
-	case CardCreateProductBusinessDebit:
-		return true
-	case CardCreateProductBusinessSpend:
-		return true
-	case CardCreateProductConsumerDebit:
-		return true
-	case CardCreateProductConsumerFsa:
-		return true
-	case CardCreateProductConsumerGovtBenefits:
-		return true
-	case CardCreateProductConsumerGpnr:
-		return true
-	case CardCreateProductConsumerGpr:
-		return true
-	case CardCreateProductConsumerHsa:
-		return true
-	case CardCreateProductConsumerPayroll:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CardCreateType.
-const (
-	CardCreateTypePhysical CardCreateType = "physical"
-	CardCreateTypeVirtual  CardCreateType = "virtual"
-)
-
-// Valid indicates whether the value is a known member of the CardCreateType enum.
-func (e CardCreateType) Valid() bool {
-	switch e {
-	case CardCreateTypePhysical:
-		return true
-	case CardCreateTypeVirtual:
 		return true
 	default:
 		return false
@@ -229,6 +115,45 @@ func (e CardHolderUpdateStatus) Valid() bool {
 	case CardHolderUpdateStatusPendingActivation:
 		return true
 	case CardHolderUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardProduct.
+const (
+	BusinessDebit        CardProduct = "business_debit"
+	BusinessSpend        CardProduct = "business_spend"
+	ConsumerDebit        CardProduct = "consumer_debit"
+	ConsumerFsa          CardProduct = "consumer_fsa"
+	ConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
+	ConsumerGpnr         CardProduct = "consumer_gpnr"
+	ConsumerGpr          CardProduct = "consumer_gpr"
+	ConsumerHsa          CardProduct = "consumer_hsa"
+	ConsumerPayroll      CardProduct = "consumer_payroll"
+)
+
+// Valid indicates whether the value is a known member of the CardProduct enum.
+func (e CardProduct) Valid() bool {
+	switch e {
+	case BusinessDebit:
+		return true
+	case BusinessSpend:
+		return true
+	case ConsumerDebit:
+		return true
+	case ConsumerFsa:
+		return true
+	case ConsumerGovtBenefits:
+		return true
+	case ConsumerGpnr:
+		return true
+	case ConsumerGpr:
+		return true
+	case ConsumerHsa:
+		return true
+	case ConsumerPayroll:
 		return true
 	default:
 		return false
@@ -334,6 +259,24 @@ func (e CardTrackingStatus) Valid() bool {
 	case Returned:
 		return true
 	case Shipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardType.
+const (
+	Physical CardType = "physical"
+	Virtual  CardType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the CardType enum.
+func (e CardType) Valid() bool {
+	switch e {
+	case Physical:
+		return true
+	case Virtual:
 		return true
 	default:
 		return false
@@ -666,7 +609,10 @@ type Card struct {
 	// Example: {"description":"Sales Team Card"}
 	Metadata *Metadata `json:"metadata,omitempty"`
 
-	// Product the card product configured for the client's use case
+	// Product the card product configured for the client's use case (one schema
+	// for the card and the create request, so the Go constants keep
+	// their names)
+	//
 	//
 	// Example: business_spend
 	Product *CardProduct `json:"product,omitempty"`
@@ -701,22 +647,12 @@ type Card struct {
 	Type *CardType `json:"type,omitempty"`
 }
 
-// CardProduct the card product configured for the client's use case
-//
-// Example: business_spend
-type CardProduct string
-
 // CardStatus status of the card. The documented enum is open, closed, blocked
 // and locked; every documented example says `activated`, so it is
 // listed too.
 //
 // Example: open
 type CardStatus string
-
-// CardType type of the card
-//
-// Example: physical
-type CardType string
 
 // CardActivate what the card holder reads from the card to activate it
 type CardActivate struct {
@@ -816,10 +752,13 @@ type CardCreate struct {
 	// Example: {"description":"Sales Team Card"}
 	Metadata *Metadata `json:"metadata,omitempty"`
 
-	// Product the card product configured for the client's use case
+	// Product the card product configured for the client's use case (one schema
+	// for the card and the create request, so the Go constants keep
+	// their names)
+	//
 	//
 	// Example: business_spend
-	Product *CardCreateProduct `json:"product,omitempty"`
+	Product *CardProduct `json:"product,omitempty"`
 
 	// Theme the card design theme; Solid gives the program its values
 	//
@@ -829,18 +768,8 @@ type CardCreate struct {
 	// Type type of the card
 	//
 	// Example: physical
-	Type *CardCreateType `json:"type,omitempty"`
+	Type *CardType `json:"type,omitempty"`
 }
-
-// CardCreateProduct the card product configured for the client's use case
-//
-// Example: business_spend
-type CardCreateProduct string
-
-// CardCreateType type of the card
-//
-// Example: physical
-type CardCreateType string
 
 // CardCreateFulfilment how a new physical card is embossed and where it is shipped. Inferred:
 // the page shows only that `card_fulfilment` is an object; these are
@@ -1092,6 +1021,13 @@ type CardList struct {
 	Total *int `json:"total,omitempty"`
 }
 
+// CardProduct the card product configured for the client's use case (one schema
+// for the card and the create request, so the Go constants keep
+// their names)
+//
+// Example: business_spend
+type CardProduct string
+
 // CardProvision the wallet to provision the card into, and that wallet's device
 // data (only the object named by `wallet` is expected)
 type CardProvision struct {
@@ -1223,6 +1159,11 @@ type CardTracking struct {
 //
 // Example: delivered
 type CardTrackingStatus string
+
+// CardType type of the card
+//
+// Example: physical
+type CardType string
 
 // CardUpdate the fields of a card an update may change; none is required
 type CardUpdate struct {
