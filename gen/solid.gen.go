@@ -418,6 +418,270 @@ func (e WalletProvisioningWallet) Valid() bool {
 	}
 }
 
+// Defines values for WebhookStatus.
+const (
+	Active   WebhookStatus = "active"
+	Inactive WebhookStatus = "inactive"
+)
+
+// Valid indicates whether the value is a known member of the WebhookStatus enum.
+func (e WebhookStatus) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	case Inactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventType.
+const (
+	WebhookEventTypeCardCreated                                WebhookEventType = "card.created"
+	WebhookEventTypeCardHolderCreated                          WebhookEventType = "card_holder.created"
+	WebhookEventTypeCardHolderStatusActivated                  WebhookEventType = "card_holder.status.activated"
+	WebhookEventTypeCardHolderStatusDeactivated                WebhookEventType = "card_holder.status.deactivated"
+	WebhookEventTypeCardHolderStatusLocked                     WebhookEventType = "card_holder.status.locked"
+	WebhookEventTypeCardHolderStatusPendingActivation          WebhookEventType = "card_holder.status.pending_activation"
+	WebhookEventTypeCardHolderStatusSuspended                  WebhookEventType = "card_holder.status.suspended"
+	WebhookEventTypeCardHolderUpdated                          WebhookEventType = "card_holder.updated"
+	WebhookEventTypeCardStatusBlocked                          WebhookEventType = "card.status.blocked"
+	WebhookEventTypeCardStatusClosed                           WebhookEventType = "card.status.closed"
+	WebhookEventTypeCardStatusCreditBlocked                    WebhookEventType = "card.status.credit_blocked"
+	WebhookEventTypeCardStatusDebitBlocked                     WebhookEventType = "card.status.debit_blocked"
+	WebhookEventTypeCardStatusLocked                           WebhookEventType = "card.status.locked"
+	WebhookEventTypeCardStatusOpen                             WebhookEventType = "card.status.open"
+	WebhookEventTypeCardUpdated                                WebhookEventType = "card.updated"
+	WebhookEventTypeClientMemberCreated                        WebhookEventType = "client_member.created"
+	WebhookEventTypeClientMemberStatusActivated                WebhookEventType = "client_member.status.activated"
+	WebhookEventTypeClientMemberStatusDeactivated              WebhookEventType = "client_member.status.deactivated"
+	WebhookEventTypeClientMemberStatusLocked                   WebhookEventType = "client_member.status.locked"
+	WebhookEventTypeClientMemberStatusPendingActivation        WebhookEventType = "client_member.status.pending_activation"
+	WebhookEventTypeClientMemberStatusSuspended                WebhookEventType = "client_member.status.suspended"
+	WebhookEventTypeClientMemberUpdated                        WebhookEventType = "client_member.updated"
+	WebhookEventTypeClientStatusActivated                      WebhookEventType = "client.status.activated"
+	WebhookEventTypeClientStatusDeactivated                    WebhookEventType = "client.status.deactivated"
+	WebhookEventTypeClientStatusLocked                         WebhookEventType = "client.status.locked"
+	WebhookEventTypeClientStatusPendingActivation              WebhookEventType = "client.status.pending_activation"
+	WebhookEventTypeClientStatusSuspended                      WebhookEventType = "client.status.suspended"
+	WebhookEventTypeClientUpdated                              WebhookEventType = "client.updated"
+	WebhookEventTypeCounterpartyCreated                        WebhookEventType = "counterparty.created"
+	WebhookEventTypeCounterpartyStatusActivated                WebhookEventType = "counterparty.status.activated"
+	WebhookEventTypeCounterpartyStatusDeactivated              WebhookEventType = "counterparty.status.deactivated"
+	WebhookEventTypeCounterpartyStatusLocked                   WebhookEventType = "counterparty.status.locked"
+	WebhookEventTypeCounterpartyStatusPendingActivation        WebhookEventType = "counterparty.status.pending_activation"
+	WebhookEventTypeCounterpartyStatusSuspended                WebhookEventType = "counterparty.status.suspended"
+	WebhookEventTypeCounterpartyUpdated                        WebhookEventType = "counterparty.updated"
+	WebhookEventTypeMasterAccountCreated                       WebhookEventType = "master_account.created"
+	WebhookEventTypeMasterAccountHolderCreated                 WebhookEventType = "master_account_holder.created"
+	WebhookEventTypeMasterAccountHolderStatusActivated         WebhookEventType = "master_account_holder.status.activated"
+	WebhookEventTypeMasterAccountHolderStatusDeactivated       WebhookEventType = "master_account_holder.status.deactivated"
+	WebhookEventTypeMasterAccountHolderStatusLocked            WebhookEventType = "master_account_holder.status.locked"
+	WebhookEventTypeMasterAccountHolderStatusPendingActivation WebhookEventType = "master_account_holder.status.pending_activation"
+	WebhookEventTypeMasterAccountHolderStatusSuspended         WebhookEventType = "master_account_holder.status.suspended"
+	WebhookEventTypeMasterAccountHolderUpdated                 WebhookEventType = "master_account_holder.updated"
+	WebhookEventTypeMasterAccountStatusBlocked                 WebhookEventType = "master_account.status.blocked"
+	WebhookEventTypeMasterAccountStatusClosed                  WebhookEventType = "master_account.status.closed"
+	WebhookEventTypeMasterAccountStatusCreditBlocked           WebhookEventType = "master_account.status.credit_blocked"
+	WebhookEventTypeMasterAccountStatusDebitBlocked            WebhookEventType = "master_account.status.debit_blocked"
+	WebhookEventTypeMasterAccountStatusLocked                  WebhookEventType = "master_account.status.locked"
+	WebhookEventTypeMasterAccountStatusOpen                    WebhookEventType = "master_account.status.open"
+	WebhookEventTypeMasterAccountUpdated                       WebhookEventType = "master_account.updated"
+	WebhookEventTypeSubAccountCreated                          WebhookEventType = "sub_account.created"
+	WebhookEventTypeSubAccountHolderCreated                    WebhookEventType = "sub_account_holder.created"
+	WebhookEventTypeSubAccountHolderStatusActivated            WebhookEventType = "sub_account_holder.status.activated"
+	WebhookEventTypeSubAccountHolderStatusDeactivated          WebhookEventType = "sub_account_holder.status.deactivated"
+	WebhookEventTypeSubAccountHolderStatusLocked               WebhookEventType = "sub_account_holder.status.locked"
+	WebhookEventTypeSubAccountHolderStatusPendingActivation    WebhookEventType = "sub_account_holder.status.pending_activation"
+	WebhookEventTypeSubAccountHolderStatusSuspended            WebhookEventType = "sub_account_holder.status.suspended"
+	WebhookEventTypeSubAccountHolderUpdated                    WebhookEventType = "sub_account_holder.updated"
+	WebhookEventTypeSubAccountStatusBlocked                    WebhookEventType = "sub_account.status.blocked"
+	WebhookEventTypeSubAccountStatusClosed                     WebhookEventType = "sub_account.status.closed"
+	WebhookEventTypeSubAccountStatusCreditBlocked              WebhookEventType = "sub_account.status.credit_blocked"
+	WebhookEventTypeSubAccountStatusDebitBlocked               WebhookEventType = "sub_account.status.debit_blocked"
+	WebhookEventTypeSubAccountStatusLocked                     WebhookEventType = "sub_account.status.locked"
+	WebhookEventTypeSubAccountStatusOpen                       WebhookEventType = "sub_account.status.open"
+	WebhookEventTypeSubAccountUpdated                          WebhookEventType = "sub_account.updated"
+	WebhookEventTypeTransactionCreated                         WebhookEventType = "transaction.created"
+	WebhookEventTypeTransactionStatusCanceled                  WebhookEventType = "transaction.status.canceled"
+	WebhookEventTypeTransactionStatusCleared                   WebhookEventType = "transaction.status.cleared"
+	WebhookEventTypeTransactionStatusClearing                  WebhookEventType = "transaction.status.clearing"
+	WebhookEventTypeTransactionStatusDeclined                  WebhookEventType = "transaction.status.declined"
+	WebhookEventTypeTransactionStatusInReview                  WebhookEventType = "transaction.status.in_review"
+	WebhookEventTypeTransactionStatusPending                   WebhookEventType = "transaction.status.pending"
+	WebhookEventTypeTransactionStatusReceived                  WebhookEventType = "transaction.status.received"
+	WebhookEventTypeTransactionStatusRefunded                  WebhookEventType = "transaction.status.refunded"
+	WebhookEventTypeTransactionStatusReturned                  WebhookEventType = "transaction.status.returned"
+	WebhookEventTypeTransactionStatusReversed                  WebhookEventType = "transaction.status.reversed"
+	WebhookEventTypeTransactionStatusSettled                   WebhookEventType = "transaction.status.settled"
+	WebhookEventTypeTransactionUpdated                         WebhookEventType = "transaction.updated"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case WebhookEventTypeCardCreated:
+		return true
+	case WebhookEventTypeCardHolderCreated:
+		return true
+	case WebhookEventTypeCardHolderStatusActivated:
+		return true
+	case WebhookEventTypeCardHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeCardHolderStatusLocked:
+		return true
+	case WebhookEventTypeCardHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeCardHolderStatusSuspended:
+		return true
+	case WebhookEventTypeCardHolderUpdated:
+		return true
+	case WebhookEventTypeCardStatusBlocked:
+		return true
+	case WebhookEventTypeCardStatusClosed:
+		return true
+	case WebhookEventTypeCardStatusCreditBlocked:
+		return true
+	case WebhookEventTypeCardStatusDebitBlocked:
+		return true
+	case WebhookEventTypeCardStatusLocked:
+		return true
+	case WebhookEventTypeCardStatusOpen:
+		return true
+	case WebhookEventTypeCardUpdated:
+		return true
+	case WebhookEventTypeClientMemberCreated:
+		return true
+	case WebhookEventTypeClientMemberStatusActivated:
+		return true
+	case WebhookEventTypeClientMemberStatusDeactivated:
+		return true
+	case WebhookEventTypeClientMemberStatusLocked:
+		return true
+	case WebhookEventTypeClientMemberStatusPendingActivation:
+		return true
+	case WebhookEventTypeClientMemberStatusSuspended:
+		return true
+	case WebhookEventTypeClientMemberUpdated:
+		return true
+	case WebhookEventTypeClientStatusActivated:
+		return true
+	case WebhookEventTypeClientStatusDeactivated:
+		return true
+	case WebhookEventTypeClientStatusLocked:
+		return true
+	case WebhookEventTypeClientStatusPendingActivation:
+		return true
+	case WebhookEventTypeClientStatusSuspended:
+		return true
+	case WebhookEventTypeClientUpdated:
+		return true
+	case WebhookEventTypeCounterpartyCreated:
+		return true
+	case WebhookEventTypeCounterpartyStatusActivated:
+		return true
+	case WebhookEventTypeCounterpartyStatusDeactivated:
+		return true
+	case WebhookEventTypeCounterpartyStatusLocked:
+		return true
+	case WebhookEventTypeCounterpartyStatusPendingActivation:
+		return true
+	case WebhookEventTypeCounterpartyStatusSuspended:
+		return true
+	case WebhookEventTypeCounterpartyUpdated:
+		return true
+	case WebhookEventTypeMasterAccountCreated:
+		return true
+	case WebhookEventTypeMasterAccountHolderCreated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusActivated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusLocked:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusSuspended:
+		return true
+	case WebhookEventTypeMasterAccountHolderUpdated:
+		return true
+	case WebhookEventTypeMasterAccountStatusBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusClosed:
+		return true
+	case WebhookEventTypeMasterAccountStatusCreditBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusDebitBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusLocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusOpen:
+		return true
+	case WebhookEventTypeMasterAccountUpdated:
+		return true
+	case WebhookEventTypeSubAccountCreated:
+		return true
+	case WebhookEventTypeSubAccountHolderCreated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusActivated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusLocked:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusSuspended:
+		return true
+	case WebhookEventTypeSubAccountHolderUpdated:
+		return true
+	case WebhookEventTypeSubAccountStatusBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusClosed:
+		return true
+	case WebhookEventTypeSubAccountStatusCreditBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusDebitBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusLocked:
+		return true
+	case WebhookEventTypeSubAccountStatusOpen:
+		return true
+	case WebhookEventTypeSubAccountUpdated:
+		return true
+	case WebhookEventTypeTransactionCreated:
+		return true
+	case WebhookEventTypeTransactionStatusCanceled:
+		return true
+	case WebhookEventTypeTransactionStatusCleared:
+		return true
+	case WebhookEventTypeTransactionStatusClearing:
+		return true
+	case WebhookEventTypeTransactionStatusDeclined:
+		return true
+	case WebhookEventTypeTransactionStatusInReview:
+		return true
+	case WebhookEventTypeTransactionStatusPending:
+		return true
+	case WebhookEventTypeTransactionStatusReceived:
+		return true
+	case WebhookEventTypeTransactionStatusRefunded:
+		return true
+	case WebhookEventTypeTransactionStatusReturned:
+		return true
+	case WebhookEventTypeTransactionStatusReversed:
+		return true
+	case WebhookEventTypeTransactionStatusSettled:
+		return true
+	case WebhookEventTypeTransactionUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Address defines model for Address.
 type Address struct {
 	// City city
@@ -1528,6 +1792,158 @@ type WalletProvisioning struct {
 // Example: apple_pay
 type WalletProvisioningWallet string
 
+// Webhook an endpoint Solid notifies of the events it subscribes to
+type Webhook struct {
+	// ClientId unique id of the client the webhook belongs to
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Description description of the webhook
+	//
+	// Example: Transaction webhook
+	Description *string `json:"description,omitempty"`
+
+	// Events the events the webhook is notified of
+	//
+	// Example: ["transaction.status.declined","transaction.status.received"]
+	Events *[]WebhookEventType `json:"events,omitempty"`
+
+	// Id unique id of the webhook
+	//
+	// Example: whk_a8d2b191fa0e960d8e49a4bfd320e07b
+	Id *string `json:"id,omitempty"`
+
+	// Secret the webhook's signing secret, returned only in the answer to
+	// Create a Webhook. Optional here: the page's own example answer
+	// omits it, and Retrieve and List never carry it. A secret:
+	// `format: password`, and the Go type `secret.String` prints
+	// `[REDACTED]` everywhere but in JSON.
+	//
+	//
+	// Example: pPibTgWHeiAAlJR7I0gzuXJpU3iNcwlf
+	Secret *secret.String `json:"secret,omitempty"`
+
+	// Status status of the webhook
+	//
+	// Example: active
+	Status     *WebhookStatus     `json:"status,omitempty"`
+	Timestamps *WebhookTimestamps `json:"timestamps,omitempty"`
+
+	// Url the endpoint URL Solid sends events to
+	//
+	// Example: http://test-url.com/txn-webhook
+	Url *string `json:"url,omitempty"`
+}
+
+// WebhookStatus status of the webhook
+//
+// Example: active
+type WebhookStatus string
+
+// WebhookCreate a new webhook; the page marks no field required
+type WebhookCreate struct {
+	// Description description of the webhook
+	//
+	// Example: Transaction webhook
+	Description *string `json:"description,omitempty"`
+
+	// Events the events to notify the endpoint of
+	//
+	// Example: ["transaction.status.declined","transaction.status.received"]
+	Events *[]WebhookEventType `json:"events,omitempty"`
+
+	// Url the endpoint URL Solid sends events to
+	//
+	// Example: http://test-url.com/txn-webhook
+	Url *string `json:"url,omitempty"`
+}
+
+// WebhookEventList a page of the event types a webhook can subscribe to
+type WebhookEventList struct {
+	Data *[]WebhookEventType `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the example sends); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: false
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 78
+	Total *int `json:"total,omitempty"`
+}
+
+// WebhookEventType an event a webhook can subscribe to: `<resource>.created`,
+// `<resource>.updated` or `<resource>.status.<status>`, the 78 values
+// List all Webhook Events documents. `card.status.debit_blocked` and
+// `card.status.credit_blocked` name statuses no card status enum has,
+// and no event is documented for a card's `activated` status; all as
+// documented.
+//
+// Example: transaction.status.declined
+type WebhookEventType string
+
+// WebhookList a page of webhooks
+type WebhookList struct {
+	Data *[]Webhook `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`
+	// or `"false"`), but the List all Webhooks example sends a JSON
+	// boolean (`false`), so both forms are declared; the Go type
+	// (`flex.Bool`) decodes either.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// WebhookTimestamps defines model for WebhookTimestamps.
+type WebhookTimestamps struct {
+	// CreatedAt when the webhook was created
+	//
+	// Example: 2024-04-04T11:06:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeletedAt when the webhook was deleted
+	//
+	// Example: 2024-04-04T11:06:00Z
+	DeletedAt *string `json:"deleted_at,omitempty"`
+
+	// UpdatedAt when the webhook was last updated
+	//
+	// Example: 2024-04-04T11:06:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
 // CardHolderID defines model for CardHolderID.
 type CardHolderID = string
 
@@ -1545,6 +1961,9 @@ type Limit = int
 
 // StartingAfter defines model for StartingAfter.
 type StartingAfter = string
+
+// WebhookID defines model for WebhookID.
+type WebhookID = string
 
 // CardHolderNotFound The body of every error response.
 type CardHolderNotFound = ErrorEnvelope
@@ -1692,6 +2111,41 @@ type UpdateCardHolderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateWebhookParams defines parameters for CreateWebhook.
+type CreateWebhookParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListWebhookEventsParams defines parameters for ListWebhookEvents.
+type ListWebhookEventsParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
 // CreateCardJSONRequestBody defines body for CreateCard for application/json ContentType.
 type CreateCardJSONRequestBody = CardCreate
 
@@ -1712,6 +2166,9 @@ type CreateCardHolderJSONRequestBody = CardHolderCreate
 
 // UpdateCardHolderJSONRequestBody defines body for UpdateCardHolder for application/json ContentType.
 type UpdateCardHolderJSONRequestBody = CardHolderUpdate
+
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookCreate
 
 // AsOccRetryError returns the union data inside the Conflict as a OccRetryError
 func (t Conflict) AsOccRetryError() (OccRetryError, error) {
@@ -2099,6 +2556,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhooks List all Webhooks
+	//
+	// Lists the webhooks registered, a page at a time, with the
+	// pagination every Solid list operation has. The page documents no
+	// filters and no sort order.
+	//
+	// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookWithBody Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhook Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookEvents List all Webhook Events
+	//
+	// Lists the event types a webhook can subscribe to (78 are
+	// documented). The page declares no query parameters; the pagination
+	// every list operation takes is declared, as the pagination guide
+	// says, and the answer is the usual list envelope.
+	//
+	// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhook Delete a Webhook
+	//
+	// Deletes a webhook: Solid stops notifying its URL. The answer has no
+	// body. The page documents 204 only; 401, 404 and 429 are declared as
+	// on every operation whose path has an id.
+	//
+	// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+	DeleteWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhook Retrieve a Webhook
+	//
+	// Retrieves a webhook by its id. The signing secret is not returned.
+	// The page documents 401 only; 404 is declared for an unknown id, as
+	// on every operation whose path has an id.
+	//
+	// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+	GetWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListCards List all Cards
@@ -2542,6 +3060,127 @@ func (c *Client) UpdateCardHolderWithBody(ctx context.Context, cardHolderId Card
 // Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCardHolderRequest(c.Server, cardHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhooks List all Webhooks
+//
+// Lists the webhooks registered, a page at a time, with the
+// pagination every Solid list operation has. The page documents no
+// filters and no sort order.
+//
+// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhooksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookWithBody Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhook Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookEvents List all Webhook Events
+//
+// Lists the event types a webhook can subscribe to (78 are
+// documented). The page declares no query parameters; the pagination
+// every list operation takes is declared, as the pagination guide
+// says, and the answer is the usual list envelope.
+//
+// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhook Delete a Webhook
+//
+// Deletes a webhook: Solid stops notifying its URL. The answer has no
+// body. The page documents 204 only; 401, 404 and 429 are declared as
+// on every operation whose path has an id.
+//
+// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+func (c *Client) DeleteWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookRequest(c.Server, webhookId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhook Retrieve a Webhook
+//
+// Retrieves a webhook by its id. The signing secret is not returned.
+// The page documents 401 only; 404 is declared for an unknown id, as
+// on every operation whose path has an id.
+//
+// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+func (c *Client) GetWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookRequest(c.Server, webhookId)
 	if err != nil {
 		return nil, err
 	}
@@ -3330,6 +3969,285 @@ func NewUpdateCardHolderRequestWithBody(server string, cardHolderId CardHolderID
 	return req, nil
 }
 
+// NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
+func NewListWebhooksRequest(server string, params *ListWebhooksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookRequest calls the generic CreateWebhook builder with application/json body
+func NewCreateWebhookRequest(server string, params *CreateWebhookParams, body CreateWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWebhookRequestWithBody constructs an http.Request for the CreateWebhook method, with any body, and a specified content type
+func NewCreateWebhookRequestWithBody(server string, params *CreateWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookEventsRequest constructs an http.Request for the ListWebhookEvents method
+func NewListWebhookEventsRequest(server string, params *ListWebhookEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookRequest constructs an http.Request for the DeleteWebhook method
+func NewDeleteWebhookRequest(server string, webhookId WebhookID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookRequest constructs an http.Request for the GetWebhook method
+func NewGetWebhookRequest(server string, webhookId WebhookID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3636,6 +4554,75 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+
+	// ListWebhooksWithResponse List all Webhooks
+	//
+	// Lists the webhooks registered, a page at a time, with the
+	// pagination every Solid list operation has. The page documents no
+	// filters and no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+	ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
+
+	// CreateWebhookWithBodyWithResponse Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// CreateWebhookWithResponse Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// ListWebhookEventsWithResponse List all Webhook Events
+	//
+	// Lists the event types a webhook can subscribe to (78 are
+	// documented). The page declares no query parameters; the pagination
+	// every list operation takes is declared, as the pagination guide
+	// says, and the answer is the usual list envelope.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+	ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error)
+
+	// DeleteWebhookWithResponse Delete a Webhook
+	//
+	// Deletes a webhook: Solid stops notifying its URL. The answer has no
+	// body. The page documents 204 only; 401, 404 and 429 are declared as
+	// on every operation whose path has an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+	DeleteWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error)
+
+	// GetWebhookWithResponse Retrieve a Webhook
+	//
+	// Retrieves a webhook by its id. The signing secret is not returned.
+	// The page documents 401 only; 404 is declared for an unknown id, as
+	// on every operation whose path has an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+	GetWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error)
 }
 
 type ListCardsResponse struct {
@@ -4416,6 +5403,260 @@ func (r UpdateCardHolderResponse) ContentType() string {
 	return ""
 }
 
+type ListWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhooksResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhooksResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Webhook
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookResponse) GetJSON201() *Webhook {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateWebhookResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEventList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON200() *WebhookEventList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Webhook
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookResponse) GetJSON200() *Webhook {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
@@ -4797,6 +6038,111 @@ func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// ListWebhooksWithResponse List all Webhooks
+//
+// Lists the webhooks registered, a page at a time, with the
+// pagination every Solid list operation has. The page documents no
+// filters and no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error) {
+	rsp, err := c.ListWebhooks(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhooksResponse(rsp)
+}
+
+// CreateWebhookWithBodyWithResponse Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// CreateWebhookWithResponse Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// ListWebhookEventsWithResponse List all Webhook Events
+//
+// Lists the event types a webhook can subscribe to (78 are
+// documented). The page declares no query parameters; the pagination
+// every list operation takes is declared, as the pagination guide
+// says, and the answer is the usual list envelope.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error) {
+	rsp, err := c.ListWebhookEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookEventsResponse(rsp)
+}
+
+// DeleteWebhookWithResponse Delete a Webhook
+//
+// Deletes a webhook: Solid stops notifying its URL. The answer has no
+// body. The page documents 204 only; 401, 404 and 429 are declared as
+// on every operation whose path has an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error) {
+	rsp, err := c.DeleteWebhook(ctx, webhookId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookResponse(rsp)
+}
+
+// GetWebhookWithResponse Retrieve a Webhook
+//
+// Retrieves a webhook by its id. The signing secret is not returned.
+// The page documents 401 only; 404 is declared for an unknown id, as
+// on every operation whose path has an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error) {
+	rsp, err := c.GetWebhook(ctx, webhookId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookResponse(rsp)
 }
 
 // ParseListCardsResponse parses an HTTP response from a ListCardsWithResponse call
@@ -5412,6 +6758,203 @@ func ParseUpdateCardHolderResponse(rsp *http.Response) (*UpdateCardHolderRespons
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhooksResponse parses an HTTP response from a ListWebhooksWithResponse call
+func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookResponse parses an HTTP response from a CreateWebhookWithResponse call
+func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Webhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookEventsResponse parses an HTTP response from a ListWebhookEventsWithResponse call
+func ParseListWebhookEventsResponse(rsp *http.Response) (*ListWebhookEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookResponse parses an HTTP response from a DeleteWebhookWithResponse call
+func ParseDeleteWebhookResponse(rsp *http.Response) (*DeleteWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookResponse parses an HTTP response from a GetWebhookWithResponse call
+func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Webhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type
