@@ -2392,8 +2392,8 @@ type ClientInterface interface {
 
 	// ActivateCardWithBody Activate a Card
 	//
-	// Activates a card: the card holder proves they hold it by its expiry
-	// month and year and the last four digits of its number.
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2402,8 +2402,8 @@ type ClientInterface interface {
 
 	// ActivateCard Activate a Card
 	//
-	// Activates a card: the card holder proves they hold it by its expiry
-	// month and year and the last four digits of its number.
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2501,9 +2501,10 @@ type ClientInterface interface {
 	// pass. A person's `id_number` must be unique across persons.
 	//
 	// No copy of this page's OpenAPI block is stored; the request fields,
-	// the example and the statuses are from the rendered page. Its 400
-	// example is the invalid phone error the update page documents; its
-	// 404 says the sub account was not found.
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2517,9 +2518,10 @@ type ClientInterface interface {
 	// pass. A person's `id_number` must be unique across persons.
 	//
 	// No copy of this page's OpenAPI block is stored; the request fields,
-	// the example and the statuses are from the rendered page. Its 400
-	// example is the invalid phone error the update page documents; its
-	// 404 says the sub account was not found.
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2765,8 +2767,8 @@ func (c *Client) UpdateCard(ctx context.Context, cardId CardID, params *UpdateCa
 
 // ActivateCardWithBody Activate a Card
 //
-// Activates a card: the card holder proves they hold it by its expiry
-// month and year and the last four digits of its number.
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2785,8 +2787,8 @@ func (c *Client) ActivateCardWithBody(ctx context.Context, cardId CardID, params
 
 // ActivateCard Activate a Card
 //
-// Activates a card: the card holder proves they hold it by its expiry
-// month and year and the last four digits of its number.
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2964,9 +2966,10 @@ func (c *Client) ListCardHolders(ctx context.Context, params *ListCardHoldersPar
 // pass. A person's `id_number` must be unique across persons.
 //
 // No copy of this page's OpenAPI block is stored; the request fields,
-// the example and the statuses are from the rendered page. Its 400
-// example is the invalid phone error the update page documents; its
-// 404 says the sub account was not found.
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2990,9 +2993,10 @@ func (c *Client) CreateCardHolderWithBody(ctx context.Context, params *CreateCar
 // pass. A person's `id_number` must be unique across persons.
 //
 // No copy of this page's OpenAPI block is stored; the request fields,
-// the example and the statuses are from the rendered page. Its 400
-// example is the invalid phone error the update page documents; its
-// 404 says the sub account was not found.
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4382,8 +4386,8 @@ type ClientWithResponsesInterface interface {
 
 	// ActivateCardWithBodyWithResponse Activate a Card
 	//
-	// Activates a card: the card holder proves they hold it by its expiry
-	// month and year and the last four digits of its number.
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4392,8 +4396,8 @@ type ClientWithResponsesInterface interface {
 
 	// ActivateCardWithResponse Activate a Card
 	//
-	// Activates a card: the card holder proves they hold it by its expiry
-	// month and year and the last four digits of its number.
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4497,9 +4501,10 @@ type ClientWithResponsesInterface interface {
 	// pass. A person's `id_number` must be unique across persons.
 	//
 	// No copy of this page's OpenAPI block is stored; the request fields,
-	// the example and the statuses are from the rendered page. Its 400
-	// example is the invalid phone error the update page documents; its
-	// 404 says the sub account was not found.
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4513,9 +4518,10 @@ type ClientWithResponsesInterface interface {
 	// pass. A person's `id_number` must be unique across persons.
 	//
 	// No copy of this page's OpenAPI block is stored; the request fields,
-	// the example and the statuses are from the rendered page. Its 400
-	// example is the invalid phone error the update page documents; its
-	// 404 says the sub account was not found.
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5783,8 +5789,8 @@ func (c *ClientWithResponses) UpdateCardWithResponse(ctx context.Context, cardId
 
 // ActivateCardWithBodyWithResponse Activate a Card
 //
-// Activates a card: the card holder proves they hold it by its expiry
-// month and year and the last four digits of its number.
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5799,8 +5805,8 @@ func (c *ClientWithResponses) ActivateCardWithBodyWithResponse(ctx context.Conte
 
 // ActivateCardWithResponse Activate a Card
 //
-// Activates a card: the card holder proves they hold it by its expiry
-// month and year and the last four digits of its number.
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5952,9 +5958,10 @@ func (c *ClientWithResponses) ListCardHoldersWithResponse(ctx context.Context, p
 // pass. A person's `id_number` must be unique across persons.
 //
 // No copy of this page's OpenAPI block is stored; the request fields,
-// the example and the statuses are from the rendered page. Its 400
-// example is the invalid phone error the update page documents; its
-// 404 says the sub account was not found.
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5974,9 +5981,10 @@ func (c *ClientWithResponses) CreateCardHolderWithBodyWithResponse(ctx context.C
 // pass. A person's `id_number` must be unique across persons.
 //
 // No copy of this page's OpenAPI block is stored; the request fields,
-// the example and the statuses are from the rendered page. Its 400
-// example is the invalid phone error the update page documents; its
-// 404 says the sub account was not found.
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
