@@ -124,45 +124,6 @@ func (e BusinessMemberIdType) Valid() bool {
 	}
 }
 
-// Defines values for CardProduct.
-const (
-	CardProductBusinessDebit        CardProduct = "business_debit"
-	CardProductBusinessSpend        CardProduct = "business_spend"
-	CardProductConsumerDebit        CardProduct = "consumer_debit"
-	CardProductConsumerFsa          CardProduct = "consumer_fsa"
-	CardProductConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
-	CardProductConsumerGpnr         CardProduct = "consumer_gpnr"
-	CardProductConsumerGpr          CardProduct = "consumer_gpr"
-	CardProductConsumerHsa          CardProduct = "consumer_hsa"
-	CardProductConsumerPayroll      CardProduct = "consumer_payroll"
-)
-
-// Valid indicates whether the value is a known member of the CardProduct enum.
-func (e CardProduct) Valid() bool {
-	switch e {
-	case CardProductBusinessDebit:
-		return true
-	case CardProductBusinessSpend:
-		return true
-	case CardProductConsumerDebit:
-		return true
-	case CardProductConsumerFsa:
-		return true
-	case CardProductConsumerGovtBenefits:
-		return true
-	case CardProductConsumerGpnr:
-		return true
-	case CardProductConsumerGpr:
-		return true
-	case CardProductConsumerHsa:
-		return true
-	case CardProductConsumerPayroll:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for CardStatus.
 const (
 	CardStatusActivated CardStatus = "activated"
@@ -184,24 +145,6 @@ func (e CardStatus) Valid() bool {
 	case CardStatusLocked:
 		return true
 	case CardStatusOpen:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CardType.
-const (
-	CardTypePhysical CardType = "physical"
-	CardTypeVirtual  CardType = "virtual"
-)
-
-// Valid indicates whether the value is a known member of the CardType enum.
-func (e CardType) Valid() bool {
-	switch e {
-	case CardTypePhysical:
-		return true
-	case CardTypeVirtual:
 		return true
 	default:
 		return false
@@ -277,6 +220,90 @@ func (e CardHolderUpdateStatus) Valid() bool {
 	}
 }
 
+// Defines values for CardProduct.
+const (
+	CardProductBusinessDebit        CardProduct = "business_debit"
+	CardProductBusinessSpend        CardProduct = "business_spend"
+	CardProductConsumerDebit        CardProduct = "consumer_debit"
+	CardProductConsumerFsa          CardProduct = "consumer_fsa"
+	CardProductConsumerGovtBenefits CardProduct = "consumer_govt_benefits"
+	CardProductConsumerGpnr         CardProduct = "consumer_gpnr"
+	CardProductConsumerGpr          CardProduct = "consumer_gpr"
+	CardProductConsumerHsa          CardProduct = "consumer_hsa"
+	CardProductConsumerPayroll      CardProduct = "consumer_payroll"
+)
+
+// Valid indicates whether the value is a known member of the CardProduct enum.
+func (e CardProduct) Valid() bool {
+	switch e {
+	case CardProductBusinessDebit:
+		return true
+	case CardProductBusinessSpend:
+		return true
+	case CardProductConsumerDebit:
+		return true
+	case CardProductConsumerFsa:
+		return true
+	case CardProductConsumerGovtBenefits:
+		return true
+	case CardProductConsumerGpnr:
+		return true
+	case CardProductConsumerGpr:
+		return true
+	case CardProductConsumerHsa:
+		return true
+	case CardProductConsumerPayroll:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardProvisionWallet.
+const (
+	CardProvisionWalletApplePay   CardProvisionWallet = "apple_pay"
+	CardProvisionWalletGooglePay  CardProvisionWallet = "google_pay"
+	CardProvisionWalletSamsungPay CardProvisionWallet = "samsung_pay"
+)
+
+// Valid indicates whether the value is a known member of the CardProvisionWallet enum.
+func (e CardProvisionWallet) Valid() bool {
+	switch e {
+	case CardProvisionWalletApplePay:
+		return true
+	case CardProvisionWalletGooglePay:
+		return true
+	case CardProvisionWalletSamsungPay:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardReissueReason.
+const (
+	CardReissueReasonDamaged CardReissueReason = "damaged"
+	CardReissueReasonExpired CardReissueReason = "expired"
+	CardReissueReasonLost    CardReissueReason = "lost"
+	CardReissueReasonStolen  CardReissueReason = "stolen"
+)
+
+// Valid indicates whether the value is a known member of the CardReissueReason enum.
+func (e CardReissueReason) Valid() bool {
+	switch e {
+	case CardReissueReasonDamaged:
+		return true
+	case CardReissueReasonExpired:
+		return true
+	case CardReissueReasonLost:
+		return true
+	case CardReissueReasonStolen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CardSpendLimitPeriod.
 const (
 	CardSpendLimitPeriodAllTime        CardSpendLimitPeriod = "all_time"
@@ -331,6 +358,24 @@ func (e CardTrackingStatus) Valid() bool {
 	case CardTrackingStatusReturned:
 		return true
 	case CardTrackingStatusShipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardType.
+const (
+	CardTypePhysical CardType = "physical"
+	CardTypeVirtual  CardType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the CardType enum.
+func (e CardType) Valid() bool {
+	switch e {
+	case CardTypePhysical:
+		return true
+	case CardTypeVirtual:
 		return true
 	default:
 		return false
@@ -778,6 +823,291 @@ func (e VerificationStatus) Valid() bool {
 	}
 }
 
+// Defines values for WalletProvisioningWallet.
+const (
+	WalletProvisioningWalletApplePay   WalletProvisioningWallet = "apple_pay"
+	WalletProvisioningWalletGooglePay  WalletProvisioningWallet = "google_pay"
+	WalletProvisioningWalletSamsungPay WalletProvisioningWallet = "samsung_pay"
+)
+
+// Valid indicates whether the value is a known member of the WalletProvisioningWallet enum.
+func (e WalletProvisioningWallet) Valid() bool {
+	switch e {
+	case WalletProvisioningWalletApplePay:
+		return true
+	case WalletProvisioningWalletGooglePay:
+		return true
+	case WalletProvisioningWalletSamsungPay:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookStatus.
+const (
+	WebhookStatusActive   WebhookStatus = "active"
+	WebhookStatusInactive WebhookStatus = "inactive"
+)
+
+// Valid indicates whether the value is a known member of the WebhookStatus enum.
+func (e WebhookStatus) Valid() bool {
+	switch e {
+	case WebhookStatusActive:
+		return true
+	case WebhookStatusInactive:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventType.
+const (
+	WebhookEventTypeCardCreated                                WebhookEventType = "card.created"
+	WebhookEventTypeCardHolderCreated                          WebhookEventType = "card_holder.created"
+	WebhookEventTypeCardHolderStatusActivated                  WebhookEventType = "card_holder.status.activated"
+	WebhookEventTypeCardHolderStatusDeactivated                WebhookEventType = "card_holder.status.deactivated"
+	WebhookEventTypeCardHolderStatusLocked                     WebhookEventType = "card_holder.status.locked"
+	WebhookEventTypeCardHolderStatusPendingActivation          WebhookEventType = "card_holder.status.pending_activation"
+	WebhookEventTypeCardHolderStatusSuspended                  WebhookEventType = "card_holder.status.suspended"
+	WebhookEventTypeCardHolderUpdated                          WebhookEventType = "card_holder.updated"
+	WebhookEventTypeCardStatusBlocked                          WebhookEventType = "card.status.blocked"
+	WebhookEventTypeCardStatusClosed                           WebhookEventType = "card.status.closed"
+	WebhookEventTypeCardStatusCreditBlocked                    WebhookEventType = "card.status.credit_blocked"
+	WebhookEventTypeCardStatusDebitBlocked                     WebhookEventType = "card.status.debit_blocked"
+	WebhookEventTypeCardStatusLocked                           WebhookEventType = "card.status.locked"
+	WebhookEventTypeCardStatusOpen                             WebhookEventType = "card.status.open"
+	WebhookEventTypeCardUpdated                                WebhookEventType = "card.updated"
+	WebhookEventTypeClientMemberCreated                        WebhookEventType = "client_member.created"
+	WebhookEventTypeClientMemberStatusActivated                WebhookEventType = "client_member.status.activated"
+	WebhookEventTypeClientMemberStatusDeactivated              WebhookEventType = "client_member.status.deactivated"
+	WebhookEventTypeClientMemberStatusLocked                   WebhookEventType = "client_member.status.locked"
+	WebhookEventTypeClientMemberStatusPendingActivation        WebhookEventType = "client_member.status.pending_activation"
+	WebhookEventTypeClientMemberStatusSuspended                WebhookEventType = "client_member.status.suspended"
+	WebhookEventTypeClientMemberUpdated                        WebhookEventType = "client_member.updated"
+	WebhookEventTypeClientStatusActivated                      WebhookEventType = "client.status.activated"
+	WebhookEventTypeClientStatusDeactivated                    WebhookEventType = "client.status.deactivated"
+	WebhookEventTypeClientStatusLocked                         WebhookEventType = "client.status.locked"
+	WebhookEventTypeClientStatusPendingActivation              WebhookEventType = "client.status.pending_activation"
+	WebhookEventTypeClientStatusSuspended                      WebhookEventType = "client.status.suspended"
+	WebhookEventTypeClientUpdated                              WebhookEventType = "client.updated"
+	WebhookEventTypeCounterpartyCreated                        WebhookEventType = "counterparty.created"
+	WebhookEventTypeCounterpartyStatusActivated                WebhookEventType = "counterparty.status.activated"
+	WebhookEventTypeCounterpartyStatusDeactivated              WebhookEventType = "counterparty.status.deactivated"
+	WebhookEventTypeCounterpartyStatusLocked                   WebhookEventType = "counterparty.status.locked"
+	WebhookEventTypeCounterpartyStatusPendingActivation        WebhookEventType = "counterparty.status.pending_activation"
+	WebhookEventTypeCounterpartyStatusSuspended                WebhookEventType = "counterparty.status.suspended"
+	WebhookEventTypeCounterpartyUpdated                        WebhookEventType = "counterparty.updated"
+	WebhookEventTypeMasterAccountCreated                       WebhookEventType = "master_account.created"
+	WebhookEventTypeMasterAccountHolderCreated                 WebhookEventType = "master_account_holder.created"
+	WebhookEventTypeMasterAccountHolderStatusActivated         WebhookEventType = "master_account_holder.status.activated"
+	WebhookEventTypeMasterAccountHolderStatusDeactivated       WebhookEventType = "master_account_holder.status.deactivated"
+	WebhookEventTypeMasterAccountHolderStatusLocked            WebhookEventType = "master_account_holder.status.locked"
+	WebhookEventTypeMasterAccountHolderStatusPendingActivation WebhookEventType = "master_account_holder.status.pending_activation"
+	WebhookEventTypeMasterAccountHolderStatusSuspended         WebhookEventType = "master_account_holder.status.suspended"
+	WebhookEventTypeMasterAccountHolderUpdated                 WebhookEventType = "master_account_holder.updated"
+	WebhookEventTypeMasterAccountStatusBlocked                 WebhookEventType = "master_account.status.blocked"
+	WebhookEventTypeMasterAccountStatusClosed                  WebhookEventType = "master_account.status.closed"
+	WebhookEventTypeMasterAccountStatusCreditBlocked           WebhookEventType = "master_account.status.credit_blocked"
+	WebhookEventTypeMasterAccountStatusDebitBlocked            WebhookEventType = "master_account.status.debit_blocked"
+	WebhookEventTypeMasterAccountStatusLocked                  WebhookEventType = "master_account.status.locked"
+	WebhookEventTypeMasterAccountStatusOpen                    WebhookEventType = "master_account.status.open"
+	WebhookEventTypeMasterAccountUpdated                       WebhookEventType = "master_account.updated"
+	WebhookEventTypeSubAccountCreated                          WebhookEventType = "sub_account.created"
+	WebhookEventTypeSubAccountHolderCreated                    WebhookEventType = "sub_account_holder.created"
+	WebhookEventTypeSubAccountHolderStatusActivated            WebhookEventType = "sub_account_holder.status.activated"
+	WebhookEventTypeSubAccountHolderStatusDeactivated          WebhookEventType = "sub_account_holder.status.deactivated"
+	WebhookEventTypeSubAccountHolderStatusLocked               WebhookEventType = "sub_account_holder.status.locked"
+	WebhookEventTypeSubAccountHolderStatusPendingActivation    WebhookEventType = "sub_account_holder.status.pending_activation"
+	WebhookEventTypeSubAccountHolderStatusSuspended            WebhookEventType = "sub_account_holder.status.suspended"
+	WebhookEventTypeSubAccountHolderUpdated                    WebhookEventType = "sub_account_holder.updated"
+	WebhookEventTypeSubAccountStatusBlocked                    WebhookEventType = "sub_account.status.blocked"
+	WebhookEventTypeSubAccountStatusClosed                     WebhookEventType = "sub_account.status.closed"
+	WebhookEventTypeSubAccountStatusCreditBlocked              WebhookEventType = "sub_account.status.credit_blocked"
+	WebhookEventTypeSubAccountStatusDebitBlocked               WebhookEventType = "sub_account.status.debit_blocked"
+	WebhookEventTypeSubAccountStatusLocked                     WebhookEventType = "sub_account.status.locked"
+	WebhookEventTypeSubAccountStatusOpen                       WebhookEventType = "sub_account.status.open"
+	WebhookEventTypeSubAccountUpdated                          WebhookEventType = "sub_account.updated"
+	WebhookEventTypeTransactionCreated                         WebhookEventType = "transaction.created"
+	WebhookEventTypeTransactionStatusCanceled                  WebhookEventType = "transaction.status.canceled"
+	WebhookEventTypeTransactionStatusCleared                   WebhookEventType = "transaction.status.cleared"
+	WebhookEventTypeTransactionStatusClearing                  WebhookEventType = "transaction.status.clearing"
+	WebhookEventTypeTransactionStatusDeclined                  WebhookEventType = "transaction.status.declined"
+	WebhookEventTypeTransactionStatusInReview                  WebhookEventType = "transaction.status.in_review"
+	WebhookEventTypeTransactionStatusPending                   WebhookEventType = "transaction.status.pending"
+	WebhookEventTypeTransactionStatusReceived                  WebhookEventType = "transaction.status.received"
+	WebhookEventTypeTransactionStatusRefunded                  WebhookEventType = "transaction.status.refunded"
+	WebhookEventTypeTransactionStatusReturned                  WebhookEventType = "transaction.status.returned"
+	WebhookEventTypeTransactionStatusReversed                  WebhookEventType = "transaction.status.reversed"
+	WebhookEventTypeTransactionStatusSettled                   WebhookEventType = "transaction.status.settled"
+	WebhookEventTypeTransactionUpdated                         WebhookEventType = "transaction.updated"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case WebhookEventTypeCardCreated:
+		return true
+	case WebhookEventTypeCardHolderCreated:
+		return true
+	case WebhookEventTypeCardHolderStatusActivated:
+		return true
+	case WebhookEventTypeCardHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeCardHolderStatusLocked:
+		return true
+	case WebhookEventTypeCardHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeCardHolderStatusSuspended:
+		return true
+	case WebhookEventTypeCardHolderUpdated:
+		return true
+	case WebhookEventTypeCardStatusBlocked:
+		return true
+	case WebhookEventTypeCardStatusClosed:
+		return true
+	case WebhookEventTypeCardStatusCreditBlocked:
+		return true
+	case WebhookEventTypeCardStatusDebitBlocked:
+		return true
+	case WebhookEventTypeCardStatusLocked:
+		return true
+	case WebhookEventTypeCardStatusOpen:
+		return true
+	case WebhookEventTypeCardUpdated:
+		return true
+	case WebhookEventTypeClientMemberCreated:
+		return true
+	case WebhookEventTypeClientMemberStatusActivated:
+		return true
+	case WebhookEventTypeClientMemberStatusDeactivated:
+		return true
+	case WebhookEventTypeClientMemberStatusLocked:
+		return true
+	case WebhookEventTypeClientMemberStatusPendingActivation:
+		return true
+	case WebhookEventTypeClientMemberStatusSuspended:
+		return true
+	case WebhookEventTypeClientMemberUpdated:
+		return true
+	case WebhookEventTypeClientStatusActivated:
+		return true
+	case WebhookEventTypeClientStatusDeactivated:
+		return true
+	case WebhookEventTypeClientStatusLocked:
+		return true
+	case WebhookEventTypeClientStatusPendingActivation:
+		return true
+	case WebhookEventTypeClientStatusSuspended:
+		return true
+	case WebhookEventTypeClientUpdated:
+		return true
+	case WebhookEventTypeCounterpartyCreated:
+		return true
+	case WebhookEventTypeCounterpartyStatusActivated:
+		return true
+	case WebhookEventTypeCounterpartyStatusDeactivated:
+		return true
+	case WebhookEventTypeCounterpartyStatusLocked:
+		return true
+	case WebhookEventTypeCounterpartyStatusPendingActivation:
+		return true
+	case WebhookEventTypeCounterpartyStatusSuspended:
+		return true
+	case WebhookEventTypeCounterpartyUpdated:
+		return true
+	case WebhookEventTypeMasterAccountCreated:
+		return true
+	case WebhookEventTypeMasterAccountHolderCreated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusActivated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusLocked:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeMasterAccountHolderStatusSuspended:
+		return true
+	case WebhookEventTypeMasterAccountHolderUpdated:
+		return true
+	case WebhookEventTypeMasterAccountStatusBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusClosed:
+		return true
+	case WebhookEventTypeMasterAccountStatusCreditBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusDebitBlocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusLocked:
+		return true
+	case WebhookEventTypeMasterAccountStatusOpen:
+		return true
+	case WebhookEventTypeMasterAccountUpdated:
+		return true
+	case WebhookEventTypeSubAccountCreated:
+		return true
+	case WebhookEventTypeSubAccountHolderCreated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusActivated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusDeactivated:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusLocked:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusPendingActivation:
+		return true
+	case WebhookEventTypeSubAccountHolderStatusSuspended:
+		return true
+	case WebhookEventTypeSubAccountHolderUpdated:
+		return true
+	case WebhookEventTypeSubAccountStatusBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusClosed:
+		return true
+	case WebhookEventTypeSubAccountStatusCreditBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusDebitBlocked:
+		return true
+	case WebhookEventTypeSubAccountStatusLocked:
+		return true
+	case WebhookEventTypeSubAccountStatusOpen:
+		return true
+	case WebhookEventTypeSubAccountUpdated:
+		return true
+	case WebhookEventTypeTransactionCreated:
+		return true
+	case WebhookEventTypeTransactionStatusCanceled:
+		return true
+	case WebhookEventTypeTransactionStatusCleared:
+		return true
+	case WebhookEventTypeTransactionStatusClearing:
+		return true
+	case WebhookEventTypeTransactionStatusDeclined:
+		return true
+	case WebhookEventTypeTransactionStatusInReview:
+		return true
+	case WebhookEventTypeTransactionStatusPending:
+		return true
+	case WebhookEventTypeTransactionStatusReceived:
+		return true
+	case WebhookEventTypeTransactionStatusRefunded:
+		return true
+	case WebhookEventTypeTransactionStatusReturned:
+		return true
+	case WebhookEventTypeTransactionStatusReversed:
+		return true
+	case WebhookEventTypeTransactionStatusSettled:
+		return true
+	case WebhookEventTypeTransactionUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMasterAccountsParamsStatus.
 const (
 	ListMasterAccountsParamsStatusBlocked       ListMasterAccountsParamsStatus = "blocked"
@@ -881,6 +1211,51 @@ type Address struct {
 	//
 	// Example: NY
 	State *string `json:"state,omitempty"`
+}
+
+// ApplePayDevice the Apple device's data, as the mobile application receives it from
+// Apple. Not secret: a certificate and a signed nonce.
+type ApplePayDevice struct {
+	// DeviceCert the Apple device's X.509 certificates, base64
+	//
+	// Example: MIID/TCCA6OgAwIBAgIIMq/qUa9Z2nMwCgYIKoZIzj0EAwIwgYAxNDAyBgNVBAMMK0FwcGxlIFdvcmxkd2lkZSBEZXZlbG9wZXIgUmVsYXRpb25zIENBIC0gRzIxJjAkBgNVBAsMHUFwcGxlIENlcnRpZmljYXRpb24gQXV0aG9yaXR5MRMwEQYDVQQKDApBcHBsZSBJbmMuMQswCQYDVQQGEwJVUzAeFw0xODA2MDEyMjAzMTBaFw0yMDA2MzAyMjAzMTBaMGwxNTAzBgNVBAMMLGVjYy1jcnlwdG8tc2VydmljZXMtZW5jaXBoZXJtZW50X1VDNi1TQU5EQk9YMREwDwYDVQQLDAhBcHBsZVBheTETMBEGA1UECgwKQXBwbGUgSW5jLjELMAkGA1UEBhMCVVMwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATGiJjmEMmvOZBGj+tdj2ED7xnc9y1C0vNVaqZva7lvKkbgrfcWdo0/NdIJZ5wDcZ0eBtPuRJ+q/eSP9FLXQ19wo4ICGDCCAhQwDAYDVR0TAQH/BAIwADAfBgNVHSMEGDAWgBSEtoTMOoZichZZlOgao71I3zrfCzBHBggrBgEFBQcBAQQ7MDkwNwYIKwYBBQUHMAGGK2h0dHA6Ly9vY3NwLmFwcGxlLmNvbS9vY3NwMDMtYXBwbGV3d2RyY2EyMDUwggEdBgNVHSAEggEUMIIBEDCCAQwGCSqGSIb3Y2QFATC=
+	DeviceCert *string `json:"device_cert,omitempty"`
+
+	// Nonce the random number Apple generated
+	//
+	// Example: kbcVuA==
+	Nonce *string `json:"nonce,omitempty"`
+
+	// NonceSignature Apple's signature of the nonce, made in the device's secure element
+	//
+	// Example: QHuLYArUCO2OZevP0rHc99g9RJp4O1dgsZuVpUdlA7zPWqCDhVQo9Mxr1uPS6GVyjZYo3YElIhHRV4
+	NonceSignature *string `json:"nonce_signature,omitempty"`
+}
+
+// ApplePayProvisioning Apple Pay's provisioning data; null when another wallet was asked for
+type ApplePayProvisioning struct {
+	// ActivationData the encrypted nonce, nonce signature and auth code, base64. A secret.
+	//
+	// Example: TUJQQUMtMS1GSy00MDEyMDAuMS0tVERFQS1CMEQwQjcxNDNFN0M1QTc3M0I5MTc1OTA3RENCMUEzRUNCRENCQjJEMzI2MDBEOEY4RTU5OEI5QzE4OTlwMg==
+	ActivationData *secret.String `json:"activation_data,omitempty"`
+
+	// EncryptedPassData the encrypted card number, expiry and date-time, base64. A secret.
+	//
+	// Example: V3bICnkm37BmBKEF9FAKK2zh2SvLhe6PqjvJaHS2t0eJaKVL/SfQ8mXOkDN7o4h7ayFmSuBy7A4R9uYWqWdZbo7fc0xOcsQLCgwQdVkW90JHAgL6j9axg26+OxrWyo7T9qm6NBlZzQFAy1oqYmw1tq6QMAEfbv7W6omlZ
+	EncryptedPassData *secret.String `json:"encrypted_pass_data,omitempty"`
+
+	// EphemeralPublicKey the ephemeral public key (an uncompressed P-256 point, base64)
+	// made when the payload was encrypted. Declared a secret with the
+	// rest of the payload.
+	//
+	//
+	// Example: BBSV6JzHhqoS0pLO6xMV6Z5yRhoOnpxaLv2+rp+/sK/RhLqLdEGok=
+	EphemeralPublicKey *secret.String `json:"ephemeral_public_key,omitempty"`
+
+	// PaymentAccountReference the Payment Account Reference (PAR), which stands for the card number without being it
+	//
+	// Example: V123456789012451423499
+	PaymentAccountReference *string `json:"payment_account_reference,omitempty"`
 }
 
 // Attachment a file attached to a resource. The schema nests `timestamps`; every
@@ -1214,7 +1589,10 @@ type Card struct {
 	// Example: {"description":"Sales Team Card"}
 	Metadata *Metadata `json:"metadata,omitempty"`
 
-	// Product the card product configured for the client's use case
+	// Product the card product configured for the client's use case (one schema
+	// for the card and the create request, so the Go constants keep
+	// their names)
+	//
 	//
 	// Example: business_spend
 	Product *CardProduct `json:"product,omitempty"`
@@ -1249,11 +1627,6 @@ type Card struct {
 	Type *CardType `json:"type,omitempty"`
 }
 
-// CardProduct the card product configured for the client's use case
-//
-// Example: business_spend
-type CardProduct string
-
 // CardStatus status of the card. The documented enum is open, closed, blocked
 // and locked; every documented example says `activated`, so it is
 // listed too.
@@ -1261,10 +1634,23 @@ type CardProduct string
 // Example: open
 type CardStatus string
 
-// CardType type of the card
-//
-// Example: physical
-type CardType string
+// CardActivate what the card holder reads from the card to activate it
+type CardActivate struct {
+	// ExpiryMonth expiry month of the card
+	//
+	// Example: 12
+	ExpiryMonth *string `json:"expiry_month,omitempty"`
+
+	// ExpiryYear expiry year of the card
+	//
+	// Example: 2022
+	ExpiryYear *string `json:"expiry_year,omitempty"`
+
+	// Last4 last four digits of the card number
+	//
+	// Example: 5275
+	Last4 *string `json:"last4,omitempty"`
+}
 
 // CardControlList merchants, categories and countries a control applies to
 type CardControlList struct {
@@ -1305,6 +1691,73 @@ type CardControls struct {
 	// not in the documented schema but are in every documented card, so
 	// they are declared, read-only.
 	Limit *CardSpendLimit `json:"limit,omitempty"`
+}
+
+// CardCreate a new card. The rendered Create a Card page lists these top-level
+// fields and marks none required; the shapes of `card_fulfilment` and
+// `controls` are inferred from the card object and the guides.
+type CardCreate struct {
+	// CardFulfilment how a new physical card is embossed and where it is shipped. Inferred:
+	// the page shows only that `card_fulfilment` is an object; these are
+	// the fields the card object has for it, less the tracking Solid adds.
+	CardFulfilment *CardCreateFulfilment `json:"card_fulfilment,omitempty"`
+
+	// CardholderId unique id of the card holder the card is issued to. The page
+	// spells it `cardholder_id`, as the card schema does; the card
+	// examples and List all Cards' filter spell it `card_holder_id`.
+	// Declared as the page spells the request field.
+	//
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	CardholderId *string `json:"cardholder_id,omitempty"`
+
+	// Controls spending controls of a card. The controls guide says a card has
+	// allowed or blocked categories, not both, and likewise merchants.
+	Controls *CardControls `json:"controls,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: XV-H27LGD-FX
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Label label of the card
+	//
+	// Example: Travel
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Product the card product configured for the client's use case (one schema
+	// for the card and the create request, so the Go constants keep
+	// their names)
+	//
+	//
+	// Example: business_spend
+	Product *CardProduct `json:"product,omitempty"`
+
+	// Theme the card design theme; Solid gives the program its values
+	//
+	// Example: metallic
+	Theme *string `json:"theme,omitempty"`
+
+	// Type type of the card
+	//
+	// Example: physical
+	Type *CardType `json:"type,omitempty"`
+}
+
+// CardCreateFulfilment how a new physical card is embossed and where it is shipped. Inferred:
+// the page shows only that `card_fulfilment` is an object; these are
+// the fields the card object has for it, less the tracking Solid adds.
+type CardCreateFulfilment struct {
+	// Embossing names embossed on the card, at most 23 characters each
+	Embossing       *CardEmbossing `json:"embossing,omitempty"`
+	ShippingAddress *Address       `json:"shipping_address,omitempty"`
 }
 
 // CardEmbossing names embossed on the card, at most 23 characters each
@@ -1399,6 +1852,37 @@ type CardHolder struct {
 //
 // Example: activated
 type CardHolderStatus string
+
+// CardHolderCreate a new card holder. The page marks no field required; the documented
+// example sends the sub account, the person (without `id_type` and
+// `id_number`), the external reference id, the purpose and metadata.
+type CardHolderCreate struct {
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 6RPD1QW-W75
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the card holder is for
+	//
+	// Example: Ace Sales Rep
+	Purpose *string `json:"purpose,omitempty"`
+
+	// SubAccountId unique id of the sub account the card holder belongs to
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
 
 // CardHolderList a page of card holders
 type CardHolderList struct {
@@ -1526,6 +2010,64 @@ type CardList struct {
 	Total *int `json:"total,omitempty"`
 }
 
+// CardProduct the card product configured for the client's use case (one schema
+// for the card and the create request, so the Go constants keep
+// their names)
+//
+// Example: business_spend
+type CardProduct string
+
+// CardProvision the wallet to provision the card into, and that wallet's device
+// data (only the object named by `wallet` is expected)
+type CardProvision struct {
+	// ApplePay the Apple device's data, as the mobile application receives it from
+	// Apple. Not secret: a certificate and a signed nonce.
+	ApplePay *ApplePayDevice `json:"apple_pay,omitempty"`
+
+	// GooglePay the wallet account and device, for Google Pay and Samsung Pay. The
+	// page describes Samsung Pay's `client_customer_id` as the Google
+	// wallet account id (copied from Google Pay's); it is the account in
+	// whichever wallet is named.
+	GooglePay *WalletAccountDevice `json:"google_pay,omitempty"`
+
+	// SamsungPay the wallet account and device, for Google Pay and Samsung Pay. The
+	// page describes Samsung Pay's `client_customer_id` as the Google
+	// wallet account id (copied from Google Pay's); it is the account in
+	// whichever wallet is named.
+	SamsungPay *WalletAccountDevice `json:"samsung_pay,omitempty"`
+
+	// Wallet the digital wallet
+	//
+	// Example: apple_pay
+	Wallet *CardProvisionWallet `json:"wallet,omitempty"`
+}
+
+// CardProvisionWallet the digital wallet
+//
+// Example: apple_pay
+type CardProvisionWallet string
+
+// CardReissue why a card is reissued, and where the new one is shipped
+type CardReissue struct {
+	// CardFulfilment where the reissued card is shipped
+	CardFulfilment *CardReissueFulfilment `json:"card_fulfilment,omitempty"`
+
+	// Reason why the card is reissued
+	//
+	// Example: lost
+	Reason *CardReissueReason `json:"reason,omitempty"`
+}
+
+// CardReissueReason why the card is reissued
+//
+// Example: lost
+type CardReissueReason string
+
+// CardReissueFulfilment where the reissued card is shipped
+type CardReissueFulfilment struct {
+	ShippingAddress *Address `json:"shipping_address,omitempty"`
+}
+
 // CardSpendLimit a spend cap. `max_spend_per_transaction` and `max_spend_count` are
 // not in the documented schema but are in every documented card, so
 // they are declared, read-only.
@@ -1606,6 +2148,11 @@ type CardTracking struct {
 //
 // Example: delivered
 type CardTrackingStatus string
+
+// CardType type of the card
+//
+// Example: physical
+type CardType string
 
 // CardUpdate the fields of a card an update may change; none is required
 type CardUpdate struct {
@@ -2021,6 +2568,20 @@ type OccRetryError struct {
 	//
 	// Example: qldb occ error please retry
 	SysMessage *string `json:"sysMessage,omitempty"`
+}
+
+// OpaqueCardProvisioning Google Pay's or Samsung Pay's provisioning data; null when another
+// wallet was asked for
+type OpaqueCardProvisioning struct {
+	// OpaquePaymentCard the opaque card data the wallet tokenizes. A secret.
+	//
+	// Example: eyJhdWQiOiIxODk5NzZhNi0yZmFjLTRlZDEtOTM0ZS03MjY5NmVhMDgxMzEiLCJraWQiOiJiYmVlZTAzOC1RMkFZM1Y1RTNJQ05CVVU2NkQ4SzExaEJtenFkWFN2VGlOelotWW5wb3pXUlhUbzUwIiwiaXNzIjoiYmJlZWUwMzgtNDgzMS00MjUzLWE3MjItMHY3NWNsMTNuNzFkIiwidHlwIjoiSk9TRSJ9
+	OpaquePaymentCard *secret.String `json:"opaque_payment_card,omitempty"`
+
+	// PaymentAccountReference the Payment Account Reference (PAR), which stands for the card number without being it
+	//
+	// Example: V1234567890420053999
+	PaymentAccountReference *string `json:"payment_account_reference,omitempty"`
 }
 
 // Person a person. Nullable: a sub account holder that is a business answers
@@ -2636,6 +3197,201 @@ type Verification struct {
 // Example: pass
 type VerificationStatus string
 
+// WalletAccountDevice the wallet account and device, for Google Pay and Samsung Pay. The
+// page describes Samsung Pay's `client_customer_id` as the Google
+// wallet account id (copied from Google Pay's); it is the account in
+// whichever wallet is named.
+type WalletAccountDevice struct {
+	// ClientCustomerId the user's account id in the wallet
+	//
+	// Example: 9uHEoxYfxFTBaP3GH3j
+	ClientCustomerId *string `json:"client_customer_id,omitempty"`
+
+	// DeviceId the user's Android device id
+	//
+	// Example: oyyKWMhPraREjeQN6VI
+	DeviceId *string `json:"device_id,omitempty"`
+}
+
+// WalletProvisioning what the wallet needs to add the card, under the key of the wallet
+// asked for; the other wallets' keys are null. The payloads are
+// secrets: `format: password`, and the Go type `secret.String` prints
+// `[REDACTED]` everywhere but in JSON.
+type WalletProvisioning struct {
+	// ApplePay Apple Pay's provisioning data; null when another wallet was asked for
+	ApplePay *ApplePayProvisioning `json:"apple_pay,omitempty"`
+
+	// GooglePay Google Pay's or Samsung Pay's provisioning data; null when another
+	// wallet was asked for
+	GooglePay *OpaqueCardProvisioning `json:"google_pay,omitempty"`
+
+	// SamsungPay Google Pay's or Samsung Pay's provisioning data; null when another
+	// wallet was asked for
+	SamsungPay *OpaqueCardProvisioning `json:"samsung_pay,omitempty"`
+
+	// Wallet the digital wallet
+	//
+	// Example: apple_pay
+	Wallet *WalletProvisioningWallet `json:"wallet,omitempty"`
+}
+
+// WalletProvisioningWallet the digital wallet
+//
+// Example: apple_pay
+type WalletProvisioningWallet string
+
+// Webhook an endpoint Solid notifies of the events it subscribes to
+type Webhook struct {
+	// ClientId unique id of the client the webhook belongs to
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Description description of the webhook
+	//
+	// Example: Transaction webhook
+	Description *string `json:"description,omitempty"`
+
+	// Events the events the webhook is notified of
+	//
+	// Example: ["transaction.status.declined","transaction.status.received"]
+	Events *[]WebhookEventType `json:"events,omitempty"`
+
+	// Id unique id of the webhook
+	//
+	// Example: whk_a8d2b191fa0e960d8e49a4bfd320e07b
+	Id *string `json:"id,omitempty"`
+
+	// Secret the webhook's signing secret, returned only in the answer to
+	// Create a Webhook. Optional here: the page's own example answer
+	// omits it, and Retrieve and List never carry it. A secret:
+	// `format: password`, and the Go type `secret.String` prints
+	// `[REDACTED]` everywhere but in JSON.
+	//
+	//
+	// Example: pPibTgWHeiAAlJR7I0gzuXJpU3iNcwlf
+	Secret *secret.String `json:"secret,omitempty"`
+
+	// Status status of the webhook
+	//
+	// Example: active
+	Status     *WebhookStatus     `json:"status,omitempty"`
+	Timestamps *WebhookTimestamps `json:"timestamps,omitempty"`
+
+	// Url the endpoint URL Solid sends events to
+	//
+	// Example: http://test-url.com/txn-webhook
+	Url *string `json:"url,omitempty"`
+}
+
+// WebhookStatus status of the webhook
+//
+// Example: active
+type WebhookStatus string
+
+// WebhookCreate a new webhook; the page marks no field required
+type WebhookCreate struct {
+	// Description description of the webhook
+	//
+	// Example: Transaction webhook
+	Description *string `json:"description,omitempty"`
+
+	// Events the events to notify the endpoint of
+	//
+	// Example: ["transaction.status.declined","transaction.status.received"]
+	Events *[]WebhookEventType `json:"events,omitempty"`
+
+	// Url the endpoint URL Solid sends events to
+	//
+	// Example: http://test-url.com/txn-webhook
+	Url *string `json:"url,omitempty"`
+}
+
+// WebhookEventList a page of the event types a webhook can subscribe to
+type WebhookEventList struct {
+	Data *[]WebhookEventType `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the example sends); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: false
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 78
+	Total *int `json:"total,omitempty"`
+}
+
+// WebhookEventType an event a webhook can subscribe to: `<resource>.created`,
+// `<resource>.updated` or `<resource>.status.<status>`, the 78 values
+// List all Webhook Events documents. `card.status.debit_blocked` and
+// `card.status.credit_blocked` name statuses no card status enum has,
+// and no event is documented for a card's `activated` status; all as
+// documented.
+//
+// Example: transaction.status.declined
+type WebhookEventType string
+
+// WebhookList a page of webhooks
+type WebhookList struct {
+	Data *[]Webhook `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`
+	// or `"false"`), but the List all Webhooks example sends a JSON
+	// boolean (`false`), so both forms are declared; the Go type
+	// (`flex.Bool`) decodes either.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// WebhookTimestamps defines model for WebhookTimestamps.
+type WebhookTimestamps struct {
+	// CreatedAt when the webhook was created
+	//
+	// Example: 2024-04-04T11:06:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeletedAt when the webhook was deleted
+	//
+	// Example: 2024-04-04T11:06:00Z
+	DeletedAt *string `json:"deleted_at,omitempty"`
+
+	// UpdatedAt when the webhook was last updated
+	//
+	// Example: 2024-04-04T11:06:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
 // AttachmentID defines model for AttachmentID.
 type AttachmentID = string
 
@@ -2665,6 +3421,9 @@ type SubAccountHolderID = string
 
 // SubAccountID defines model for SubAccountID.
 type SubAccountID = string
+
+// WebhookID defines model for WebhookID.
+type WebhookID = string
 
 // AccountHolderNotFound The body of every error response.
 type AccountHolderNotFound = ErrorEnvelope
@@ -2869,6 +3628,12 @@ type CreateAttachmentParams struct {
 
 // ListCardsParams defines parameters for ListCards.
 type ListCardsParams struct {
+	// SubAccountId only cards issued under this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// CardHolderId only cards issued to this card holder
+	CardHolderId *string `form:"card_holder_id,omitempty" json:"card_holder_id,omitempty"`
+
 	// Limit how many records to return (the guide says int; a list page says number)
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -2879,8 +3644,52 @@ type ListCardsParams struct {
 	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
 }
 
+// CreateCardParams defines parameters for CreateCard.
+type CreateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
 // UpdateCardParams defines parameters for UpdateCard.
 type UpdateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ActivateCardParams defines parameters for ActivateCard.
+type ActivateCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ProvisionCardParams defines parameters for ProvisionCard.
+type ProvisionCardParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ReissueCardParams defines parameters for ReissueCard.
+type ReissueCardParams struct {
 	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
 	// own database). A repeat with the same key gets the first answer
 	// back instead of acting twice, except after a 429; after a 409
@@ -2914,6 +3723,9 @@ type CreateShowTokenParams struct {
 
 // ListCardHoldersParams defines parameters for ListCardHolders.
 type ListCardHoldersParams struct {
+	// MasterAccountId only card holders under this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
 	// Limit how many records to return (the guide says int; a list page says number)
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -2922,6 +3734,17 @@ type ListCardHoldersParams struct {
 
 	// EndingBefore cursor, the id of the first record received; returns the previous page
 	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateCardHolderParams defines parameters for CreateCardHolder.
+type CreateCardHolderParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
 // UpdateCardHolderParams defines parameters for UpdateCardHolder.
@@ -2933,6 +3756,41 @@ type UpdateCardHolderParams struct {
 	// 24 hours. Optional: calls without it still work. See
 	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// CreateWebhookParams defines parameters for CreateWebhook.
+type CreateWebhookParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListWebhookEventsParams defines parameters for ListWebhookEvents.
+type ListWebhookEventsParams struct {
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
 }
 
 // CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
@@ -2950,11 +3808,29 @@ type UpdateSubAccountHolderJSONRequestBody = SubAccountHolderUpdate
 // CreateAttachmentJSONRequestBody defines body for CreateAttachment for application/json ContentType.
 type CreateAttachmentJSONRequestBody = AttachmentCreate
 
+// CreateCardJSONRequestBody defines body for CreateCard for application/json ContentType.
+type CreateCardJSONRequestBody = CardCreate
+
 // UpdateCardJSONRequestBody defines body for UpdateCard for application/json ContentType.
 type UpdateCardJSONRequestBody = CardUpdate
 
+// ActivateCardJSONRequestBody defines body for ActivateCard for application/json ContentType.
+type ActivateCardJSONRequestBody = CardActivate
+
+// ProvisionCardJSONRequestBody defines body for ProvisionCard for application/json ContentType.
+type ProvisionCardJSONRequestBody = CardProvision
+
+// ReissueCardJSONRequestBody defines body for ReissueCard for application/json ContentType.
+type ReissueCardJSONRequestBody = CardReissue
+
+// CreateCardHolderJSONRequestBody defines body for CreateCardHolder for application/json ContentType.
+type CreateCardHolderJSONRequestBody = CardHolderCreate
+
 // UpdateCardHolderJSONRequestBody defines body for UpdateCardHolder for application/json ContentType.
 type UpdateCardHolderJSONRequestBody = CardHolderUpdate
+
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookCreate
 
 // AsOccRetryError returns the union data inside the Conflict as a OccRetryError
 func (t Conflict) AsOccRetryError() (OccRetryError, error) {
@@ -3315,11 +4191,57 @@ type ClientInterface interface {
 	// ListCards List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
-	// operation has. The page documents no filters beyond pagination, and
-	// no sort order.
+	// operation has, optionally only those of one sub account or of one
+	// card holder. The page documents no sort order.
 	//
 	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 	ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardWithBody Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithBody(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCard Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCard(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCard Retrieve a Card
 	//
@@ -3349,6 +4271,74 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
 	UpdateCard(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActivateCardWithBody Activate a Card
+	//
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithBody(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActivateCard Activate a Card
+	//
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCard(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProvisionCardWithBody Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithBody(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProvisionCard Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCard(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReissueCardWithBody Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithBody(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReissueCard Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCard(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateSetPinToken Set a PIN
 	//
@@ -3380,11 +4370,45 @@ type ClientInterface interface {
 	// ListCardHolders List all Card Holders
 	//
 	// Lists card holders, a page at a time, with the pagination every
-	// Solid list operation has. The page documents no filters beyond
-	// pagination, and no sort order.
+	// Solid list operation has, optionally only those under one master
+	// account. The page documents no sort order.
 	//
 	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 	ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardHolderWithBody Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithBody(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCardHolder Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolder(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCardHolder Retrieve a Card Holder
 	//
@@ -3416,6 +4440,67 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhooks List all Webhooks
+	//
+	// Lists the webhooks registered, a page at a time, with the
+	// pagination every Solid list operation has. The page documents no
+	// filters and no sort order.
+	//
+	// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+	ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookWithBody Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhook Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookEvents List all Webhook Events
+	//
+	// Lists the event types a webhook can subscribe to (78 are
+	// documented). The page declares no query parameters; the pagination
+	// every list operation takes is declared, as the pagination guide
+	// says, and the answer is the usual list envelope.
+	//
+	// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhook Delete a Webhook
+	//
+	// Deletes a webhook: Solid stops notifying its URL. The answer has no
+	// body. The page documents 204 only; 401, 404 and 429 are declared as
+	// on every operation whose path has an id.
+	//
+	// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+	DeleteWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhook Retrieve a Webhook
+	//
+	// Retrieves a webhook by its id. The signing secret is not returned.
+	// The page documents 401 only; 404 is declared for an unknown id, as
+	// on every operation whose path has an id.
+	//
+	// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+	GetWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListMasterAccounts List all Master Accounts
@@ -3861,12 +4946,78 @@ func (c *Client) GetAttachment(ctx context.Context, attachmentId AttachmentID, r
 // ListCards List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
-// operation has. The page documents no filters beyond pagination, and
-// no sort order.
+// operation has, optionally only those of one sub account or of one
+// card holder. The page documents no sort order.
 //
 // Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 func (c *Client) ListCards(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCardsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardWithBody Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *Client) CreateCardWithBody(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCard Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *Client) CreateCard(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3936,6 +5087,134 @@ func (c *Client) UpdateCard(ctx context.Context, cardId CardID, params *UpdateCa
 	return c.Client.Do(req)
 }
 
+// ActivateCardWithBody Activate a Card
+//
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *Client) ActivateCardWithBody(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActivateCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ActivateCard Activate a Card
+//
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *Client) ActivateCard(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActivateCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProvisionCardWithBody Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *Client) ProvisionCardWithBody(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProvisionCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProvisionCard Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *Client) ProvisionCard(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProvisionCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReissueCardWithBody Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *Client) ReissueCardWithBody(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReissueCardRequestWithBody(c.Server, cardId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReissueCard Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *Client) ReissueCard(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReissueCardRequest(c.Server, cardId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateSetPinToken Set a PIN
 //
 // Setting a PIN is a two-step process
@@ -3986,12 +5265,66 @@ func (c *Client) CreateShowToken(ctx context.Context, cardId CardID, params *Cre
 // ListCardHolders List all Card Holders
 //
 // Lists card holders, a page at a time, with the pagination every
-// Solid list operation has. The page documents no filters beyond
-// pagination, and no sort order.
+// Solid list operation has, optionally only those under one master
+// account. The page documents no sort order.
 //
 // Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 func (c *Client) ListCardHolders(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCardHoldersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardHolderWithBody Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *Client) CreateCardHolderWithBody(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardHolderRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCardHolder Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *Client) CreateCardHolder(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCardHolderRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4053,6 +5386,127 @@ func (c *Client) UpdateCardHolderWithBody(ctx context.Context, cardHolderId Card
 // Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCardHolderRequest(c.Server, cardHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhooks List all Webhooks
+//
+// Lists the webhooks registered, a page at a time, with the
+// pagination every Solid list operation has. The page documents no
+// filters and no sort order.
+//
+// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhooksRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookWithBody Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhook Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *Client) CreateWebhook(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookEvents List all Webhook Events
+//
+// Lists the event types a webhook can subscribe to (78 are
+// documented). The page declares no query parameters; the pagination
+// every list operation takes is declared, as the pagination guide
+// says, and the answer is the usual list envelope.
+//
+// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhook Delete a Webhook
+//
+// Deletes a webhook: Solid stops notifying its URL. The answer has no
+// body. The page documents 204 only; 401, 404 and 429 are declared as
+// on every operation whose path has an id.
+//
+// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+func (c *Client) DeleteWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookRequest(c.Server, webhookId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhook Retrieve a Webhook
+//
+// Retrieves a webhook by its id. The signing secret is not returned.
+// The page documents 401 only; 404 is declared for an unknown id, as
+// on every operation whose path has an id.
+//
+// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+func (c *Client) GetWebhook(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookRequest(c.Server, webhookId)
 	if err != nil {
 		return nil, err
 	}
@@ -5117,6 +6571,30 @@ func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request,
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CardHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "card_holder_id", *params.CardHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -5162,6 +6640,61 @@ func NewListCardsRequest(server string, params *ListCardsParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCardRequest calls the generic CreateCard builder with application/json body
+func NewCreateCardRequest(server string, params *CreateCardParams, body CreateCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCardRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCardRequestWithBody constructs an http.Request for the CreateCard method, with any body, and a specified content type
+func NewCreateCardRequestWithBody(server string, params *CreateCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5239,6 +6772,192 @@ func NewUpdateCardRequestWithBody(server string, cardId CardID, params *UpdateCa
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewActivateCardRequest calls the generic ActivateCard builder with application/json body
+func NewActivateCardRequest(server string, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewActivateCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewActivateCardRequestWithBody constructs an http.Request for the ActivateCard method, with any body, and a specified content type
+func NewActivateCardRequestWithBody(server string, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/activate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProvisionCardRequest calls the generic ProvisionCard builder with application/json body
+func NewProvisionCardRequest(server string, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewProvisionCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewProvisionCardRequestWithBody constructs an http.Request for the ProvisionCard method, with any body, and a specified content type
+func NewProvisionCardRequestWithBody(server string, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/provision", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReissueCardRequest calls the generic ReissueCard builder with application/json body
+func NewReissueCardRequest(server string, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReissueCardRequestWithBody(server, cardId, params, "application/json", bodyReader)
+}
+
+// NewReissueCardRequestWithBody constructs an http.Request for the ReissueCard method, with any body, and a specified content type
+func NewReissueCardRequestWithBody(server string, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "card_id", cardId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card/%s/replace", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -5389,6 +7108,18 @@ func NewListCardHoldersRequest(server string, params *ListCardHoldersParams) (*h
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -5434,6 +7165,61 @@ func NewListCardHoldersRequest(server string, params *ListCardHoldersParams) (*h
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCardHolderRequest calls the generic CreateCardHolder builder with application/json body
+func NewCreateCardHolderRequest(server string, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCardHolderRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCardHolderRequestWithBody constructs an http.Request for the CreateCardHolder method, with any body, and a specified content type
+func NewCreateCardHolderRequestWithBody(server string, params *CreateCardHolderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/issuing/card_holder")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5530,6 +7316,285 @@ func NewUpdateCardHolderRequestWithBody(server string, cardHolderId CardHolderID
 			req.Header.Set("idempotency-key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
+func NewListWebhooksRequest(server string, params *ListWebhooksParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookRequest calls the generic CreateWebhook builder with application/json body
+func NewCreateWebhookRequest(server string, params *CreateWebhookParams, body CreateWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWebhookRequestWithBody constructs an http.Request for the CreateWebhook method, with any body, and a specified content type
+func NewCreateWebhookRequestWithBody(server string, params *CreateWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookEventsRequest constructs an http.Request for the ListWebhookEvents method
+func NewListWebhookEventsRequest(server string, params *ListWebhookEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookRequest constructs an http.Request for the DeleteWebhook method
+func NewDeleteWebhookRequest(server string, webhookId WebhookID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookRequest constructs an http.Request for the GetWebhook method
+func NewGetWebhookRequest(server string, webhookId WebhookID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/webhook/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -5826,13 +7891,59 @@ type ClientWithResponsesInterface interface {
 	// ListCardsWithResponse List all Cards
 	//
 	// Lists cards, a page at a time, with the pagination every Solid list
-	// operation has. The page documents no filters beyond pagination, and
-	// no sort order.
+	// operation has, optionally only those of one sub account or of one
+	// card holder. The page documents no sort order.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/issuing/card (the `ListCards` operationId).
 	ListCardsWithResponse(ctx context.Context, params *ListCardsParams, reqEditors ...RequestEditorFn) (*ListCardsResponse, error)
+
+	// CreateCardWithBodyWithResponse Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithBodyWithResponse(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardResponse, error)
+
+	// CreateCardWithResponse Create a Card
+	//
+	// Issues a physical or virtual card to a card holder, with its
+	// product, theme (the values are agreed with Solid for the program),
+	// label, controls, fulfilment, external reference id and metadata.
+	// A physical card's embossed names are at most 23 characters each;
+	// ATM access is on unless `controls.atm_enabled` is "false".
+	//
+	// Inferred: no copy of this page's OpenAPI block is stored. The
+	// top-level request fields, their types and enums and the 201 answer
+	// are from the rendered page; the nested shapes of `card_fulfilment`
+	// and `controls` are not shown there and are taken to be the card's
+	// own (embossing and shipping address; allowed, blocked, limit and
+	// ATM access), as the guides card-issuance/physical-card,
+	// card-issuance/controls and card-issuance/atm describe them. The
+	// page shows no example; the answer's example is the card every
+	// other card page shows.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+	CreateCardWithResponse(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardResponse, error)
 
 	// GetCardWithResponse Retrieve a Card
 	//
@@ -5864,6 +7975,74 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card/{card_id} (the `UpdateCard` operationId).
 	UpdateCardWithResponse(ctx context.Context, cardId CardID, params *UpdateCardParams, body UpdateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardResponse, error)
+
+	// ActivateCardWithBodyWithResponse Activate a Card
+	//
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error)
+
+	// ActivateCardWithResponse Activate a Card
+	//
+	// Activates a card. The request repeats what is printed on it: its
+	// expiry month and year and the last four digits of its number.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+	ActivateCardWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error)
+
+	// ProvisionCardWithBodyWithResponse Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error)
+
+	// ProvisionCardWithResponse Provision a Card
+	//
+	// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+	// Samsung Pay): send the wallet and that wallet's device data; the
+	// answer carries the encrypted payload the wallet needs, under the
+	// same wallet's key (the others are null). The payloads are secrets.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+	ProvisionCardWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error)
+
+	// ReissueCardWithBodyWithResponse Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error)
+
+	// ReissueCardWithResponse Reissue a Card
+	//
+	// Reissues a card that was lost, stolen, damaged or has expired,
+	// shipping the new one to the address given. The answer is the card.
+	// Solid does not cover the cost of a card reissued because the old
+	// one was lost or stolen (card-issuance/physical-card).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+	ReissueCardWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error)
 
 	// CreateSetPinTokenWithResponse Set a PIN
 	//
@@ -5899,13 +8078,47 @@ type ClientWithResponsesInterface interface {
 	// ListCardHoldersWithResponse List all Card Holders
 	//
 	// Lists card holders, a page at a time, with the pagination every
-	// Solid list operation has. The page documents no filters beyond
-	// pagination, and no sort order.
+	// Solid list operation has, optionally only those under one master
+	// account. The page documents no sort order.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v2/issuing/card_holder (the `ListCardHolders` operationId).
 	ListCardHoldersWithResponse(ctx context.Context, params *ListCardHoldersParams, reqEditors ...RequestEditorFn) (*ListCardHoldersResponse, error)
+
+	// CreateCardHolderWithBodyWithResponse Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithBodyWithResponse(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error)
+
+	// CreateCardHolderWithResponse Create a Card Holder
+	//
+	// Creates a card holder: a person under a sub account, whom cards can
+	// then be issued to once the OFAC check and the bank's other checks
+	// pass. A person's `id_number` must be unique across persons.
+	//
+	// No copy of this page's OpenAPI block is stored; the request fields,
+	// the example and the statuses are from the rendered page. The 400
+	// example is the invalid-phone error (the values Update a Card Holder
+	// shows) and the 404 says the account was not found, as recorded from
+	// the page.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+	CreateCardHolderWithResponse(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error)
 
 	// GetCardHolderWithResponse Retrieve a Card Holder
 	//
@@ -5939,6 +8152,75 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+
+	// ListWebhooksWithResponse List all Webhooks
+	//
+	// Lists the webhooks registered, a page at a time, with the
+	// pagination every Solid list operation has. The page documents no
+	// filters and no sort order.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+	ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
+
+	// CreateWebhookWithBodyWithResponse Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// CreateWebhookWithResponse Create a Webhook
+	//
+	// Registers an endpoint URL to be notified of the events listed. The
+	// answer is the only one that carries the webhook's signing `secret`;
+	// keep it, since no operation returns it again. The page's example
+	// answer omits it (see the `secret` field).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+	CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error)
+
+	// ListWebhookEventsWithResponse List all Webhook Events
+	//
+	// Lists the event types a webhook can subscribe to (78 are
+	// documented). The page declares no query parameters; the pagination
+	// every list operation takes is declared, as the pagination guide
+	// says, and the answer is the usual list envelope.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+	ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error)
+
+	// DeleteWebhookWithResponse Delete a Webhook
+	//
+	// Deletes a webhook: Solid stops notifying its URL. The answer has no
+	// body. The page documents 204 only; 401, 404 and 429 are declared as
+	// on every operation whose path has an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+	DeleteWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error)
+
+	// GetWebhookWithResponse Retrieve a Webhook
+	//
+	// Retrieves a webhook by its id. The signing secret is not returned.
+	// The page documents 401 only; 404 is declared for an unknown id, as
+	// on every operation whose path has an id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+	GetWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error)
 }
 
 type ListMasterAccountsResponse struct {
@@ -6994,6 +9276,61 @@ func (r ListCardsResponse) ContentType() string {
 	return ""
 }
 
+type CreateCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCardResponse) GetJSON201() *Card {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCardResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7112,6 +9449,192 @@ func (r UpdateCardResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ActivateCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ActivateCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ActivateCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ActivateCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ActivateCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ActivateCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ActivateCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActivateCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ActivateCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProvisionCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WalletProvisioning
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProvisionCardResponse) GetJSON200() *WalletProvisioning {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ProvisionCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ProvisionCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ProvisionCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ProvisionCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProvisionCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProvisionCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProvisionCardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReissueCardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Card
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReissueCardResponse) GetJSON200() *Card {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReissueCardResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReissueCardResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReissueCardResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r ReissueCardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReissueCardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReissueCardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReissueCardResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7297,6 +9820,75 @@ func (r ListCardHoldersResponse) ContentType() string {
 	return ""
 }
 
+type CreateCardHolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CardHolder
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorEnvelope
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCardHolderResponse) GetJSON201() *CardHolder {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCardHolderResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCardHolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCardHolderResponse) GetJSON404() *ErrorEnvelope {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCardHolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCardHolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCardHolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCardHolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCardHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCardHolderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7415,6 +10007,260 @@ func (r UpdateCardHolderResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateCardHolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhooksResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhooksResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Webhook
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookResponse) GetJSON201() *Webhook {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateWebhookResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEventList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON200() *WebhookEventList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Webhook
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookResponse) GetJSON200() *Webhook {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7800,8 +10646,8 @@ func (c *ClientWithResponses) GetAttachmentWithResponse(ctx context.Context, att
 // ListCardsWithResponse List all Cards
 //
 // Lists cards, a page at a time, with the pagination every Solid list
-// operation has. The page documents no filters beyond pagination, and
-// no sort order.
+// operation has, optionally only those of one sub account or of one
+// card holder. The page documents no sort order.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7812,6 +10658,64 @@ func (c *ClientWithResponses) ListCardsWithResponse(ctx context.Context, params 
 		return nil, err
 	}
 	return ParseListCardsResponse(rsp)
+}
+
+// CreateCardWithBodyWithResponse Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *ClientWithResponses) CreateCardWithBodyWithResponse(ctx context.Context, params *CreateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardResponse, error) {
+	rsp, err := c.CreateCardWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardResponse(rsp)
+}
+
+// CreateCardWithResponse Create a Card
+//
+// Issues a physical or virtual card to a card holder, with its
+// product, theme (the values are agreed with Solid for the program),
+// label, controls, fulfilment, external reference id and metadata.
+// A physical card's embossed names are at most 23 characters each;
+// ATM access is on unless `controls.atm_enabled` is "false".
+//
+// Inferred: no copy of this page's OpenAPI block is stored. The
+// top-level request fields, their types and enums and the 201 answer
+// are from the rendered page; the nested shapes of `card_fulfilment`
+// and `controls` are not shown there and are taken to be the card's
+// own (embossing and shipping address; allowed, blocked, limit and
+// ATM access), as the guides card-issuance/physical-card,
+// card-issuance/controls and card-issuance/atm describe them. The
+// page shows no example; the answer's example is the card every
+// other card page shows.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card (the `CreateCard` operationId).
+func (c *ClientWithResponses) CreateCardWithResponse(ctx context.Context, params *CreateCardParams, body CreateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardResponse, error) {
+	rsp, err := c.CreateCard(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardResponse(rsp)
 }
 
 // GetCardWithResponse Retrieve a Card
@@ -7863,6 +10767,110 @@ func (c *ClientWithResponses) UpdateCardWithResponse(ctx context.Context, cardId
 	return ParseUpdateCardResponse(rsp)
 }
 
+// ActivateCardWithBodyWithResponse Activate a Card
+//
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *ClientWithResponses) ActivateCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error) {
+	rsp, err := c.ActivateCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActivateCardResponse(rsp)
+}
+
+// ActivateCardWithResponse Activate a Card
+//
+// Activates a card. The request repeats what is printed on it: its
+// expiry month and year and the last four digits of its number.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/issuing/card/{card_id}/activate (the `ActivateCard` operationId).
+func (c *ClientWithResponses) ActivateCardWithResponse(ctx context.Context, cardId CardID, params *ActivateCardParams, body ActivateCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ActivateCardResponse, error) {
+	rsp, err := c.ActivateCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActivateCardResponse(rsp)
+}
+
+// ProvisionCardWithBodyWithResponse Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *ClientWithResponses) ProvisionCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error) {
+	rsp, err := c.ProvisionCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProvisionCardResponse(rsp)
+}
+
+// ProvisionCardWithResponse Provision a Card
+//
+// Pushes a card into a digital wallet (Apple Pay, Google Pay or
+// Samsung Pay): send the wallet and that wallet's device data; the
+// answer carries the encrypted payload the wallet needs, under the
+// same wallet's key (the others are null). The payloads are secrets.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/provision (the `ProvisionCard` operationId).
+func (c *ClientWithResponses) ProvisionCardWithResponse(ctx context.Context, cardId CardID, params *ProvisionCardParams, body ProvisionCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ProvisionCardResponse, error) {
+	rsp, err := c.ProvisionCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProvisionCardResponse(rsp)
+}
+
+// ReissueCardWithBodyWithResponse Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *ClientWithResponses) ReissueCardWithBodyWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error) {
+	rsp, err := c.ReissueCardWithBody(ctx, cardId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReissueCardResponse(rsp)
+}
+
+// ReissueCardWithResponse Reissue a Card
+//
+// Reissues a card that was lost, stolen, damaged or has expired,
+// shipping the new one to the address given. The answer is the card.
+// Solid does not cover the cost of a card reissued because the old
+// one was lost or stolen (card-issuance/physical-card).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card/{card_id}/replace (the `ReissueCard` operationId).
+func (c *ClientWithResponses) ReissueCardWithResponse(ctx context.Context, cardId CardID, params *ReissueCardParams, body ReissueCardJSONRequestBody, reqEditors ...RequestEditorFn) (*ReissueCardResponse, error) {
+	rsp, err := c.ReissueCard(ctx, cardId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReissueCardResponse(rsp)
+}
+
 // CreateSetPinTokenWithResponse Set a PIN
 //
 // Setting a PIN is a two-step process
@@ -7909,8 +10917,8 @@ func (c *ClientWithResponses) CreateShowTokenWithResponse(ctx context.Context, c
 // ListCardHoldersWithResponse List all Card Holders
 //
 // Lists card holders, a page at a time, with the pagination every
-// Solid list operation has. The page documents no filters beyond
-// pagination, and no sort order.
+// Solid list operation has, optionally only those under one master
+// account. The page documents no sort order.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7921,6 +10929,52 @@ func (c *ClientWithResponses) ListCardHoldersWithResponse(ctx context.Context, p
 		return nil, err
 	}
 	return ParseListCardHoldersResponse(rsp)
+}
+
+// CreateCardHolderWithBodyWithResponse Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *ClientWithResponses) CreateCardHolderWithBodyWithResponse(ctx context.Context, params *CreateCardHolderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error) {
+	rsp, err := c.CreateCardHolderWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardHolderResponse(rsp)
+}
+
+// CreateCardHolderWithResponse Create a Card Holder
+//
+// Creates a card holder: a person under a sub account, whom cards can
+// then be issued to once the OFAC check and the bank's other checks
+// pass. A person's `id_number` must be unique across persons.
+//
+// No copy of this page's OpenAPI block is stored; the request fields,
+// the example and the statuses are from the rendered page. The 400
+// example is the invalid-phone error (the values Update a Card Holder
+// shows) and the 404 says the account was not found, as recorded from
+// the page.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/issuing/card_holder (the `CreateCardHolder` operationId).
+func (c *ClientWithResponses) CreateCardHolderWithResponse(ctx context.Context, params *CreateCardHolderParams, body CreateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCardHolderResponse, error) {
+	rsp, err := c.CreateCardHolder(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCardHolderResponse(rsp)
 }
 
 // GetCardHolderWithResponse Retrieve a Card Holder
@@ -7972,6 +11026,111 @@ func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// ListWebhooksWithResponse List all Webhooks
+//
+// Lists the webhooks registered, a page at a time, with the
+// pagination every Solid list operation has. The page documents no
+// filters and no sort order.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook (the `ListWebhooks` operationId).
+func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, params *ListWebhooksParams, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error) {
+	rsp, err := c.ListWebhooks(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhooksResponse(rsp)
+}
+
+// CreateWebhookWithBodyWithResponse Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Context, params *CreateWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// CreateWebhookWithResponse Create a Webhook
+//
+// Registers an endpoint URL to be notified of the events listed. The
+// answer is the only one that carries the webhook's signing `secret`;
+// keep it, since no operation returns it again. The page's example
+// answer omits it (see the `secret` field).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/webhook (the `CreateWebhook` operationId).
+func (c *ClientWithResponses) CreateWebhookWithResponse(ctx context.Context, params *CreateWebhookParams, body CreateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookResponse, error) {
+	rsp, err := c.CreateWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookResponse(rsp)
+}
+
+// ListWebhookEventsWithResponse List all Webhook Events
+//
+// Lists the event types a webhook can subscribe to (78 are
+// documented). The page declares no query parameters; the pagination
+// every list operation takes is declared, as the pagination guide
+// says, and the answer is the usual list envelope.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook/events (the `ListWebhookEvents` operationId).
+func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error) {
+	rsp, err := c.ListWebhookEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookEventsResponse(rsp)
+}
+
+// DeleteWebhookWithResponse Delete a Webhook
+//
+// Deletes a webhook: Solid stops notifying its URL. The answer has no
+// body. The page documents 204 only; 401, 404 and 429 are declared as
+// on every operation whose path has an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/webhook/{webhook_id} (the `DeleteWebhook` operationId).
+func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*DeleteWebhookResponse, error) {
+	rsp, err := c.DeleteWebhook(ctx, webhookId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookResponse(rsp)
+}
+
+// GetWebhookWithResponse Retrieve a Webhook
+//
+// Retrieves a webhook by its id. The signing secret is not returned.
+// The page documents 401 only; 404 is declared for an unknown id, as
+// on every operation whose path has an id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/webhook/{webhook_id} (the `GetWebhook` operationId).
+func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, webhookId WebhookID, reqEditors ...RequestEditorFn) (*GetWebhookResponse, error) {
+	rsp, err := c.GetWebhook(ctx, webhookId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookResponse(rsp)
 }
 
 // ParseListMasterAccountsResponse parses an HTTP response from a ListMasterAccountsWithResponse call
@@ -8814,6 +11973,49 @@ func ParseListCardsResponse(rsp *http.Response) (*ListCardsResponse, error) {
 	return response, nil
 }
 
+// ParseCreateCardResponse parses an HTTP response from a CreateCardWithResponse call
+func ParseCreateCardResponse(rsp *http.Response) (*CreateCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCardResponse parses an HTTP response from a GetCardWithResponse call
 func ParseGetCardResponse(rsp *http.Response) (*GetCardResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8884,6 +12086,156 @@ func ParseUpdateCardResponse(rsp *http.Response) (*UpdateCardResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseActivateCardResponse parses an HTTP response from a ActivateCardWithResponse call
+func ParseActivateCardResponse(rsp *http.Response) (*ActivateCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActivateCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseProvisionCardResponse parses an HTTP response from a ProvisionCardWithResponse call
+func ParseProvisionCardResponse(rsp *http.Response) (*ProvisionCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProvisionCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WalletProvisioning
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseReissueCardResponse parses an HTTP response from a ReissueCardWithResponse call
+func ParseReissueCardResponse(rsp *http.Response) (*ReissueCardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReissueCardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Card
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -9057,6 +12409,63 @@ func ParseListCardHoldersResponse(rsp *http.Response) (*ListCardHoldersResponse,
 	return response, nil
 }
 
+// ParseCreateCardHolderResponse parses an HTTP response from a CreateCardHolderWithResponse call
+func ParseCreateCardHolderResponse(rsp *http.Response) (*CreateCardHolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCardHolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CardHolder
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCardHolderResponse parses an HTTP response from a GetCardHolderWithResponse call
 func ParseGetCardHolderResponse(rsp *http.Response) (*GetCardHolderResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9148,6 +12557,203 @@ func ParseUpdateCardHolderResponse(rsp *http.Response) (*UpdateCardHolderRespons
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhooksResponse parses an HTTP response from a ListWebhooksWithResponse call
+func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookResponse parses an HTTP response from a CreateWebhookWithResponse call
+func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Webhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookEventsResponse parses an HTTP response from a ListWebhookEventsWithResponse call
+func ParseListWebhookEventsResponse(rsp *http.Response) (*ListWebhookEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookResponse parses an HTTP response from a DeleteWebhookWithResponse call
+func ParseDeleteWebhookResponse(rsp *http.Response) (*DeleteWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookResponse parses an HTTP response from a GetWebhookWithResponse call
+func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Webhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case rsp.StatusCode == 429:
 		break // No content-type
