@@ -25,6 +25,24 @@ const ServerUrlProduction = "https://api.prod.solidfi.com"
 // ServerUrlSandbox defines the Server URL for Sandbox
 const ServerUrlSandbox = "https://api.sandbox.solidfi.com"
 
+// Defines values for BankInfoType.
+const (
+	BankInfoTypeAba   BankInfoType = "aba"
+	BankInfoTypeSwift BankInfoType = "swift"
+)
+
+// Valid indicates whether the value is a known member of the BankInfoType enum.
+func (e BankInfoType) Valid() bool {
+	switch e {
+	case BankInfoTypeAba:
+		return true
+	case BankInfoTypeSwift:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BusinessEntityType.
 const (
 	BusinessEntityTypeAssociation                 BusinessEntityType = "association"
@@ -364,6 +382,48 @@ func (e CardTrackingStatus) Valid() bool {
 	}
 }
 
+// Defines values for CardTransactionSimulationStatus.
+const (
+	CardTransactionSimulationStatusPending CardTransactionSimulationStatus = "pending"
+	CardTransactionSimulationStatusSettled CardTransactionSimulationStatus = "settled"
+)
+
+// Valid indicates whether the value is a known member of the CardTransactionSimulationStatus enum.
+func (e CardTransactionSimulationStatus) Valid() bool {
+	switch e {
+	case CardTransactionSimulationStatusPending:
+		return true
+	case CardTransactionSimulationStatusSettled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CardTransactionSimulationType.
+const (
+	CardTransactionSimulationTypeAdjust  CardTransactionSimulationType = "adjust"
+	CardTransactionSimulationTypeAuth    CardTransactionSimulationType = "auth"
+	CardTransactionSimulationTypeRefund  CardTransactionSimulationType = "refund"
+	CardTransactionSimulationTypeReverse CardTransactionSimulationType = "reverse"
+)
+
+// Valid indicates whether the value is a known member of the CardTransactionSimulationType enum.
+func (e CardTransactionSimulationType) Valid() bool {
+	switch e {
+	case CardTransactionSimulationTypeAdjust:
+		return true
+	case CardTransactionSimulationTypeAuth:
+		return true
+	case CardTransactionSimulationTypeRefund:
+		return true
+	case CardTransactionSimulationTypeReverse:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CardType.
 const (
 	CardTypePhysical CardType = "physical"
@@ -397,6 +457,288 @@ func (e CardUpdateStatus) Valid() bool {
 	case CardUpdateStatusClosed:
 		return true
 	case CardUpdateStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyStatus.
+const (
+	CounterpartyStatusActivated         CounterpartyStatus = "activated"
+	CounterpartyStatusDeactivated       CounterpartyStatus = "deactivated"
+	CounterpartyStatusLocked            CounterpartyStatus = "locked"
+	CounterpartyStatusPendingActivation CounterpartyStatus = "pending_activation"
+	CounterpartyStatusSuspended         CounterpartyStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyStatus enum.
+func (e CounterpartyStatus) Valid() bool {
+	switch e {
+	case CounterpartyStatusActivated:
+		return true
+	case CounterpartyStatusDeactivated:
+		return true
+	case CounterpartyStatusLocked:
+		return true
+	case CounterpartyStatusPendingActivation:
+		return true
+	case CounterpartyStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyType.
+const (
+	CounterpartyTypeBusiness CounterpartyType = "business"
+	CounterpartyTypePerson   CounterpartyType = "person"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyType enum.
+func (e CounterpartyType) Valid() bool {
+	switch e {
+	case CounterpartyTypeBusiness:
+		return true
+	case CounterpartyTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyAchAccountType.
+const (
+	CounterpartyAchAccountTypeBusinessChecking CounterpartyAchAccountType = "business_checking"
+	CounterpartyAchAccountTypeBusinessSavings  CounterpartyAchAccountType = "business_savings"
+	CounterpartyAchAccountTypePersonalChecking CounterpartyAchAccountType = "personal_checking"
+	CounterpartyAchAccountTypePersonalSavings  CounterpartyAchAccountType = "personal_savings"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyAchAccountType enum.
+func (e CounterpartyAchAccountType) Valid() bool {
+	switch e {
+	case CounterpartyAchAccountTypeBusinessChecking:
+		return true
+	case CounterpartyAchAccountTypeBusinessSavings:
+		return true
+	case CounterpartyAchAccountTypePersonalChecking:
+		return true
+	case CounterpartyAchAccountTypePersonalSavings:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyAchVerificationStatus.
+const (
+	CounterpartyAchVerificationStatusFail   CounterpartyAchVerificationStatus = "fail"
+	CounterpartyAchVerificationStatusPass   CounterpartyAchVerificationStatus = "pass"
+	CounterpartyAchVerificationStatusReview CounterpartyAchVerificationStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyAchVerificationStatus enum.
+func (e CounterpartyAchVerificationStatus) Valid() bool {
+	switch e {
+	case CounterpartyAchVerificationStatusFail:
+		return true
+	case CounterpartyAchVerificationStatusPass:
+		return true
+	case CounterpartyAchVerificationStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyCreateType.
+const (
+	CounterpartyCreateTypeBusiness CounterpartyCreateType = "business"
+	CounterpartyCreateTypePerson   CounterpartyCreateType = "person"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyCreateType enum.
+func (e CounterpartyCreateType) Valid() bool {
+	switch e {
+	case CounterpartyCreateTypeBusiness:
+		return true
+	case CounterpartyCreateTypePerson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyDomesticWireAccountType.
+const (
+	CounterpartyDomesticWireAccountTypeBusinessChecking CounterpartyDomesticWireAccountType = "business_checking"
+	CounterpartyDomesticWireAccountTypeBusinessSavings  CounterpartyDomesticWireAccountType = "business_savings"
+	CounterpartyDomesticWireAccountTypePersonalChecking CounterpartyDomesticWireAccountType = "personal_checking"
+	CounterpartyDomesticWireAccountTypePersonalSavings  CounterpartyDomesticWireAccountType = "personal_savings"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyDomesticWireAccountType enum.
+func (e CounterpartyDomesticWireAccountType) Valid() bool {
+	switch e {
+	case CounterpartyDomesticWireAccountTypeBusinessChecking:
+		return true
+	case CounterpartyDomesticWireAccountTypeBusinessSavings:
+		return true
+	case CounterpartyDomesticWireAccountTypePersonalChecking:
+		return true
+	case CounterpartyDomesticWireAccountTypePersonalSavings:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyFednowAccountType.
+const (
+	CounterpartyFednowAccountTypeBusinessChecking CounterpartyFednowAccountType = "business_checking"
+	CounterpartyFednowAccountTypeBusinessSavings  CounterpartyFednowAccountType = "business_savings"
+	CounterpartyFednowAccountTypePersonalChecking CounterpartyFednowAccountType = "personal_checking"
+	CounterpartyFednowAccountTypePersonalSavings  CounterpartyFednowAccountType = "personal_savings"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyFednowAccountType enum.
+func (e CounterpartyFednowAccountType) Valid() bool {
+	switch e {
+	case CounterpartyFednowAccountTypeBusinessChecking:
+		return true
+	case CounterpartyFednowAccountTypeBusinessSavings:
+		return true
+	case CounterpartyFednowAccountTypePersonalChecking:
+		return true
+	case CounterpartyFednowAccountTypePersonalSavings:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyFednowVerificationStatus.
+const (
+	CounterpartyFednowVerificationStatusFail   CounterpartyFednowVerificationStatus = "fail"
+	CounterpartyFednowVerificationStatusPass   CounterpartyFednowVerificationStatus = "pass"
+	CounterpartyFednowVerificationStatusReview CounterpartyFednowVerificationStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyFednowVerificationStatus enum.
+func (e CounterpartyFednowVerificationStatus) Valid() bool {
+	switch e {
+	case CounterpartyFednowVerificationStatusFail:
+		return true
+	case CounterpartyFednowVerificationStatusPass:
+		return true
+	case CounterpartyFednowVerificationStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyOfacStatus.
+const (
+	CounterpartyOfacStatusFail CounterpartyOfacStatus = "fail"
+	CounterpartyOfacStatusPass CounterpartyOfacStatus = "pass"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyOfacStatus enum.
+func (e CounterpartyOfacStatus) Valid() bool {
+	switch e {
+	case CounterpartyOfacStatusFail:
+		return true
+	case CounterpartyOfacStatusPass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyRtpAccountType.
+const (
+	CounterpartyRtpAccountTypeBusinessChecking CounterpartyRtpAccountType = "business_checking"
+	CounterpartyRtpAccountTypeBusinessSavings  CounterpartyRtpAccountType = "business_savings"
+	CounterpartyRtpAccountTypePersonalChecking CounterpartyRtpAccountType = "personal_checking"
+	CounterpartyRtpAccountTypePersonalSavings  CounterpartyRtpAccountType = "personal_savings"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyRtpAccountType enum.
+func (e CounterpartyRtpAccountType) Valid() bool {
+	switch e {
+	case CounterpartyRtpAccountTypeBusinessChecking:
+		return true
+	case CounterpartyRtpAccountTypeBusinessSavings:
+		return true
+	case CounterpartyRtpAccountTypePersonalChecking:
+		return true
+	case CounterpartyRtpAccountTypePersonalSavings:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyRtpVerificationStatus.
+const (
+	CounterpartyRtpVerificationStatusFail   CounterpartyRtpVerificationStatus = "fail"
+	CounterpartyRtpVerificationStatusPass   CounterpartyRtpVerificationStatus = "pass"
+	CounterpartyRtpVerificationStatusReview CounterpartyRtpVerificationStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyRtpVerificationStatus enum.
+func (e CounterpartyRtpVerificationStatus) Valid() bool {
+	switch e {
+	case CounterpartyRtpVerificationStatusFail:
+		return true
+	case CounterpartyRtpVerificationStatusPass:
+		return true
+	case CounterpartyRtpVerificationStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyUpdateStatus.
+const (
+	CounterpartyUpdateStatusActivated         CounterpartyUpdateStatus = "activated"
+	CounterpartyUpdateStatusDeactivated       CounterpartyUpdateStatus = "deactivated"
+	CounterpartyUpdateStatusPendingActivation CounterpartyUpdateStatus = "pending_activation"
+	CounterpartyUpdateStatusSuspended         CounterpartyUpdateStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyUpdateStatus enum.
+func (e CounterpartyUpdateStatus) Valid() bool {
+	switch e {
+	case CounterpartyUpdateStatusActivated:
+		return true
+	case CounterpartyUpdateStatusDeactivated:
+		return true
+	case CounterpartyUpdateStatusPendingActivation:
+		return true
+	case CounterpartyUpdateStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CounterpartyUpdateType.
+const (
+	CounterpartyUpdateTypeBusiness CounterpartyUpdateType = "business"
+	CounterpartyUpdateTypePerson   CounterpartyUpdateType = "person"
+)
+
+// Valid indicates whether the value is a known member of the CounterpartyUpdateType enum.
+func (e CounterpartyUpdateType) Valid() bool {
+	switch e {
+	case CounterpartyUpdateTypeBusiness:
+		return true
+	case CounterpartyUpdateTypePerson:
 		return true
 	default:
 		return false
@@ -805,6 +1147,315 @@ func (e SubAccountUpdateStatus) Valid() bool {
 	}
 }
 
+// Defines values for TransactionCurrency.
+const (
+	TransactionCurrencyUSD TransactionCurrency = "USD"
+	TransactionCurrencyUsd TransactionCurrency = "usd"
+)
+
+// Valid indicates whether the value is a known member of the TransactionCurrency enum.
+func (e TransactionCurrency) Valid() bool {
+	switch e {
+	case TransactionCurrencyUSD:
+		return true
+	case TransactionCurrencyUsd:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionDirection.
+const (
+	TransactionDirectionCredit TransactionDirection = "credit"
+	TransactionDirectionDebit  TransactionDirection = "debit"
+)
+
+// Valid indicates whether the value is a known member of the TransactionDirection enum.
+func (e TransactionDirection) Valid() bool {
+	switch e {
+	case TransactionDirectionCredit:
+		return true
+	case TransactionDirectionDebit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionMessage.
+const (
+	TransactionMessageIncoming TransactionMessage = "incoming"
+	TransactionMessageOutgoing TransactionMessage = "outgoing"
+)
+
+// Valid indicates whether the value is a known member of the TransactionMessage enum.
+func (e TransactionMessage) Valid() bool {
+	switch e {
+	case TransactionMessageIncoming:
+		return true
+	case TransactionMessageOutgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionMethod.
+const (
+	TransactionMethodAch               TransactionMethod = "ach"
+	TransactionMethodCardIssuing       TransactionMethod = "card_issuing"
+	TransactionMethodCheck             TransactionMethod = "check"
+	TransactionMethodDebitCard         TransactionMethod = "debit_card"
+	TransactionMethodDebitcard         TransactionMethod = "debitcard"
+	TransactionMethodDomesticWire      TransactionMethod = "domestic_wire"
+	TransactionMethodFednow            TransactionMethod = "fednow"
+	TransactionMethodInternationalWire TransactionMethod = "international_wire"
+	TransactionMethodIntraAccount      TransactionMethod = "intra_account"
+	TransactionMethodRtp               TransactionMethod = "rtp"
+)
+
+// Valid indicates whether the value is a known member of the TransactionMethod enum.
+func (e TransactionMethod) Valid() bool {
+	switch e {
+	case TransactionMethodAch:
+		return true
+	case TransactionMethodCardIssuing:
+		return true
+	case TransactionMethodCheck:
+		return true
+	case TransactionMethodDebitCard:
+		return true
+	case TransactionMethodDebitcard:
+		return true
+	case TransactionMethodDomesticWire:
+		return true
+	case TransactionMethodFednow:
+		return true
+	case TransactionMethodInternationalWire:
+		return true
+	case TransactionMethodIntraAccount:
+		return true
+	case TransactionMethodRtp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionStatus.
+const (
+	TransactionStatusCanceled   TransactionStatus = "canceled"
+	TransactionStatusCleared    TransactionStatus = "cleared"
+	TransactionStatusClearing   TransactionStatus = "clearing"
+	TransactionStatusDeclined   TransactionStatus = "declined"
+	TransactionStatusInReview   TransactionStatus = "in_review"
+	TransactionStatusOriginated TransactionStatus = "originated"
+	TransactionStatusPending    TransactionStatus = "pending"
+	TransactionStatusReceived   TransactionStatus = "received"
+	TransactionStatusRefunded   TransactionStatus = "refunded"
+	TransactionStatusReturned   TransactionStatus = "returned"
+	TransactionStatusReversed   TransactionStatus = "reversed"
+	TransactionStatusSettled    TransactionStatus = "settled"
+)
+
+// Valid indicates whether the value is a known member of the TransactionStatus enum.
+func (e TransactionStatus) Valid() bool {
+	switch e {
+	case TransactionStatusCanceled:
+		return true
+	case TransactionStatusCleared:
+		return true
+	case TransactionStatusClearing:
+		return true
+	case TransactionStatusDeclined:
+		return true
+	case TransactionStatusInReview:
+		return true
+	case TransactionStatusOriginated:
+		return true
+	case TransactionStatusPending:
+		return true
+	case TransactionStatusReceived:
+		return true
+	case TransactionStatusRefunded:
+		return true
+	case TransactionStatusReturned:
+		return true
+	case TransactionStatusReversed:
+		return true
+	case TransactionStatusSettled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionType.
+const (
+	TransactionTypeAdjust  TransactionType = "adjust"
+	TransactionTypeAuth    TransactionType = "auth"
+	TransactionTypeCancel  TransactionType = "cancel"
+	TransactionTypeDecline TransactionType = "decline"
+	TransactionTypeDeposit TransactionType = "deposit"
+	TransactionTypePull    TransactionType = "pull"
+	TransactionTypePush    TransactionType = "push"
+	TransactionTypeRefund  TransactionType = "refund"
+	TransactionTypeRequest TransactionType = "request"
+	TransactionTypeReturn  TransactionType = "return"
+	TransactionTypeReverse TransactionType = "reverse"
+	TransactionTypeSend    TransactionType = "send"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeAdjust:
+		return true
+	case TransactionTypeAuth:
+		return true
+	case TransactionTypeCancel:
+		return true
+	case TransactionTypeDecline:
+		return true
+	case TransactionTypeDeposit:
+		return true
+	case TransactionTypePull:
+		return true
+	case TransactionTypePush:
+		return true
+	case TransactionTypeRefund:
+		return true
+	case TransactionTypeRequest:
+		return true
+	case TransactionTypeReturn:
+		return true
+	case TransactionTypeReverse:
+		return true
+	case TransactionTypeSend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionCardAvailableLimitPeriod.
+const (
+	TransactionCardAvailableLimitPeriodAllTime        TransactionCardAvailableLimitPeriod = "all_time"
+	TransactionCardAvailableLimitPeriodDaily          TransactionCardAvailableLimitPeriod = "daily"
+	TransactionCardAvailableLimitPeriodMonthly        TransactionCardAvailableLimitPeriod = "monthly"
+	TransactionCardAvailableLimitPeriodPerTransaction TransactionCardAvailableLimitPeriod = "per_transaction"
+	TransactionCardAvailableLimitPeriodWeekly         TransactionCardAvailableLimitPeriod = "weekly"
+	TransactionCardAvailableLimitPeriodYearly         TransactionCardAvailableLimitPeriod = "yearly"
+)
+
+// Valid indicates whether the value is a known member of the TransactionCardAvailableLimitPeriod enum.
+func (e TransactionCardAvailableLimitPeriod) Valid() bool {
+	switch e {
+	case TransactionCardAvailableLimitPeriodAllTime:
+		return true
+	case TransactionCardAvailableLimitPeriodDaily:
+		return true
+	case TransactionCardAvailableLimitPeriodMonthly:
+		return true
+	case TransactionCardAvailableLimitPeriodPerTransaction:
+		return true
+	case TransactionCardAvailableLimitPeriodWeekly:
+		return true
+	case TransactionCardAvailableLimitPeriodYearly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionCounterpartyAccountType.
+const (
+	TransactionCounterpartyAccountTypeBusinessChecking TransactionCounterpartyAccountType = "business_checking"
+	TransactionCounterpartyAccountTypeBusinessSavings  TransactionCounterpartyAccountType = "business_savings"
+	TransactionCounterpartyAccountTypeEmpty            TransactionCounterpartyAccountType = ""
+	TransactionCounterpartyAccountTypePersonalChecking TransactionCounterpartyAccountType = "personal_checking"
+	TransactionCounterpartyAccountTypePersonalSavings  TransactionCounterpartyAccountType = "personal_savings"
+)
+
+// Valid indicates whether the value is a known member of the TransactionCounterpartyAccountType enum.
+func (e TransactionCounterpartyAccountType) Valid() bool {
+	switch e {
+	case TransactionCounterpartyAccountTypeBusinessChecking:
+		return true
+	case TransactionCounterpartyAccountTypeBusinessSavings:
+		return true
+	case TransactionCounterpartyAccountTypeEmpty:
+		return true
+	case TransactionCounterpartyAccountTypePersonalChecking:
+		return true
+	case TransactionCounterpartyAccountTypePersonalSavings:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionCounterpartyVerificationStatus.
+const (
+	TransactionCounterpartyVerificationStatusEmpty  TransactionCounterpartyVerificationStatus = ""
+	TransactionCounterpartyVerificationStatusFail   TransactionCounterpartyVerificationStatus = "fail"
+	TransactionCounterpartyVerificationStatusPass   TransactionCounterpartyVerificationStatus = "pass"
+	TransactionCounterpartyVerificationStatusReview TransactionCounterpartyVerificationStatus = "review"
+)
+
+// Valid indicates whether the value is a known member of the TransactionCounterpartyVerificationStatus enum.
+func (e TransactionCounterpartyVerificationStatus) Valid() bool {
+	switch e {
+	case TransactionCounterpartyVerificationStatusEmpty:
+		return true
+	case TransactionCounterpartyVerificationStatusFail:
+		return true
+	case TransactionCounterpartyVerificationStatusPass:
+		return true
+	case TransactionCounterpartyVerificationStatusReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionOfacStatus.
+const (
+	TransactionOfacStatusFail TransactionOfacStatus = "fail"
+	TransactionOfacStatusPass TransactionOfacStatus = "pass"
+)
+
+// Valid indicates whether the value is a known member of the TransactionOfacStatus enum.
+func (e TransactionOfacStatus) Valid() bool {
+	switch e {
+	case TransactionOfacStatusFail:
+		return true
+	case TransactionOfacStatusPass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionReconciliationStatus.
+const (
+	TransactionReconciliationStatusNotReconciled TransactionReconciliationStatus = "not_reconciled"
+	TransactionReconciliationStatusReconciled    TransactionReconciliationStatus = "reconciled"
+)
+
+// Valid indicates whether the value is a known member of the TransactionReconciliationStatus enum.
+func (e TransactionReconciliationStatus) Valid() bool {
+	switch e {
+	case TransactionReconciliationStatusNotReconciled:
+		return true
+	case TransactionReconciliationStatusReconciled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerificationStatus.
 const (
 	VerificationStatusFail VerificationStatus = "fail"
@@ -1180,6 +1831,116 @@ func (e ListSubAccountsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListCounterpartiesParamsStatus.
+const (
+	ListCounterpartiesParamsStatusActivated         ListCounterpartiesParamsStatus = "activated"
+	ListCounterpartiesParamsStatusDeactivated       ListCounterpartiesParamsStatus = "deactivated"
+	ListCounterpartiesParamsStatusPendingActivation ListCounterpartiesParamsStatus = "pending_activation"
+	ListCounterpartiesParamsStatusSuspended         ListCounterpartiesParamsStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ListCounterpartiesParamsStatus enum.
+func (e ListCounterpartiesParamsStatus) Valid() bool {
+	switch e {
+	case ListCounterpartiesParamsStatusActivated:
+		return true
+	case ListCounterpartiesParamsStatusDeactivated:
+		return true
+	case ListCounterpartiesParamsStatusPendingActivation:
+		return true
+	case ListCounterpartiesParamsStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetBankInfoParamsType.
+const (
+	GetBankInfoParamsTypeAba   GetBankInfoParamsType = "aba"
+	GetBankInfoParamsTypeSwift GetBankInfoParamsType = "swift"
+)
+
+// Valid indicates whether the value is a known member of the GetBankInfoParamsType enum.
+func (e GetBankInfoParamsType) Valid() bool {
+	switch e {
+	case GetBankInfoParamsTypeAba:
+		return true
+	case GetBankInfoParamsTypeSwift:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListTransactionsParamsLedgerType.
+const (
+	ListTransactionsParamsLedgerTypeMasterAccount ListTransactionsParamsLedgerType = "master_account"
+	ListTransactionsParamsLedgerTypeSubAccount    ListTransactionsParamsLedgerType = "sub_account"
+)
+
+// Valid indicates whether the value is a known member of the ListTransactionsParamsLedgerType enum.
+func (e ListTransactionsParamsLedgerType) Valid() bool {
+	switch e {
+	case ListTransactionsParamsLedgerTypeMasterAccount:
+		return true
+	case ListTransactionsParamsLedgerTypeSubAccount:
+		return true
+	default:
+		return false
+	}
+}
+
+// AchOrigination an ACH push or pull; the pages mark no field required
+type AchOrigination struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CompanyDiscretionaryData the ACH batch field naming the originator
+	//
+	// Example: DIRECT DEPOSIT
+	CompanyDiscretionaryData *string `json:"company_discretionary_data,omitempty"`
+
+	// CompanyEntryDescription the ACH batch field saying what the payment is for
+	//
+	// Example: PAYROLL
+	CompanyEntryDescription *string `json:"company_entry_description,omitempty"`
+
+	// CounterpartyId unique id of the counterparty
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	CounterpartyId *string `json:"counterparty_id,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: May Rent
+	Description *string `json:"description,omitempty"`
+
+	// EffectiveDate date the ACH must post to the receiving account (YYYY-MM-DD)
+	//
+	// Example: 2024-04-05
+	EffectiveDate *string `json:"effective_date,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// SameDay `"true"` for same-day ACH, otherwise next-day. A string, as
+	// documented.
+	//
+	//
+	// Example: true
+	SameDay *string `json:"same_day,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
 // Address defines model for Address.
 type Address struct {
 	// City city
@@ -1347,6 +2108,36 @@ type AttachmentTimestamps struct {
 	// Example: 2024-04-01T21:00:00Z
 	DeletedAt *string `json:"deleted_at,omitempty"`
 }
+
+// BankInfo a bank, looked up by routing number
+type BankInfo struct {
+	Address *Address `json:"address,omitempty"`
+
+	// BankName name of the bank
+	//
+	// Example: ConnectOne Bank
+	BankName *string `json:"bank_name,omitempty"`
+
+	// PaymentMethods payment methods the bank supports
+	//
+	// Example: ["ach","wire"]
+	PaymentMethods *[]string `json:"payment_methods,omitempty"`
+
+	// RoutingNumber routing number of the bank
+	//
+	// Example: 021214189
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// Type kind of routing number, ABA or SWIFT
+	//
+	// Example: aba
+	Type *BankInfoType `json:"type,omitempty"`
+}
+
+// BankInfoType kind of routing number, ABA or SWIFT
+//
+// Example: aba
+type BankInfoType string
 
 // Business a business, as a sub account holder. Nullable: a holder that is a
 // person answers `business: null`, as the examples show.
@@ -2149,6 +2940,47 @@ type CardTracking struct {
 // Example: delivered
 type CardTrackingStatus string
 
+// CardTransactionSimulation card activity to simulate on a card (sandbox only); the page marks no field required
+type CardTransactionSimulation struct {
+	// Amount amount of the transaction
+	//
+	// Example: 120.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CardId unique id of the card
+	//
+	// Example: crd_7948d9a96706dd05360a340002de725f
+	CardId *string `json:"card_id,omitempty"`
+
+	// ParentTransactionId unique id of the transaction this one follows (the authorization
+	// a settlement, reversal or refund belongs to); not sent for a new
+	// authorization
+	//
+	//
+	// Example: txn_817d2a074042bb4ec54e08fd82b1e0a8
+	ParentTransactionId *string `json:"parent_transaction_id,omitempty"`
+
+	// Status the status the simulated transaction takes
+	//
+	// Example: settled
+	Status *CardTransactionSimulationStatus `json:"status,omitempty"`
+
+	// Type what to simulate
+	//
+	// Example: refund
+	Type *CardTransactionSimulationType `json:"type,omitempty"`
+}
+
+// CardTransactionSimulationStatus the status the simulated transaction takes
+//
+// Example: settled
+type CardTransactionSimulationStatus string
+
+// CardTransactionSimulationType what to simulate
+//
+// Example: refund
+type CardTransactionSimulationType string
+
 // CardType type of the card
 //
 // Example: physical
@@ -2187,6 +3019,635 @@ type CardUpdate struct {
 //
 // Example: open
 type CardUpdateStatus string
+
+// CheckDepositImage the check's images, base64-encoded. A check shows the payor's full
+// account number, so each image is a secret: `format: password`,
+// `secret.String`.
+type CheckDepositImage struct {
+	// Back the back of the check, base64
+	//
+	// Example: TG9yZW0gSXBzdW0=
+	Back *secret.String `json:"back,omitempty"`
+
+	// Front the front of the check, base64
+	//
+	// Example: TG9yZW0gSXBzdW0=
+	Front *secret.String `json:"front,omitempty"`
+}
+
+// CheckDepositOrigination a check to deposit, as the rendered Originate a Check Deposit page
+// shows it (no stored API page); `external_reference_id` is inferred
+// from the sibling originations.
+type CheckDepositOrigination struct {
+	// Amount amount of the check
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CounterpartyId unique id of the counterparty who wrote the check
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	CounterpartyId *string `json:"counterparty_id,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: May invoice
+	Description *string `json:"description,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems (inferred)
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Image the check's images, base64-encoded. A check shows the payor's full
+	// account number, so each image is a secret: `format: password`,
+	// `secret.String`.
+	Image *CheckDepositImage `json:"image,omitempty"`
+
+	// SubAccountId unique id of the sub account to deposit into
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// Counterparty a person or business a sub account pays or is paid by, with its payment details per rail
+type Counterparty struct {
+	// Ach a counterparty's bank account, for ACH
+	Ach         *CounterpartyAch `json:"ach,omitempty"`
+	Attachments *[]Attachment    `json:"attachments,omitempty"`
+
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// Check where checks to the counterparty are mailed
+	Check *CounterpartyCheck `json:"check,omitempty"`
+
+	// ClientId unique id of the client the counterparty belongs to
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// DebitCard a counterparty's debit card, for debit card push and pull
+	DebitCard *CounterpartyDebitCard `json:"debit_card,omitempty"`
+
+	// DomesticWire a counterparty's bank account, for domestic wires
+	DomesticWire *CounterpartyDomesticWire `json:"domestic_wire,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Fednow a counterparty's bank account, for FedNow
+	Fednow *CounterpartyFednow `json:"fednow,omitempty"`
+
+	// Id unique id of the counterparty
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	Id *string `json:"id,omitempty"`
+
+	// InternationalWire a counterparty's bank account abroad, for international wires
+	InternationalWire *CounterpartyInternationalWire `json:"international_wire,omitempty"`
+
+	// IntraAccount a counterparty's sub account at Solid, for intra account transfers
+	IntraAccount *CounterpartyIntraAccount `json:"intra_account,omitempty"`
+
+	// Label label of the counterparty
+	//
+	// Example: Development Vendor
+	Label *string `json:"label,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Ofac the counterparty's OFAC check
+	Ofac *CounterpartyOfac `json:"ofac,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the counterparty is for
+	//
+	// Example: Offshore dev center
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Rtp a counterparty's bank account, for RTP (real-time payments)
+	Rtp *CounterpartyRtp `json:"rtp,omitempty"`
+
+	// Status status of the counterparty
+	//
+	// Example: activated
+	Status *CounterpartyStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountId unique id of the sub account the counterparty was created under
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string                 `json:"sub_account_id,omitempty"`
+	Timestamps   *CounterpartyTimestamps `json:"timestamps,omitempty"`
+
+	// Type whether the counterparty is a person or a business
+	//
+	// Example: person
+	Type *CounterpartyType `json:"type,omitempty"`
+}
+
+// CounterpartyStatus status of the counterparty
+//
+// Example: activated
+type CounterpartyStatus string
+
+// CounterpartyType whether the counterparty is a person or a business
+//
+// Example: person
+type CounterpartyType string
+
+// CounterpartyAch a counterparty's bank account, for ACH
+type CounterpartyAch struct {
+	// AccountNumber the counterparty's bank account number (a secret)
+	//
+	// Example: 98324502
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// AccountType kind of bank account
+	//
+	// Example: business_checking
+	AccountType *CounterpartyAchAccountType `json:"account_type,omitempty"`
+
+	// BankName name of the counterparty's bank
+	//
+	// Example: Wells Fargo
+	BankName *string `json:"bank_name,omitempty"`
+
+	// RoutingNumber ACH routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// VerificationStatus whether the account was verified. The field's text says "true or
+	// false"; its enum (declared) is pass, fail, review.
+	//
+	//
+	// Example: pass
+	VerificationStatus *CounterpartyAchVerificationStatus `json:"verification_status,omitempty"`
+}
+
+// CounterpartyAchAccountType kind of bank account
+//
+// Example: business_checking
+type CounterpartyAchAccountType string
+
+// CounterpartyAchVerificationStatus whether the account was verified. The field's text says "true or
+// false"; its enum (declared) is pass, fail, review.
+//
+// Example: pass
+type CounterpartyAchVerificationStatus string
+
+// CounterpartyBeneficiaryBank the counterparty's own bank, for an international wire (`null` in transactions of other methods)
+type CounterpartyBeneficiaryBank struct {
+	Address *Address `json:"address,omitempty"`
+
+	// IdentifierCode SWIFT/BIC code of the bank
+	//
+	// Example: ICICINBBNRI
+	IdentifierCode *string `json:"identifier_code,omitempty"`
+
+	// Name name of the bank
+	//
+	// Example: ICICI Bank
+	Name *string `json:"name,omitempty"`
+}
+
+// CounterpartyCheck where checks to the counterparty are mailed
+type CounterpartyCheck struct {
+	Address *Address `json:"address,omitempty"`
+}
+
+// CounterpartyCorrespondentBank the intermediary bank an international wire passes through (`null` in transactions of other methods)
+type CounterpartyCorrespondentBank struct {
+	Address *Address `json:"address,omitempty"`
+
+	// IdentifierCode SWIFT/BIC code of the correspondent bank
+	//
+	// Example: SCBLUS33XXX
+	IdentifierCode *string `json:"identifier_code,omitempty"`
+
+	// Name name of the correspondent bank
+	//
+	// Example: STANDARD CHARTERED BANK
+	Name *string `json:"name,omitempty"`
+}
+
+// CounterpartyCreate a new counterparty; the page marks no field required
+type CounterpartyCreate struct {
+	// Ach a counterparty's bank account, for ACH
+	Ach *CounterpartyAch `json:"ach,omitempty"`
+
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// Check where checks to the counterparty are mailed
+	Check *CounterpartyCheck `json:"check,omitempty"`
+
+	// DebitCard a counterparty's debit card, for debit card push and pull
+	DebitCard *CounterpartyDebitCard `json:"debit_card,omitempty"`
+
+	// DomesticWire a counterparty's bank account, for domestic wires
+	DomesticWire *CounterpartyDomesticWire `json:"domestic_wire,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Fednow a counterparty's bank account, for FedNow
+	Fednow *CounterpartyFednow `json:"fednow,omitempty"`
+
+	// InternationalWire a counterparty's bank account abroad, for international wires
+	InternationalWire *CounterpartyInternationalWire `json:"international_wire,omitempty"`
+
+	// IntraAccount a counterparty's sub account at Solid, for intra account transfers
+	IntraAccount *CounterpartyIntraAccount `json:"intra_account,omitempty"`
+
+	// Label label of the counterparty
+	//
+	// Example: Development Vendor
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the counterparty is for
+	//
+	// Example: Offshore dev center
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Rtp a counterparty's bank account, for RTP (real-time payments)
+	Rtp *CounterpartyRtp `json:"rtp,omitempty"`
+
+	// SubAccountId unique id of the sub account to create the counterparty under
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+
+	// Type whether the counterparty is a person or a business
+	//
+	// Example: person
+	Type *CounterpartyCreateType `json:"type,omitempty"`
+}
+
+// CounterpartyCreateType whether the counterparty is a person or a business
+//
+// Example: person
+type CounterpartyCreateType string
+
+// CounterpartyDebitCard a counterparty's debit card, for debit card push and pull
+type CounterpartyDebitCard struct {
+	Address *Address `json:"address,omitempty"`
+
+	// CardNumber the card number, tokenized (a secret)
+	//
+	// Example: tok_live_6GVyHuQR7aAjCZivYzLbuP_9990
+	CardNumber *secret.String `json:"card_number,omitempty"`
+
+	// Cvv the card's CVV, tokenized (a secret)
+	//
+	// Example: tok_live_7CVyHuQR7aAjCZivYzLbuP_9990
+	Cvv *secret.String `json:"cvv,omitempty"`
+
+	// ExpiryMonth expiry month of the card
+	//
+	// Example: 10
+	ExpiryMonth *string `json:"expiry_month,omitempty"`
+
+	// ExpiryYear expiry year of the card
+	//
+	// Example: 2024
+	ExpiryYear *string `json:"expiry_year,omitempty"`
+
+	// Last4 last four digits of the card number
+	//
+	// Example: 9990
+	Last4 *string `json:"last4,omitempty"`
+
+	// PullEnabled whether the card's issuer allows debit pulls. The schema says a
+	// string (`"true"`, `"false"`); every example sends a JSON boolean,
+	// so both are allowed (no `type`). The Go type decodes both and
+	// sends the string.
+	//
+	//
+	// Example: true
+	PullEnabled *flex.Bool `json:"pull_enabled,omitempty"`
+
+	// PushEnabled whether the card's issuer allows debit pushes (the page's text
+	// says "pull", a copy of `pull_enabled`'s). String in the schema,
+	// boolean in the examples, as `pull_enabled`.
+	//
+	//
+	// Example: true
+	PushEnabled *flex.Bool `json:"push_enabled,omitempty"`
+}
+
+// CounterpartyDomesticWire a counterparty's bank account, for domestic wires
+type CounterpartyDomesticWire struct {
+	// AccountNumber the counterparty's bank account number (a secret)
+	//
+	// Example: 98324502
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// AccountType kind of bank account
+	//
+	// Example: business_checking
+	AccountType *CounterpartyDomesticWireAccountType `json:"account_type,omitempty"`
+
+	// BankName name of the counterparty's bank
+	//
+	// Example: Wells Fargo
+	BankName *string `json:"bank_name,omitempty"`
+
+	// RoutingNumber wire routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+}
+
+// CounterpartyDomesticWireAccountType kind of bank account
+//
+// Example: business_checking
+type CounterpartyDomesticWireAccountType string
+
+// CounterpartyFednow a counterparty's bank account, for FedNow
+type CounterpartyFednow struct {
+	// AccountNumber the counterparty's bank account number (a secret)
+	//
+	// Example: 98324502
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// AccountType kind of bank account
+	//
+	// Example: business_checking
+	AccountType *CounterpartyFednowAccountType `json:"account_type,omitempty"`
+
+	// BankName name of the counterparty's bank
+	//
+	// Example: Wells Fargo
+	BankName *string `json:"bank_name,omitempty"`
+
+	// RoutingNumber FedNow routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// VerificationStatus whether the account was verified
+	//
+	// Example: pass
+	VerificationStatus *CounterpartyFednowVerificationStatus `json:"verification_status,omitempty"`
+}
+
+// CounterpartyFednowAccountType kind of bank account
+//
+// Example: business_checking
+type CounterpartyFednowAccountType string
+
+// CounterpartyFednowVerificationStatus whether the account was verified
+//
+// Example: pass
+type CounterpartyFednowVerificationStatus string
+
+// CounterpartyInternationalWire a counterparty's bank account abroad, for international wires
+type CounterpartyInternationalWire struct {
+	// AccountNumber the counterparty's bank account number (a secret)
+	//
+	// Example: 920020006167511
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// BeneficiaryBank the counterparty's own bank, for an international wire (`null` in transactions of other methods)
+	BeneficiaryBank *CounterpartyBeneficiaryBank `json:"beneficiary_bank,omitempty"`
+
+	// CorrespondentBank the intermediary bank an international wire passes through (`null` in transactions of other methods)
+	CorrespondentBank *CounterpartyCorrespondentBank `json:"correspondent_bank,omitempty"`
+}
+
+// CounterpartyIntraAccount a counterparty's sub account at Solid, for intra account transfers
+type CounterpartyIntraAccount struct {
+	// SubAccountId unique id of the counterparty's sub account
+	//
+	// Example: sub_cda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+
+	// SubAccountNumber the counterparty's sub account number (a full account number, so a secret)
+	//
+	// Example: 95483674098723
+	SubAccountNumber *secret.String `json:"sub_account_number,omitempty"`
+}
+
+// CounterpartyList a page of counterparties
+type CounterpartyList struct {
+	Data *[]Counterparty `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the example sends); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// CounterpartyOfac the counterparty's OFAC check
+type CounterpartyOfac struct {
+	// LastUpdatedAt when OFAC was last checked
+	//
+	// Example: 2024-04-01T21:00:00Z
+	LastUpdatedAt *string `json:"last_updated_at,omitempty"`
+
+	// Status OFAC result
+	//
+	// Example: pass
+	Status *CounterpartyOfacStatus `json:"status,omitempty"`
+}
+
+// CounterpartyOfacStatus OFAC result
+//
+// Example: pass
+type CounterpartyOfacStatus string
+
+// CounterpartyRtp a counterparty's bank account, for RTP (real-time payments)
+type CounterpartyRtp struct {
+	// AccountNumber the counterparty's bank account number (a secret)
+	//
+	// Example: 98324502
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// AccountType kind of bank account
+	//
+	// Example: business_checking
+	AccountType *CounterpartyRtpAccountType `json:"account_type,omitempty"`
+
+	// BankName name of the counterparty's bank
+	//
+	// Example: Wells Fargo
+	BankName *string `json:"bank_name,omitempty"`
+
+	// RoutingNumber RTP routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// VerificationStatus whether the account was verified
+	//
+	// Example: pass
+	VerificationStatus *CounterpartyRtpVerificationStatus `json:"verification_status,omitempty"`
+}
+
+// CounterpartyRtpAccountType kind of bank account
+//
+// Example: business_checking
+type CounterpartyRtpAccountType string
+
+// CounterpartyRtpVerificationStatus whether the account was verified
+//
+// Example: pass
+type CounterpartyRtpVerificationStatus string
+
+// CounterpartyTimestamps defines model for CounterpartyTimestamps.
+type CounterpartyTimestamps struct {
+	// CreatedAt when the counterparty was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// DeactivatedAt when the counterparty was deactivated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	DeactivatedAt *string `json:"deactivated_at,omitempty"`
+
+	// UpdatedAt when the counterparty was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// CounterpartyUpdate the fields of a counterparty an update may change; none is required
+type CounterpartyUpdate struct {
+	// Ach a counterparty's bank account, for ACH
+	Ach *CounterpartyAch `json:"ach,omitempty"`
+
+	// Business a business, as a sub account holder. Nullable: a holder that is a
+	// person answers `business: null`, as the examples show.
+	Business *Business `json:"business,omitempty"`
+
+	// Check where checks to the counterparty are mailed
+	Check *CounterpartyCheck `json:"check,omitempty"`
+
+	// DebitCard a counterparty's debit card, for debit card push and pull
+	DebitCard *CounterpartyDebitCard `json:"debit_card,omitempty"`
+
+	// DomesticWire a counterparty's bank account, for domestic wires
+	DomesticWire *CounterpartyDomesticWire `json:"domestic_wire,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: TW-9L1L2-UVV
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Fednow a counterparty's bank account, for FedNow
+	Fednow *CounterpartyFednow `json:"fednow,omitempty"`
+
+	// InternationalWire a counterparty's bank account abroad, for international wires
+	InternationalWire *CounterpartyInternationalWire `json:"international_wire,omitempty"`
+
+	// IntraAccount a counterparty's sub account at Solid, for intra account transfers
+	IntraAccount *CounterpartyIntraAccount `json:"intra_account,omitempty"`
+
+	// Label label of the counterparty
+	//
+	// Example: Development Vendor
+	Label *string `json:"label,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Person a person. Nullable: a sub account holder that is a business answers
+	// `person: null`, as the Submit a KYB example shows.
+	Person *Person `json:"person,omitempty"`
+
+	// Purpose what the counterparty is for
+	//
+	// Example: Offshore dev center
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Rtp a counterparty's bank account, for RTP (real-time payments)
+	Rtp *CounterpartyRtp `json:"rtp,omitempty"`
+
+	// Status status of the counterparty (`locked` is not among the values an update sets)
+	//
+	// Example: activated
+	Status *CounterpartyUpdateStatus `json:"status,omitempty"`
+
+	// Type whether the counterparty is a person or a business
+	//
+	// Example: person
+	Type *CounterpartyUpdateType `json:"type,omitempty"`
+}
+
+// CounterpartyUpdateStatus status of the counterparty (`locked` is not among the values an update sets)
+//
+// Example: activated
+type CounterpartyUpdateStatus string
+
+// CounterpartyUpdateType whether the counterparty is a person or a business
+//
+// Example: person
+type CounterpartyUpdateType string
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
@@ -2231,6 +3692,39 @@ type ErrorEnvelope struct {
 	Status int `json:"status"`
 }
 
+// FednowOrigination a FedNow push; the page marks no field required
+type FednowOrigination struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CounterpartyId unique id of the counterparty
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	CounterpartyId *string `json:"counterparty_id,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: June office rent
+	Description *string `json:"description,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// ReferenceNumber the reference the beneficiary sees
+	//
+	// Example: FR6L-81G634
+	ReferenceNumber *string `json:"reference_number,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
 // Idv the person's identity verification (IDV) result
 type Idv struct {
 	// Id unique id of the IDV
@@ -2261,6 +3755,134 @@ type Idv struct {
 //
 // Example: pass
 type IdvStatus string
+
+// IncomingAchSimulation an incoming ACH push or pull to simulate (sandbox only); the pages mark no field required
+type IncomingAchSimulation struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// Counterparty the outside party of a simulated ACH
+	Counterparty *IncomingAchSimulationCounterparty `json:"counterparty,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: May Rent
+	Description *string `json:"description,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// IncomingAchSimulationCounterparty the outside party of a simulated ACH
+type IncomingAchSimulationCounterparty struct {
+	// Name name of the counterparty
+	//
+	// Example: John Doe
+	Name *string `json:"name,omitempty"`
+
+	// RoutingNumber routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+}
+
+// IncomingDomesticWireSimulation an incoming domestic wire to simulate (sandbox only); the page marks no field required
+type IncomingDomesticWireSimulation struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// Counterparty the sender of a simulated domestic wire
+	Counterparty *IncomingDomesticWireSimulationCounterparty `json:"counterparty,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: May Rent
+	Description *string `json:"description,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// IncomingDomesticWireSimulationCounterparty the sender of a simulated domestic wire
+type IncomingDomesticWireSimulationCounterparty struct {
+	// AccountNumber the counterparty's account number (a secret)
+	//
+	// Example: 78762546
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// Name name of the counterparty
+	//
+	// Example: John Doe
+	Name *string `json:"name,omitempty"`
+
+	// RoutingNumber routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+}
+
+// IncomingInternationalWireSimulation an incoming international wire to simulate (sandbox only); the page marks no field required
+type IncomingInternationalWireSimulation struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// Counterparty the sender of a simulated international wire
+	Counterparty *IncomingInternationalWireSimulationCounterparty `json:"counterparty,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: May Rent
+	Description *string `json:"description,omitempty"`
+
+	// MasterAccountId unique id of the master account
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// IncomingInternationalWireSimulationCounterparty the sender of a simulated international wire
+type IncomingInternationalWireSimulationCounterparty struct {
+	// AccountNumber the counterparty's account number (a secret)
+	//
+	// Example: 121042882
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+	Address       *Address       `json:"address,omitempty"`
+
+	// IdentifierCode SWIFT/BIC code of the counterparty's bank
+	//
+	// Example: ICICINBBNRI
+	IdentifierCode *string `json:"identifier_code,omitempty"`
+
+	// Name name of the counterparty
+	//
+	// Example: John Doe
+	Name *string `json:"name,omitempty"`
+}
 
 // Kyb the business's KYB (know your business) result
 type Kyb struct {
@@ -2556,6 +4178,12 @@ type MasterAccountTimestamps struct {
 // Example: {"description":"Sales Team Card"}
 type Metadata = map[string]interface{}
 
+// NullableAddress an `Address`, or `null` where none applies, as transactions send a
+// counterparty's `shipping_address`. A schema of its own so that
+// `Address`, shared with cards and card holders, stays non-nullable;
+// the Go type is `Address`.
+type NullableAddress = Address
+
 // OccRetryError the 409 answer as the idempotency guide shows it, flat, unlike the
 // error envelope: repeat the call with a new idempotency key.
 type OccRetryError struct {
@@ -2644,6 +4272,39 @@ type Person struct {
 //
 // Example: ssn
 type PersonIdType string
+
+// RtpOrigination an RTP push; the page marks no field required
+type RtpOrigination struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CounterpartyId unique id of the counterparty
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	CounterpartyId *string `json:"counterparty_id,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: June office rent
+	Description *string `json:"description,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// ReferenceNumber the reference the beneficiary sees
+	//
+	// Example: KH1-ZI1L-PTY
+	ReferenceNumber *string `json:"reference_number,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
 
 // SetPinToken defines model for SetPinToken.
 type SetPinToken struct {
@@ -3174,6 +4835,675 @@ type SubAccountUpdate struct {
 // Example: open
 type SubAccountUpdateStatus string
 
+// Transaction money moving in or out of a sub account, by any payment method, card
+// activity included (`method: card_issuing`). Only the sub-object of
+// the transaction's method is set. Fields that the documented schema
+// lacks but every example sends (`client_id`,
+// `master_account_holder_id`, `sub_account_holder_id`,
+// `parent_transaction_id`) are declared, read-only.
+type Transaction struct {
+	// Ach ACH details of a transaction (`null` in the examples of other methods)
+	Ach *TransactionAch `json:"ach,omitempty"`
+
+	// Amount amount of the transaction
+	//
+	// Example: 93.50
+	Amount *string `json:"amount,omitempty"`
+
+	// Attachments files attached to the transaction (`null` in the examples when there are none)
+	Attachments *[]Attachment `json:"attachments,omitempty"`
+
+	// AvailableBalance the sub account's available balance after the transaction
+	//
+	// Example: 500.00
+	AvailableBalance *string `json:"available_balance,omitempty"`
+
+	// Card card details of a card transaction (`method: card_issuing`; `null` in the examples of other methods)
+	Card *TransactionCard `json:"card,omitempty"`
+
+	// Check check details of a transaction (`null` in the examples of other methods)
+	Check *TransactionCheck `json:"check,omitempty"`
+
+	// ClientId unique id of the client (in every example; not in the documented schema)
+	//
+	// Example: cli_64c6c87ee9d609f36a6f390dc378a4ce
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Counterparty the other side of the transaction, as paid or pulled (`null` on card
+	// transactions). Fields that do not apply to the method are empty
+	// strings or `null` in the examples.
+	Counterparty *TransactionCounterparty `json:"counterparty,omitempty"`
+
+	// Currency currency of the transaction. The documented enum is `usd`; the
+	// incoming wire simulation examples send `USD`, so it is listed
+	// too.
+	//
+	//
+	// Example: usd
+	Currency *TransactionCurrency `json:"currency,omitempty"`
+
+	// Description description of the transaction
+	//
+	// Example: Invoice payment
+	Description *string `json:"description,omitempty"`
+
+	// Direction whether money left the sub account (debit) or came in (credit)
+	//
+	// Example: debit
+	Direction *TransactionDirection `json:"direction,omitempty"`
+
+	// DomesticWire Fedwire tracking numbers of a domestic wire (`null` in the examples of other methods)
+	DomesticWire *TransactionDomesticWire `json:"domestic_wire,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// Fednow FedNow details of a transaction (`null` in the examples of other methods)
+	Fednow *TransactionFednow `json:"fednow,omitempty"`
+
+	// Id unique id of the transaction
+	//
+	// Example: txn_817d2a074042bb4ec54e08fd82b1e0a8
+	Id *string `json:"id,omitempty"`
+
+	// InternationalWire Fedwire tracking numbers of an international wire (`null` in the examples of other methods)
+	InternationalWire *TransactionInternationalWire `json:"international_wire,omitempty"`
+
+	// MasterAccountHolderId unique id of the master account holder (in every example; not in the documented schema)
+	//
+	// Example: mah_201e02c581a098a740456c5c19fcfcd6
+	MasterAccountHolderId *string `json:"master_account_holder_id,omitempty"`
+
+	// MasterAccountId unique id of the master account (the schema's text says "master account holder"; the value is a `mas_` id)
+	//
+	// Example: mas_743fa071316bc6beaf5dddfd05f49c30
+	MasterAccountId *string `json:"master_account_id,omitempty"`
+
+	// Message whether someone else started the transaction (incoming) or the sub account did (outgoing)
+	//
+	// Example: outgoing
+	Message *TransactionMessage `json:"message,omitempty"`
+
+	// Metadata free-form key/value pairs, as `Metadata` (the Go type is
+	// `Metadata`), or `null`, as the examples send when there are none.
+	// Declared here rather than by reference so that `Metadata` itself,
+	// shared with cards and card holders, stays non-nullable.
+	Metadata *Metadata `json:"metadata,omitempty"`
+
+	// Method payment method. The documented enum has no intra account method
+	// and spells debit card `debit_card`; the examples send
+	// `intra_account` (intra account push and pull) and `debitcard`
+	// (debit card push and pull), so both are listed too.
+	//
+	//
+	// Example: ach
+	Method *TransactionMethod `json:"method,omitempty"`
+
+	// Ofac the OFAC check of the transaction's counterparty
+	Ofac *TransactionOfac `json:"ofac,omitempty"`
+
+	// ParentTransactionId unique id of the transaction this one follows from (a settle,
+	// reversal or refund of an auth); empty when none. In every
+	// example, not in the documented schema.
+	//
+	//
+	// Example:
+	ParentTransactionId *string `json:"parent_transaction_id,omitempty"`
+
+	// PendingCredits the sub account's total pending credits after the transaction
+	//
+	// Example: 0.00
+	PendingCredits *string `json:"pending_credits,omitempty"`
+
+	// PendingDebits the sub account's total pending debits after the transaction
+	//
+	// Example: 93.50
+	PendingDebits *string `json:"pending_debits,omitempty"`
+
+	// Purpose purpose of the transaction
+	//
+	// Example: May Invoice
+	Purpose *string `json:"purpose,omitempty"`
+
+	// Reconciliation whether the transaction's master account and sub account entries
+	// match, with the transactions on each side
+	Reconciliation *TransactionReconciliation `json:"reconciliation,omitempty"`
+
+	// Rtp RTP details of a transaction (`null` in the examples of other methods)
+	Rtp *TransactionRtp `json:"rtp,omitempty"`
+
+	// Status where the transaction is in its lifecycle
+	//
+	// Example: originated
+	Status *TransactionStatus `json:"status,omitempty"`
+
+	// SubAccountHolderId unique id of the sub account holder (in every example; not in the documented schema)
+	//
+	// Example: sah_5ccfeef0adf0cbe2aa0980d2c9505752
+	SubAccountHolderId *string `json:"sub_account_holder_id,omitempty"`
+
+	// SubAccountId unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string                `json:"sub_account_id,omitempty"`
+	Timestamps   *TransactionTimestamps `json:"timestamps,omitempty"`
+
+	// Type the kind of transaction within its method
+	//
+	// Example: push
+	Type *TransactionType `json:"type,omitempty"`
+}
+
+// TransactionCurrency currency of the transaction. The documented enum is `usd`; the
+// incoming wire simulation examples send `USD`, so it is listed
+// too.
+//
+// Example: usd
+type TransactionCurrency string
+
+// TransactionDirection whether money left the sub account (debit) or came in (credit)
+//
+// Example: debit
+type TransactionDirection string
+
+// TransactionMessage whether someone else started the transaction (incoming) or the sub account did (outgoing)
+//
+// Example: outgoing
+type TransactionMessage string
+
+// TransactionMethod payment method. The documented enum has no intra account method
+// and spells debit card `debit_card`; the examples send
+// `intra_account` (intra account push and pull) and `debitcard`
+// (debit card push and pull), so both are listed too.
+//
+// Example: ach
+type TransactionMethod string
+
+// TransactionStatus where the transaction is in its lifecycle
+//
+// Example: originated
+type TransactionStatus string
+
+// TransactionType the kind of transaction within its method
+//
+// Example: push
+type TransactionType string
+
+// TransactionAch ACH details of a transaction (`null` in the examples of other methods)
+type TransactionAch struct {
+	// CompanyDiscretionaryData the ACH batch field naming the originator
+	//
+	// Example: DIRECT DEPOSIT
+	CompanyDiscretionaryData *string `json:"company_discretionary_data,omitempty"`
+
+	// CompanyEntryDescription the ACH batch field saying what the payment is for
+	//
+	// Example: PAYROLL
+	CompanyEntryDescription *string `json:"company_entry_description,omitempty"`
+
+	// EffectiveDate date the ACH must post to the receiving account (YYYY-MM-DD)
+	//
+	// Example: 2024-05-05
+	EffectiveDate *string `json:"effective_date,omitempty"`
+
+	// ReturnCode ACH return reason code, when returned
+	//
+	// Example: R01
+	ReturnCode *string `json:"return_code,omitempty"`
+
+	// RtaId unique id of the real-time authorization
+	//
+	// Example: rta_64c6c87ee9d609f36a6f390dc378a4ce
+	RtaId *string `json:"rta_id,omitempty"`
+
+	// SameDay `"true"` for same-day ACH, `"false"` for next-day (in every ACH
+	// example; not in the documented schema of the answer, though the
+	// ACH requests take it)
+	//
+	//
+	// Example: true
+	SameDay *string `json:"same_day,omitempty"`
+
+	// TraceNumber unique number of the entry in the ACH batch file
+	//
+	// Example: 12309876564
+	TraceNumber *string `json:"trace_number,omitempty"`
+}
+
+// TransactionCard card details of a card transaction (`method: card_issuing`; `null` in the examples of other methods)
+type TransactionCard struct {
+	// AuthMethod how the card was used
+	//
+	// Example: online
+	AuthMethod *string `json:"auth_method,omitempty"`
+
+	// AvailableLimit what the card may still spend after the transaction.
+	// `max_spend_count` is in the examples only and is declared,
+	// read-only.
+	AvailableLimit *TransactionCardAvailableLimit `json:"available_limit,omitempty"`
+
+	// CardHolderId unique id of the card holder. Every example spells it
+	// `card_holder_id` (as the card object's examples do); the
+	// documented schema spells it `cardholder_id`, also declared
+	// (deprecated). Read the id with either spelling.
+	//
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	CardHolderId *string `json:"card_holder_id,omitempty"`
+
+	// CardholderId unique id of the card holder, as the documented schema spells it; the examples spell it `card_holder_id`
+	//
+	// Example: cah_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	CardholderId *string `json:"cardholder_id,omitempty"`
+
+	// Id unique id of the card
+	//
+	// Example: crd_7948d9a96706dd05360a340002de725f
+	Id *string `json:"id,omitempty"`
+
+	// LocalTransaction the card transaction in the merchant's currency
+	LocalTransaction *TransactionCardLocalTransaction `json:"local_transaction,omitempty"`
+
+	// Merchant merchant the card was used at
+	//
+	// Example: Walmart
+	Merchant *string `json:"merchant,omitempty"`
+
+	// NetworkSettlementAt when the card network settled the transaction; empty until then
+	// (in the simulation examples; not in the documented schema)
+	//
+	//
+	// Example: 2024-04-04T11:06:00Z
+	NetworkSettlementAt *string `json:"network_settlement_at,omitempty"`
+
+	// RtaId unique id of the real-time authorization
+	//
+	// Example: rta_a120a61f60dfd40fdb07b2e8bcd1f6f0
+	RtaId *string `json:"rta_id,omitempty"`
+
+	// Wallet digital wallet used, if any
+	//
+	// Example: google_pay
+	Wallet *string `json:"wallet,omitempty"`
+}
+
+// TransactionCardAvailableLimit what the card may still spend after the transaction.
+// `max_spend_count` is in the examples only and is declared,
+// read-only.
+type TransactionCardAvailableLimit struct {
+	// MaxSpendAmount the most that can still be spent in the period
+	//
+	// Example: 50.00
+	MaxSpendAmount *string `json:"max_spend_amount,omitempty"`
+
+	// MaxSpendCount how many transactions the period still allows (seen in examples only)
+	//
+	// Example: 10
+	MaxSpendCount *string `json:"max_spend_count,omitempty"`
+
+	// Period the window the limit applies to
+	//
+	// Example: daily
+	Period *TransactionCardAvailableLimitPeriod `json:"period,omitempty"`
+}
+
+// TransactionCardAvailableLimitPeriod the window the limit applies to
+//
+// Example: daily
+type TransactionCardAvailableLimitPeriod string
+
+// TransactionCardLocalTransaction the card transaction in the merchant's currency
+type TransactionCardLocalTransaction struct {
+	// Amount amount in the local currency
+	//
+	// Example: 10.00
+	Amount *string `json:"amount,omitempty"`
+
+	// ConversionRate conversion rate to the card's currency
+	//
+	// Example: 1.00
+	ConversionRate *string `json:"conversion_rate,omitempty"`
+
+	// Currency local currency code
+	//
+	// Example: usd
+	Currency *string `json:"currency,omitempty"`
+}
+
+// TransactionCheck check details of a transaction (`null` in the examples of other methods)
+type TransactionCheck struct {
+	// Cashed whether the check was cashed. The schema says a string
+	// (`"true"`); the Check Send example sends a JSON boolean, so both
+	// are allowed (no `type`). The Go type decodes both.
+	//
+	//
+	// Example: true
+	Cashed *flex.Bool `json:"cashed,omitempty"`
+
+	// CheckNumber check number
+	//
+	// Example: 98987679
+	CheckNumber *string `json:"check_number,omitempty"`
+
+	// Tracking mailing of a sent check (in the Check Send example; not in the
+	// documented schema, so its status values are not enumerated)
+	Tracking *TransactionCheckTracking `json:"tracking,omitempty"`
+}
+
+// TransactionCheckTracking mailing of a sent check (in the Check Send example; not in the
+// documented schema, so its status values are not enumerated)
+type TransactionCheckTracking struct {
+	// Eta estimated arrival date (YYYY-MM-DD)
+	//
+	// Example: 2024-05-01
+	Eta *string `json:"eta,omitempty"`
+
+	// Status delivery status
+	//
+	// Example: pending
+	Status *string `json:"status,omitempty"`
+}
+
+// TransactionCounterparty the other side of the transaction, as paid or pulled (`null` on card
+// transactions). Fields that do not apply to the method are empty
+// strings or `null` in the examples.
+type TransactionCounterparty struct {
+	// AccountNumber the counterparty's account number (a secret)
+	//
+	// Example: 98324502
+	AccountNumber *secret.String `json:"account_number,omitempty"`
+
+	// AccountType kind of bank account. The examples send an empty string where
+	// the method has none (intra account, debit card, check), so `""`
+	// is listed beside the documented values.
+	//
+	//
+	// Example: business_checking
+	AccountType *TransactionCounterpartyAccountType `json:"account_type,omitempty"`
+
+	// BankName name of the counterparty's bank
+	//
+	// Example: Wells Fargo
+	BankName *string `json:"bank_name,omitempty"`
+
+	// BeneficiaryBank the counterparty's own bank, for an international wire (`null` in transactions of other methods)
+	BeneficiaryBank *CounterpartyBeneficiaryBank `json:"beneficiary_bank,omitempty"`
+
+	// CorrespondentBank the intermediary bank an international wire passes through (`null` in transactions of other methods)
+	CorrespondentBank *CounterpartyCorrespondentBank `json:"correspondent_bank,omitempty"`
+
+	// Id unique id of the counterparty (empty for an incoming transaction from an unknown party)
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	Id *string `json:"id,omitempty"`
+
+	// Name name of the counterparty
+	//
+	// Example: John Doe
+	Name *string `json:"name,omitempty"`
+
+	// RoutingNumber routing number of the counterparty's bank
+	//
+	// Example: 121042882
+	RoutingNumber *string `json:"routing_number,omitempty"`
+
+	// ShippingAddress an `Address`, or `null` where none applies, as transactions send a
+	// counterparty's `shipping_address`. A schema of its own so that
+	// `Address`, shared with cards and card holders, stays non-nullable;
+	// the Go type is `Address`.
+	ShippingAddress *NullableAddress `json:"shipping_address,omitempty"`
+
+	// VerificationStatus whether the counterparty's account was verified. The incoming
+	// wire simulation examples send an empty string, so `""` is listed
+	// beside the documented values.
+	//
+	//
+	// Example: pass
+	VerificationStatus *TransactionCounterpartyVerificationStatus `json:"verification_status,omitempty"`
+}
+
+// TransactionCounterpartyAccountType kind of bank account. The examples send an empty string where
+// the method has none (intra account, debit card, check), so `""`
+// is listed beside the documented values.
+//
+// Example: business_checking
+type TransactionCounterpartyAccountType string
+
+// TransactionCounterpartyVerificationStatus whether the counterparty's account was verified. The incoming
+// wire simulation examples send an empty string, so `""` is listed
+// beside the documented values.
+//
+// Example: pass
+type TransactionCounterpartyVerificationStatus string
+
+// TransactionDomesticWire Fedwire tracking numbers of a domestic wire (`null` in the examples of other methods)
+type TransactionDomesticWire struct {
+	// Imad Input Message Accountability Data, Fedwire's tracking number
+	//
+	// Example: 20240520D2B74A1C002742
+	Imad *string `json:"imad,omitempty"`
+
+	// Omad Output Message Accountability Data, Fedwire's tracking number
+	//
+	// Example: 20240520L1B7832F000914
+	Omad *string `json:"omad,omitempty"`
+}
+
+// TransactionFednow FedNow details of a transaction (`null` in the examples of other methods)
+type TransactionFednow struct {
+	// ReferenceNumber the reference the beneficiary sees
+	//
+	// Example: 20240410T110000Z
+	ReferenceNumber *string `json:"reference_number,omitempty"`
+}
+
+// TransactionInternationalWire Fedwire tracking numbers of an international wire (`null` in the examples of other methods)
+type TransactionInternationalWire struct {
+	// Imad Input Message Accountability Data, Fedwire's tracking number
+	//
+	// Example: 20240520D2B74A1C002742
+	Imad *string `json:"imad,omitempty"`
+
+	// Omad Output Message Accountability Data, Fedwire's tracking number
+	//
+	// Example: 20240520L1B7832F000914
+	Omad *string `json:"omad,omitempty"`
+}
+
+// TransactionList a page of transactions
+type TransactionList struct {
+	Data *[]Transaction `json:"data,omitempty"`
+
+	// EndingBefore cursor for the previous page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	EndingBefore *string `json:"ending_before,omitempty"`
+
+	// HasMore whether more records follow. The schema says a string (`"true"`,
+	// as the example sends); the pagination guide says a boolean. The
+	// Go type decodes both.
+	//
+	//
+	// Example: true
+	HasMore *flex.Bool `json:"has_more,omitempty"`
+
+	// StartingAfter cursor for the next page
+	//
+	// Example: Y2xpXzAxOGY4NjEzMDEyYjdlNTFiOTZjNmVlYWJiNmRiZTky
+	StartingAfter *string `json:"starting_after,omitempty"`
+
+	// Total how many records there are in all (documented as number)
+	//
+	// Example: 1
+	Total *int `json:"total,omitempty"`
+}
+
+// TransactionMasterAccountReconciliation defines model for TransactionMasterAccountReconciliation.
+type TransactionMasterAccountReconciliation struct {
+	// Amount amount of the master account transaction
+	//
+	// Example: 93.50
+	Amount *string `json:"amount,omitempty"`
+
+	// Id unique id of the master account
+	//
+	// Example: mas_bda1e562657c41e553104b10aad3fe70
+	Id *string `json:"id,omitempty"`
+
+	// TransactionId unique id of the master account transaction
+	//
+	// Example: txn_817d2a074042bb4ec54e08fd82b1e0a8
+	TransactionId *string `json:"transaction_id,omitempty"`
+}
+
+// TransactionOfac the OFAC check of the transaction's counterparty
+type TransactionOfac struct {
+	// LastUpdatedAt when OFAC was last checked
+	//
+	// Example: 2024-04-01T21:00:00Z
+	LastUpdatedAt *string `json:"last_updated_at,omitempty"`
+
+	// Status OFAC result
+	//
+	// Example: pass
+	Status *TransactionOfacStatus `json:"status,omitempty"`
+}
+
+// TransactionOfacStatus OFAC result
+//
+// Example: pass
+type TransactionOfacStatus string
+
+// TransactionOrigination a payment from or to a sub account, through the counterparty's
+// details for the method of the operation (intra account, wires,
+// debit card, check send). The pages mark no field required.
+type TransactionOrigination struct {
+	// Amount amount of the transaction
+	//
+	// Example: 500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// CounterpartyId unique id of the counterparty
+	//
+	// Example: ctp_8e5541c8a9e50c3af3b0daacf9175130
+	CounterpartyId *string `json:"counterparty_id,omitempty"`
+
+	// Description description of the transaction (on a check, its memo)
+	//
+	// Example: May Rent
+	Description *string `json:"description,omitempty"`
+
+	// ExternalReferenceId your own id, for cross-referencing with external systems
+	//
+	// Example: 123-9088-2
+	ExternalReferenceId *string `json:"external_reference_id,omitempty"`
+
+	// SubAccountId unique id of the sub account the payment starts from
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// TransactionReconciliation whether the transaction's master account and sub account entries
+// match, with the transactions on each side
+type TransactionReconciliation struct {
+	// MasterAccount the master account entries (`null` in the examples when there are none)
+	MasterAccount *[]TransactionMasterAccountReconciliation `json:"master_account,omitempty"`
+
+	// Status reconciliation status
+	//
+	// Example: reconciled
+	Status *TransactionReconciliationStatus `json:"status,omitempty"`
+
+	// SubAccount the sub account entries
+	SubAccount *[]TransactionSubAccountReconciliation `json:"sub_account,omitempty"`
+}
+
+// TransactionReconciliationStatus reconciliation status
+//
+// Example: reconciled
+type TransactionReconciliationStatus string
+
+// TransactionRtp RTP details of a transaction (`null` in the examples of other methods)
+type TransactionRtp struct {
+	// ReferenceNumber the reference the beneficiary sees
+	//
+	// Example: 20240410T110000Z
+	ReferenceNumber *string `json:"reference_number,omitempty"`
+}
+
+// TransactionSubAccountReconciliation defines model for TransactionSubAccountReconciliation.
+type TransactionSubAccountReconciliation struct {
+	// Amount amount of the sub account transaction
+	//
+	// Example: 93.50
+	Amount *string `json:"amount,omitempty"`
+
+	// Id unique id of the sub account
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	Id *string `json:"id,omitempty"`
+
+	// TransactionId unique id of the sub account transaction
+	//
+	// Example: txn_a0b56852400c9fede6233fd8c2e60f9c
+	TransactionId *string `json:"transaction_id,omitempty"`
+}
+
+// TransactionSubLedger the part of a master account transaction to book to a sub account
+type TransactionSubLedger struct {
+	// Amount amount to book
+	//
+	// Example: 1500.00
+	Amount *string `json:"amount,omitempty"`
+
+	// MasterAccountTransactionId unique id of the master account transaction
+	//
+	// Example: txn_817d2a074042bb4ec54e08fd82b1e0a8
+	MasterAccountTransactionId *string `json:"master_account_transaction_id,omitempty"`
+
+	// SubAccountId unique id of the sub account to book it to
+	//
+	// Example: sub_bda1e562657c41e553104b10aad3fe70
+	SubAccountId *string `json:"sub_account_id,omitempty"`
+}
+
+// TransactionTimestamps defines model for TransactionTimestamps.
+type TransactionTimestamps struct {
+	// CreatedAt when the transaction was created
+	//
+	// Example: 2024-04-01T21:00:00Z
+	CreatedAt *string `json:"created_at,omitempty"`
+
+	// SettledAt when the transaction settled
+	//
+	// Example: 2024-04-01T21:00:00Z
+	SettledAt *string `json:"settled_at,omitempty"`
+
+	// UpdatedAt when the transaction was last updated
+	//
+	// Example: 2024-04-01T21:00:00Z
+	UpdatedAt *string `json:"updated_at,omitempty"`
+}
+
+// TransactionUpdate the fields of a transaction an update may change; none is required
+type TransactionUpdate struct {
+	// Description description of the transaction
+	//
+	// Example: Invoice payment
+	Description *string `json:"description,omitempty"`
+
+	// Metadata free-form key/value pairs, at most 20 keys and 4KB. On update, a
+	// key sent with an empty string is removed.
+	//
+	//
+	// Example: {"description":"Sales Team Card"}
+	Metadata *Metadata `json:"metadata,omitempty"`
+}
+
 // Verification the result of a verification you ran yourself at an outside vendor
 type Verification struct {
 	// Method the vendor that verified the person or business (e.g. alloy)
@@ -3401,6 +5731,9 @@ type CardHolderID = string
 // CardID defines model for CardID.
 type CardID = string
 
+// CounterpartyID defines model for CounterpartyID.
+type CounterpartyID = string
+
 // EndingBefore defines model for EndingBefore.
 type EndingBefore = string
 
@@ -3422,6 +5755,9 @@ type SubAccountHolderID = string
 // SubAccountID defines model for SubAccountID.
 type SubAccountID = string
 
+// TransactionID defines model for TransactionID.
+type TransactionID = string
+
 // WebhookID defines model for WebhookID.
 type WebhookID = string
 
@@ -3439,6 +5775,12 @@ type Conflict struct {
 	union json.RawMessage
 }
 
+// CounterpartyBadRequest The body of every error response.
+type CounterpartyBadRequest = ErrorEnvelope
+
+// CounterpartyNotFound The body of every error response.
+type CounterpartyNotFound = ErrorEnvelope
+
 // ListBadRequest The body of every error response.
 type ListBadRequest = ErrorEnvelope
 
@@ -3450,6 +5792,9 @@ type SubAccountBadRequest = ErrorEnvelope
 
 // SubAccountHolderBadRequest The body of every error response.
 type SubAccountHolderBadRequest = ErrorEnvelope
+
+// TransactionNotFound The body of every error response.
+type TransactionNotFound = ErrorEnvelope
 
 // Unauthorized The body of every error response.
 type Unauthorized = ErrorEnvelope
@@ -3758,6 +6103,306 @@ type UpdateCardHolderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
 }
 
+// OriginateAchPullParams defines parameters for OriginateAchPull.
+type OriginateAchPullParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateAchPushParams defines parameters for OriginateAchPush.
+type OriginateAchPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateCheckDepositParams defines parameters for OriginateCheckDeposit.
+type OriginateCheckDepositParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateCheckSendParams defines parameters for OriginateCheckSend.
+type OriginateCheckSendParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListCounterpartiesParams defines parameters for ListCounterparties.
+type ListCounterpartiesParams struct {
+	// SubAccountId only counterparties of this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// ExternalReferenceId only counterparties with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// Status only counterparties in this status (the filter's enum has no `locked`)
+	Status *ListCounterpartiesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListCounterpartiesParamsStatus defines parameters for ListCounterparties.
+type ListCounterpartiesParamsStatus string
+
+// CreateCounterpartyParams defines parameters for CreateCounterparty.
+type CreateCounterpartyParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// GetBankInfoParams defines parameters for GetBankInfo.
+type GetBankInfoParams struct {
+	// Type kind of routing number, ABA or SWIFT
+	Type *GetBankInfoParamsType `form:"type,omitempty" json:"type,omitempty"`
+
+	// RoutingNumber the bank's routing number (or SWIFT code)
+	RoutingNumber *string `form:"routing_number,omitempty" json:"routing_number,omitempty"`
+}
+
+// GetBankInfoParamsType defines parameters for GetBankInfo.
+type GetBankInfoParamsType string
+
+// UpdateCounterpartyParams defines parameters for UpdateCounterparty.
+type UpdateCounterpartyParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateDebitCardPullParams defines parameters for OriginateDebitCardPull.
+type OriginateDebitCardPullParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateDebitCardPushParams defines parameters for OriginateDebitCardPush.
+type OriginateDebitCardPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateDomesticWireParams defines parameters for OriginateDomesticWire.
+type OriginateDomesticWireParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateFedNowPushParams defines parameters for OriginateFedNowPush.
+type OriginateFedNowPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateInternationalWireParams defines parameters for OriginateInternationalWire.
+type OriginateInternationalWireParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateIntraAccountPullParams defines parameters for OriginateIntraAccountPull.
+type OriginateIntraAccountPullParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateIntraAccountPushParams defines parameters for OriginateIntraAccountPush.
+type OriginateIntraAccountPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// OriginateRtpPushParams defines parameters for OriginateRtpPush.
+type OriginateRtpPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// ListTransactionsParams defines parameters for ListTransactions.
+type ListTransactionsParams struct {
+	// SubAccountId only transactions of this sub account
+	SubAccountId *string `form:"sub_account_id,omitempty" json:"sub_account_id,omitempty"`
+
+	// MasterAccountId only transactions of this master account
+	MasterAccountId *string `form:"master_account_id,omitempty" json:"master_account_id,omitempty"`
+
+	// SubAccountHolderId only transactions of this sub account holder
+	SubAccountHolderId *string `form:"sub_account_holder_id,omitempty" json:"sub_account_holder_id,omitempty"`
+
+	// MasterAccountHolderId only transactions of this master account holder
+	MasterAccountHolderId *string `form:"master_account_holder_id,omitempty" json:"master_account_holder_id,omitempty"`
+
+	// ExternalReferenceId only transactions with this external reference id
+	ExternalReferenceId *string `form:"external_reference_id,omitempty" json:"external_reference_id,omitempty"`
+
+	// LedgerType only the entries of this ledger, the master account's or the sub accounts'
+	LedgerType *ListTransactionsParamsLedgerType `form:"ledger_type,omitempty" json:"ledger_type,omitempty"`
+
+	// Limit how many records to return (the guide says int; a list page says number)
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// StartingAfter cursor, the id of the last record received; returns the next page
+	StartingAfter *StartingAfter `form:"starting_after,omitempty" json:"starting_after,omitempty"`
+
+	// EndingBefore cursor, the id of the first record received; returns the previous page
+	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
+}
+
+// ListTransactionsParamsLedgerType defines parameters for ListTransactions.
+type ListTransactionsParamsLedgerType string
+
+// SubLedgerTransactionParams defines parameters for SubLedgerTransaction.
+type SubLedgerTransactionParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// UpdateTransactionParams defines parameters for UpdateTransaction.
+type UpdateTransactionParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SimulateIncomingAchPullParams defines parameters for SimulateIncomingAchPull.
+type SimulateIncomingAchPullParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SimulateIncomingAchPushParams defines parameters for SimulateIncomingAchPush.
+type SimulateIncomingAchPushParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SimulateCardTransactionParams defines parameters for SimulateCardTransaction.
+type SimulateCardTransactionParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SimulateIncomingDomesticWireParams defines parameters for SimulateIncomingDomesticWire.
+type SimulateIncomingDomesticWireParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
+// SimulateIncomingInternationalWireParams defines parameters for SimulateIncomingInternationalWire.
+type SimulateIncomingInternationalWireParams struct {
+	// IdempotencyKey A unique value per logical call (Solid suggests a UUID kept in your
+	// own database). A repeat with the same key gets the first answer
+	// back instead of acting twice, except after a 429; after a 409
+	// `EC_QLDB_OCC_ERROR_RETRY`, repeat with a new key. Keys expire after
+	// 24 hours. Optional: calls without it still work. See
+	// https://docs.solidfi.com/v2/api-reference/getting-started/idempotency
+	IdempotencyKey *IdempotencyKey `json:"idempotency-key,omitempty"`
+}
+
 // ListWebhooksParams defines parameters for ListWebhooks.
 type ListWebhooksParams struct {
 	// Limit how many records to return (the guide says int; a list page says number)
@@ -3828,6 +6473,69 @@ type CreateCardHolderJSONRequestBody = CardHolderCreate
 
 // UpdateCardHolderJSONRequestBody defines body for UpdateCardHolder for application/json ContentType.
 type UpdateCardHolderJSONRequestBody = CardHolderUpdate
+
+// OriginateAchPullJSONRequestBody defines body for OriginateAchPull for application/json ContentType.
+type OriginateAchPullJSONRequestBody = AchOrigination
+
+// OriginateAchPushJSONRequestBody defines body for OriginateAchPush for application/json ContentType.
+type OriginateAchPushJSONRequestBody = AchOrigination
+
+// OriginateCheckDepositJSONRequestBody defines body for OriginateCheckDeposit for application/json ContentType.
+type OriginateCheckDepositJSONRequestBody = CheckDepositOrigination
+
+// OriginateCheckSendJSONRequestBody defines body for OriginateCheckSend for application/json ContentType.
+type OriginateCheckSendJSONRequestBody = TransactionOrigination
+
+// CreateCounterpartyJSONRequestBody defines body for CreateCounterparty for application/json ContentType.
+type CreateCounterpartyJSONRequestBody = CounterpartyCreate
+
+// UpdateCounterpartyJSONRequestBody defines body for UpdateCounterparty for application/json ContentType.
+type UpdateCounterpartyJSONRequestBody = CounterpartyUpdate
+
+// OriginateDebitCardPullJSONRequestBody defines body for OriginateDebitCardPull for application/json ContentType.
+type OriginateDebitCardPullJSONRequestBody = TransactionOrigination
+
+// OriginateDebitCardPushJSONRequestBody defines body for OriginateDebitCardPush for application/json ContentType.
+type OriginateDebitCardPushJSONRequestBody = TransactionOrigination
+
+// OriginateDomesticWireJSONRequestBody defines body for OriginateDomesticWire for application/json ContentType.
+type OriginateDomesticWireJSONRequestBody = TransactionOrigination
+
+// OriginateFedNowPushJSONRequestBody defines body for OriginateFedNowPush for application/json ContentType.
+type OriginateFedNowPushJSONRequestBody = FednowOrigination
+
+// OriginateInternationalWireJSONRequestBody defines body for OriginateInternationalWire for application/json ContentType.
+type OriginateInternationalWireJSONRequestBody = TransactionOrigination
+
+// OriginateIntraAccountPullJSONRequestBody defines body for OriginateIntraAccountPull for application/json ContentType.
+type OriginateIntraAccountPullJSONRequestBody = TransactionOrigination
+
+// OriginateIntraAccountPushJSONRequestBody defines body for OriginateIntraAccountPush for application/json ContentType.
+type OriginateIntraAccountPushJSONRequestBody = TransactionOrigination
+
+// OriginateRtpPushJSONRequestBody defines body for OriginateRtpPush for application/json ContentType.
+type OriginateRtpPushJSONRequestBody = RtpOrigination
+
+// SubLedgerTransactionJSONRequestBody defines body for SubLedgerTransaction for application/json ContentType.
+type SubLedgerTransactionJSONRequestBody = TransactionSubLedger
+
+// UpdateTransactionJSONRequestBody defines body for UpdateTransaction for application/json ContentType.
+type UpdateTransactionJSONRequestBody = TransactionUpdate
+
+// SimulateIncomingAchPullJSONRequestBody defines body for SimulateIncomingAchPull for application/json ContentType.
+type SimulateIncomingAchPullJSONRequestBody = IncomingAchSimulation
+
+// SimulateIncomingAchPushJSONRequestBody defines body for SimulateIncomingAchPush for application/json ContentType.
+type SimulateIncomingAchPushJSONRequestBody = IncomingAchSimulation
+
+// SimulateCardTransactionJSONRequestBody defines body for SimulateCardTransaction for application/json ContentType.
+type SimulateCardTransactionJSONRequestBody = CardTransactionSimulation
+
+// SimulateIncomingDomesticWireJSONRequestBody defines body for SimulateIncomingDomesticWire for application/json ContentType.
+type SimulateIncomingDomesticWireJSONRequestBody = IncomingDomesticWireSimulation
+
+// SimulateIncomingInternationalWireJSONRequestBody defines body for SimulateIncomingInternationalWire for application/json ContentType.
+type SimulateIncomingInternationalWireJSONRequestBody = IncomingInternationalWireSimulation
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
@@ -4440,6 +7148,529 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateAchPullWithBody Originate an ACH Pull
+	//
+	// Pulls money over ACH from a counterparty's bank account (its `ach`)
+	// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+	// cut-off, as the ACH guide says.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+	OriginateAchPullWithBody(ctx context.Context, params *OriginateAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateAchPull Originate an ACH Pull
+	//
+	// Pulls money over ACH from a counterparty's bank account (its `ach`)
+	// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+	// cut-off, as the ACH guide says.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+	OriginateAchPull(ctx context.Context, params *OriginateAchPullParams, body OriginateAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateAchPushWithBody Originate an ACH Push
+	//
+	// Pushes money from a sub account over ACH to a counterparty's bank
+	// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+	// the body fields are those the rendered page lists (the same as Originate
+	// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+	// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+	// answer example is stored.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+	OriginateAchPushWithBody(ctx context.Context, params *OriginateAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateAchPush Originate an ACH Push
+	//
+	// Pushes money from a sub account over ACH to a counterparty's bank
+	// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+	// the body fields are those the rendered page lists (the same as Originate
+	// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+	// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+	// answer example is stored.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+	OriginateAchPush(ctx context.Context, params *OriginateAchPushParams, body OriginateAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateCheckDepositWithBody Originate a Check Deposit
+	//
+	// Deposits a check into a sub account from the images of its front and
+	// back. No stored copy of this page's OpenAPI block exists: the body
+	// (sub_account_id, counterparty_id, amount, description, image.front,
+	// image.back) is the rendered page's request sample, whose stored copy
+	// breaks off inside `image.back`; `external_reference_id` is inferred from
+	// every sibling origination; the answers (201 with the transaction, 401,
+	// 404) are inferred from Originate a Check Send. No answer example is
+	// stored.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+	OriginateCheckDepositWithBody(ctx context.Context, params *OriginateCheckDepositParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateCheckDeposit Originate a Check Deposit
+	//
+	// Deposits a check into a sub account from the images of its front and
+	// back. No stored copy of this page's OpenAPI block exists: the body
+	// (sub_account_id, counterparty_id, amount, description, image.front,
+	// image.back) is the rendered page's request sample, whose stored copy
+	// breaks off inside `image.back`; `external_reference_id` is inferred from
+	// every sibling origination; the answers (201 with the transaction, 401,
+	// 404) are inferred from Originate a Check Send. No answer example is
+	// stored.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+	OriginateCheckDeposit(ctx context.Context, params *OriginateCheckDepositParams, body OriginateCheckDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateCheckSendWithBody Originate a Check Send
+	//
+	// Mails a physical check from a sub account to a counterparty's address
+	// (its `check`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+	OriginateCheckSendWithBody(ctx context.Context, params *OriginateCheckSendParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateCheckSend Originate a Check Send
+	//
+	// Mails a physical check from a sub account to a counterparty's address
+	// (its `check`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+	OriginateCheckSend(ctx context.Context, params *OriginateCheckSendParams, body OriginateCheckSendJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCounterparties List all Counterparties
+	//
+	// Lists counterparties, a page at a time, optionally only those of a
+	// sub account, with an external reference id, or in a status.
+	//
+	// Corresponds with GET /v2/payments/counterparty (the `ListCounterparties` operationId).
+	ListCounterparties(ctx context.Context, params *ListCounterpartiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCounterpartyWithBody Create a Counterparty
+	//
+	// Creates a counterparty under a sub account: a person or a business,
+	// with the payment details of each rail it can be paid or pulled
+	// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+	CreateCounterpartyWithBody(ctx context.Context, params *CreateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCounterparty Create a Counterparty
+	//
+	// Creates a counterparty under a sub account: a person or a business,
+	// with the payment details of each rail it can be paid or pulled
+	// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+	CreateCounterparty(ctx context.Context, params *CreateCounterpartyParams, body CreateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBankInfo Retrieve Bank Info
+	//
+	// Looks up a bank by its ABA routing number or SWIFT code: its name,
+	// address and the payment methods it supports. The path is a literal
+	// segment beside `/v2/payments/counterparty/{counterparty_id}`.
+	//
+	// Corresponds with GET /v2/payments/counterparty/bank (the `GetBankInfo` operationId).
+	GetBankInfo(ctx context.Context, params *GetBankInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCounterparty Retrieve a Counterparty
+	//
+	// Retrieves a counterparty by its id. No copy of this page's OpenAPI
+	// block is stored (only its title, method and path): the answers are
+	// inferred from Update a Counterparty, which returns the same
+	// `counterparty` object and documents the same 401 and 404.
+	//
+	// Corresponds with GET /v2/payments/counterparty/{counterparty_id} (the `GetCounterparty` operationId).
+	GetCounterparty(ctx context.Context, counterpartyId CounterpartyID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCounterpartyWithBody Update a Counterparty
+	//
+	// Updates a counterparty: its label, type, person or business, payment
+	// details, purpose, external reference id, metadata and status. Fields
+	// not sent keep their values. A metadata key sent with an empty string
+	// is removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+	UpdateCounterpartyWithBody(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCounterparty Update a Counterparty
+	//
+	// Updates a counterparty: its label, type, person or business, payment
+	// details, purpose, external reference id, metadata and status. Fields
+	// not sent keep their values. A metadata key sent with an empty string
+	// is removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+	UpdateCounterparty(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, body UpdateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDebitCardPullWithBody Originate a Debit Card Pull
+	//
+	// Pulls money into a sub account from a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+	OriginateDebitCardPullWithBody(ctx context.Context, params *OriginateDebitCardPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDebitCardPull Originate a Debit Card Pull
+	//
+	// Pulls money into a sub account from a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+	OriginateDebitCardPull(ctx context.Context, params *OriginateDebitCardPullParams, body OriginateDebitCardPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDebitCardPushWithBody Originate a Debit Card Push
+	//
+	// Pushes money from a sub account to a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+	OriginateDebitCardPushWithBody(ctx context.Context, params *OriginateDebitCardPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDebitCardPush Originate a Debit Card Push
+	//
+	// Pushes money from a sub account to a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+	OriginateDebitCardPush(ctx context.Context, params *OriginateDebitCardPushParams, body OriginateDebitCardPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDomesticWireWithBody Originate a Domestic Wire
+	//
+	// Sends a domestic wire from a sub account to a counterparty's bank
+	// account (its `domestic_wire`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+	OriginateDomesticWireWithBody(ctx context.Context, params *OriginateDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateDomesticWire Originate a Domestic Wire
+	//
+	// Sends a domestic wire from a sub account to a counterparty's bank
+	// account (its `domestic_wire`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+	OriginateDomesticWire(ctx context.Context, params *OriginateDomesticWireParams, body OriginateDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateFedNowPushWithBody Originate a FedNow Push
+	//
+	// Pushes money from a sub account over FedNow to a counterparty's bank
+	// account (its `fednow`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+	OriginateFedNowPushWithBody(ctx context.Context, params *OriginateFedNowPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateFedNowPush Originate a FedNow Push
+	//
+	// Pushes money from a sub account over FedNow to a counterparty's bank
+	// account (its `fednow`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+	OriginateFedNowPush(ctx context.Context, params *OriginateFedNowPushParams, body OriginateFedNowPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateInternationalWireWithBody Originate an International Wire
+	//
+	// Sends an international wire from a sub account to a counterparty's
+	// bank abroad (its `international_wire`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+	OriginateInternationalWireWithBody(ctx context.Context, params *OriginateInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateInternationalWire Originate an International Wire
+	//
+	// Sends an international wire from a sub account to a counterparty's
+	// bank abroad (its `international_wire`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+	OriginateInternationalWire(ctx context.Context, params *OriginateInternationalWireParams, body OriginateInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateIntraAccountPullWithBody Originate an Intra Account Pull
+	//
+	// Pulls money into a sub account from another sub account at Solid (an
+	// on-us transfer), from a counterparty with an `intra_account`. Settles
+	// at once.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+	OriginateIntraAccountPullWithBody(ctx context.Context, params *OriginateIntraAccountPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateIntraAccountPull Originate an Intra Account Pull
+	//
+	// Pulls money into a sub account from another sub account at Solid (an
+	// on-us transfer), from a counterparty with an `intra_account`. Settles
+	// at once.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+	OriginateIntraAccountPull(ctx context.Context, params *OriginateIntraAccountPullParams, body OriginateIntraAccountPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateIntraAccountPushWithBody Originate an Intra Account Push
+	//
+	// Pushes money from a sub account to another sub account at Solid (an
+	// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+	// of this page's OpenAPI block exists: the body (sub_account_id,
+	// counterparty_id, amount, description, external_reference_id) and its
+	// example are the rendered page's and the Intra Account guide's; the
+	// answers (201 with the transaction, 401, 404) are inferred from Originate
+	// an Intra Account Pull, its documented sibling.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+	OriginateIntraAccountPushWithBody(ctx context.Context, params *OriginateIntraAccountPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateIntraAccountPush Originate an Intra Account Push
+	//
+	// Pushes money from a sub account to another sub account at Solid (an
+	// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+	// of this page's OpenAPI block exists: the body (sub_account_id,
+	// counterparty_id, amount, description, external_reference_id) and its
+	// example are the rendered page's and the Intra Account guide's; the
+	// answers (201 with the transaction, 401, 404) are inferred from Originate
+	// an Intra Account Pull, its documented sibling.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+	OriginateIntraAccountPush(ctx context.Context, params *OriginateIntraAccountPushParams, body OriginateIntraAccountPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateRtpPushWithBody Originate an RTP Push
+	//
+	// Pushes money from a sub account over RTP (real-time payments) to a
+	// counterparty's bank account (its `rtp`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+	OriginateRtpPushWithBody(ctx context.Context, params *OriginateRtpPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OriginateRtpPush Originate an RTP Push
+	//
+	// Pushes money from a sub account over RTP (real-time payments) to a
+	// counterparty's bank account (its `rtp`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+	OriginateRtpPush(ctx context.Context, params *OriginateRtpPushParams, body OriginateRtpPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTransactions List all Transactions
+	//
+	// Lists transactions, a page at a time, optionally only those of one
+	// master or sub account (or holder), with an external reference id, or
+	// in one ledger. The page documents no card or payment-method filter.
+	//
+	// Corresponds with GET /v2/payments/transaction (the `ListTransactions` operationId).
+	ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubLedgerTransactionWithBody Sub Ledger a Transaction
+	//
+	// Books part or all of an incoming master account transaction to a sub
+	// account, for sub accounts without an account number of their own,
+	// whose incoming money lands in the master account first.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+	SubLedgerTransactionWithBody(ctx context.Context, params *SubLedgerTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubLedgerTransaction Sub Ledger a Transaction
+	//
+	// Books part or all of an incoming master account transaction to a sub
+	// account, for sub accounts without an account number of their own,
+	// whose incoming money lands in the master account first.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+	SubLedgerTransaction(ctx context.Context, params *SubLedgerTransactionParams, body SubLedgerTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTransaction Retrieve a Transaction
+	//
+	// Retrieves a transaction by its id, with its reconciliation status.
+	//
+	// Corresponds with GET /v2/payments/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransaction(ctx context.Context, transactionId TransactionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTransactionWithBody Update a Transaction
+	//
+	// Updates a transaction's description and metadata. Fields not sent
+	// keep their values. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+	UpdateTransactionWithBody(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateTransaction Update a Transaction
+	//
+	// Updates a transaction's description and metadata. Fields not sent
+	// keep their values. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+	UpdateTransaction(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, body UpdateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingAchPullWithBody Simulate an Incoming ACH Pull
+	//
+	// Sandbox only: an outside bank pulls money over ACH from a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+	SimulateIncomingAchPullWithBody(ctx context.Context, params *SimulateIncomingAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingAchPull Simulate an Incoming ACH Pull
+	//
+	// Sandbox only: an outside bank pulls money over ACH from a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+	SimulateIncomingAchPull(ctx context.Context, params *SimulateIncomingAchPullParams, body SimulateIncomingAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingAchPushWithBody Simulate an Incoming ACH Push
+	//
+	// Sandbox only: an outside bank pushes money over ACH into a sub
+	// account. No stored copy of this page's OpenAPI block exists: the body
+	// and both examples are the rendered page's; `master_account_id` and the
+	// answers (201 with the transaction, 401) are inferred from Simulate an
+	// Incoming ACH Pull, its documented sibling.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+	SimulateIncomingAchPushWithBody(ctx context.Context, params *SimulateIncomingAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingAchPush Simulate an Incoming ACH Push
+	//
+	// Sandbox only: an outside bank pushes money over ACH into a sub
+	// account. No stored copy of this page's OpenAPI block exists: the body
+	// and both examples are the rendered page's; `master_account_id` and the
+	// answers (201 with the transaction, 401) are inferred from Simulate an
+	// Incoming ACH Pull, its documented sibling.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+	SimulateIncomingAchPush(ctx context.Context, params *SimulateIncomingAchPushParams, body SimulateIncomingAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateCardTransactionWithBody Simulate an Auth Transaction
+	//
+	// Sandbox only: makes card activity happen on a card, as if a merchant
+	// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+	// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+	// a new authorization name the transaction they follow in
+	// `parent_transaction_id`. The answer is the card transaction
+	// (`method: card_issuing`). The page documents no merchant or category
+	// input and no way to force a decline.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+	SimulateCardTransactionWithBody(ctx context.Context, params *SimulateCardTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateCardTransaction Simulate an Auth Transaction
+	//
+	// Sandbox only: makes card activity happen on a card, as if a merchant
+	// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+	// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+	// a new authorization name the transaction they follow in
+	// `parent_transaction_id`. The answer is the card transaction
+	// (`method: card_issuing`). The page documents no merchant or category
+	// input and no way to force a decline.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+	SimulateCardTransaction(ctx context.Context, params *SimulateCardTransactionParams, body SimulateCardTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingDomesticWireWithBody Simulate an Incoming Domestic Wire Push
+	//
+	// Sandbox only: an outside bank sends a domestic wire into a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+	SimulateIncomingDomesticWireWithBody(ctx context.Context, params *SimulateIncomingDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingDomesticWire Simulate an Incoming Domestic Wire Push
+	//
+	// Sandbox only: an outside bank sends a domestic wire into a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+	SimulateIncomingDomesticWire(ctx context.Context, params *SimulateIncomingDomesticWireParams, body SimulateIncomingDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingInternationalWireWithBody Simulate an Incoming International Wire Push
+	//
+	// Sandbox only: a bank abroad sends an international wire into a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+	SimulateIncomingInternationalWireWithBody(ctx context.Context, params *SimulateIncomingInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SimulateIncomingInternationalWire Simulate an Incoming International Wire Push
+	//
+	// Sandbox only: a bank abroad sends an international wire into a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+	SimulateIncomingInternationalWire(ctx context.Context, params *SimulateIncomingInternationalWireParams, body SimulateIncomingInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks List all Webhooks
 	//
@@ -5386,6 +8617,999 @@ func (c *Client) UpdateCardHolderWithBody(ctx context.Context, cardHolderId Card
 // Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateCardHolderRequest(c.Server, cardHolderId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateAchPullWithBody Originate an ACH Pull
+//
+// Pulls money over ACH from a counterparty's bank account (its `ach`)
+// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+// cut-off, as the ACH guide says.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+func (c *Client) OriginateAchPullWithBody(ctx context.Context, params *OriginateAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateAchPullRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateAchPull Originate an ACH Pull
+//
+// Pulls money over ACH from a counterparty's bank account (its `ach`)
+// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+// cut-off, as the ACH guide says.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+func (c *Client) OriginateAchPull(ctx context.Context, params *OriginateAchPullParams, body OriginateAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateAchPullRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateAchPushWithBody Originate an ACH Push
+//
+// Pushes money from a sub account over ACH to a counterparty's bank
+// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+// the body fields are those the rendered page lists (the same as Originate
+// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+// answer example is stored.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+func (c *Client) OriginateAchPushWithBody(ctx context.Context, params *OriginateAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateAchPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateAchPush Originate an ACH Push
+//
+// Pushes money from a sub account over ACH to a counterparty's bank
+// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+// the body fields are those the rendered page lists (the same as Originate
+// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+// answer example is stored.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+func (c *Client) OriginateAchPush(ctx context.Context, params *OriginateAchPushParams, body OriginateAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateAchPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateCheckDepositWithBody Originate a Check Deposit
+//
+// Deposits a check into a sub account from the images of its front and
+// back. No stored copy of this page's OpenAPI block exists: the body
+// (sub_account_id, counterparty_id, amount, description, image.front,
+// image.back) is the rendered page's request sample, whose stored copy
+// breaks off inside `image.back`; `external_reference_id` is inferred from
+// every sibling origination; the answers (201 with the transaction, 401,
+// 404) are inferred from Originate a Check Send. No answer example is
+// stored.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+func (c *Client) OriginateCheckDepositWithBody(ctx context.Context, params *OriginateCheckDepositParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateCheckDepositRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateCheckDeposit Originate a Check Deposit
+//
+// Deposits a check into a sub account from the images of its front and
+// back. No stored copy of this page's OpenAPI block exists: the body
+// (sub_account_id, counterparty_id, amount, description, image.front,
+// image.back) is the rendered page's request sample, whose stored copy
+// breaks off inside `image.back`; `external_reference_id` is inferred from
+// every sibling origination; the answers (201 with the transaction, 401,
+// 404) are inferred from Originate a Check Send. No answer example is
+// stored.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+func (c *Client) OriginateCheckDeposit(ctx context.Context, params *OriginateCheckDepositParams, body OriginateCheckDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateCheckDepositRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateCheckSendWithBody Originate a Check Send
+//
+// Mails a physical check from a sub account to a counterparty's address
+// (its `check`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+func (c *Client) OriginateCheckSendWithBody(ctx context.Context, params *OriginateCheckSendParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateCheckSendRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateCheckSend Originate a Check Send
+//
+// Mails a physical check from a sub account to a counterparty's address
+// (its `check`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+func (c *Client) OriginateCheckSend(ctx context.Context, params *OriginateCheckSendParams, body OriginateCheckSendJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateCheckSendRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCounterparties List all Counterparties
+//
+// Lists counterparties, a page at a time, optionally only those of a
+// sub account, with an external reference id, or in a status.
+//
+// Corresponds with GET /v2/payments/counterparty (the `ListCounterparties` operationId).
+func (c *Client) ListCounterparties(ctx context.Context, params *ListCounterpartiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCounterpartiesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCounterpartyWithBody Create a Counterparty
+//
+// Creates a counterparty under a sub account: a person or a business,
+// with the payment details of each rail it can be paid or pulled
+// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+func (c *Client) CreateCounterpartyWithBody(ctx context.Context, params *CreateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCounterpartyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCounterparty Create a Counterparty
+//
+// Creates a counterparty under a sub account: a person or a business,
+// with the payment details of each rail it can be paid or pulled
+// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+func (c *Client) CreateCounterparty(ctx context.Context, params *CreateCounterpartyParams, body CreateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCounterpartyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBankInfo Retrieve Bank Info
+//
+// Looks up a bank by its ABA routing number or SWIFT code: its name,
+// address and the payment methods it supports. The path is a literal
+// segment beside `/v2/payments/counterparty/{counterparty_id}`.
+//
+// Corresponds with GET /v2/payments/counterparty/bank (the `GetBankInfo` operationId).
+func (c *Client) GetBankInfo(ctx context.Context, params *GetBankInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBankInfoRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCounterparty Retrieve a Counterparty
+//
+// Retrieves a counterparty by its id. No copy of this page's OpenAPI
+// block is stored (only its title, method and path): the answers are
+// inferred from Update a Counterparty, which returns the same
+// `counterparty` object and documents the same 401 and 404.
+//
+// Corresponds with GET /v2/payments/counterparty/{counterparty_id} (the `GetCounterparty` operationId).
+func (c *Client) GetCounterparty(ctx context.Context, counterpartyId CounterpartyID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCounterpartyRequest(c.Server, counterpartyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCounterpartyWithBody Update a Counterparty
+//
+// Updates a counterparty: its label, type, person or business, payment
+// details, purpose, external reference id, metadata and status. Fields
+// not sent keep their values. A metadata key sent with an empty string
+// is removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+func (c *Client) UpdateCounterpartyWithBody(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCounterpartyRequestWithBody(c.Server, counterpartyId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCounterparty Update a Counterparty
+//
+// Updates a counterparty: its label, type, person or business, payment
+// details, purpose, external reference id, metadata and status. Fields
+// not sent keep their values. A metadata key sent with an empty string
+// is removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+func (c *Client) UpdateCounterparty(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, body UpdateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCounterpartyRequest(c.Server, counterpartyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDebitCardPullWithBody Originate a Debit Card Pull
+//
+// Pulls money into a sub account from a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+func (c *Client) OriginateDebitCardPullWithBody(ctx context.Context, params *OriginateDebitCardPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDebitCardPullRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDebitCardPull Originate a Debit Card Pull
+//
+// Pulls money into a sub account from a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+func (c *Client) OriginateDebitCardPull(ctx context.Context, params *OriginateDebitCardPullParams, body OriginateDebitCardPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDebitCardPullRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDebitCardPushWithBody Originate a Debit Card Push
+//
+// Pushes money from a sub account to a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+func (c *Client) OriginateDebitCardPushWithBody(ctx context.Context, params *OriginateDebitCardPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDebitCardPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDebitCardPush Originate a Debit Card Push
+//
+// Pushes money from a sub account to a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+func (c *Client) OriginateDebitCardPush(ctx context.Context, params *OriginateDebitCardPushParams, body OriginateDebitCardPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDebitCardPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDomesticWireWithBody Originate a Domestic Wire
+//
+// Sends a domestic wire from a sub account to a counterparty's bank
+// account (its `domestic_wire`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+func (c *Client) OriginateDomesticWireWithBody(ctx context.Context, params *OriginateDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDomesticWireRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateDomesticWire Originate a Domestic Wire
+//
+// Sends a domestic wire from a sub account to a counterparty's bank
+// account (its `domestic_wire`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+func (c *Client) OriginateDomesticWire(ctx context.Context, params *OriginateDomesticWireParams, body OriginateDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateDomesticWireRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateFedNowPushWithBody Originate a FedNow Push
+//
+// Pushes money from a sub account over FedNow to a counterparty's bank
+// account (its `fednow`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+func (c *Client) OriginateFedNowPushWithBody(ctx context.Context, params *OriginateFedNowPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateFedNowPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateFedNowPush Originate a FedNow Push
+//
+// Pushes money from a sub account over FedNow to a counterparty's bank
+// account (its `fednow`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+func (c *Client) OriginateFedNowPush(ctx context.Context, params *OriginateFedNowPushParams, body OriginateFedNowPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateFedNowPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateInternationalWireWithBody Originate an International Wire
+//
+// Sends an international wire from a sub account to a counterparty's
+// bank abroad (its `international_wire`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+func (c *Client) OriginateInternationalWireWithBody(ctx context.Context, params *OriginateInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateInternationalWireRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateInternationalWire Originate an International Wire
+//
+// Sends an international wire from a sub account to a counterparty's
+// bank abroad (its `international_wire`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+func (c *Client) OriginateInternationalWire(ctx context.Context, params *OriginateInternationalWireParams, body OriginateInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateInternationalWireRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateIntraAccountPullWithBody Originate an Intra Account Pull
+//
+// Pulls money into a sub account from another sub account at Solid (an
+// on-us transfer), from a counterparty with an `intra_account`. Settles
+// at once.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+func (c *Client) OriginateIntraAccountPullWithBody(ctx context.Context, params *OriginateIntraAccountPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateIntraAccountPullRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateIntraAccountPull Originate an Intra Account Pull
+//
+// Pulls money into a sub account from another sub account at Solid (an
+// on-us transfer), from a counterparty with an `intra_account`. Settles
+// at once.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+func (c *Client) OriginateIntraAccountPull(ctx context.Context, params *OriginateIntraAccountPullParams, body OriginateIntraAccountPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateIntraAccountPullRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateIntraAccountPushWithBody Originate an Intra Account Push
+//
+// Pushes money from a sub account to another sub account at Solid (an
+// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+// of this page's OpenAPI block exists: the body (sub_account_id,
+// counterparty_id, amount, description, external_reference_id) and its
+// example are the rendered page's and the Intra Account guide's; the
+// answers (201 with the transaction, 401, 404) are inferred from Originate
+// an Intra Account Pull, its documented sibling.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+func (c *Client) OriginateIntraAccountPushWithBody(ctx context.Context, params *OriginateIntraAccountPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateIntraAccountPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateIntraAccountPush Originate an Intra Account Push
+//
+// Pushes money from a sub account to another sub account at Solid (an
+// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+// of this page's OpenAPI block exists: the body (sub_account_id,
+// counterparty_id, amount, description, external_reference_id) and its
+// example are the rendered page's and the Intra Account guide's; the
+// answers (201 with the transaction, 401, 404) are inferred from Originate
+// an Intra Account Pull, its documented sibling.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+func (c *Client) OriginateIntraAccountPush(ctx context.Context, params *OriginateIntraAccountPushParams, body OriginateIntraAccountPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateIntraAccountPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateRtpPushWithBody Originate an RTP Push
+//
+// Pushes money from a sub account over RTP (real-time payments) to a
+// counterparty's bank account (its `rtp`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+func (c *Client) OriginateRtpPushWithBody(ctx context.Context, params *OriginateRtpPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateRtpPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OriginateRtpPush Originate an RTP Push
+//
+// Pushes money from a sub account over RTP (real-time payments) to a
+// counterparty's bank account (its `rtp`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+func (c *Client) OriginateRtpPush(ctx context.Context, params *OriginateRtpPushParams, body OriginateRtpPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOriginateRtpPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTransactions List all Transactions
+//
+// Lists transactions, a page at a time, optionally only those of one
+// master or sub account (or holder), with an external reference id, or
+// in one ledger. The page documents no card or payment-method filter.
+//
+// Corresponds with GET /v2/payments/transaction (the `ListTransactions` operationId).
+func (c *Client) ListTransactions(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTransactionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubLedgerTransactionWithBody Sub Ledger a Transaction
+//
+// Books part or all of an incoming master account transaction to a sub
+// account, for sub accounts without an account number of their own,
+// whose incoming money lands in the master account first.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+func (c *Client) SubLedgerTransactionWithBody(ctx context.Context, params *SubLedgerTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubLedgerTransactionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubLedgerTransaction Sub Ledger a Transaction
+//
+// Books part or all of an incoming master account transaction to a sub
+// account, for sub accounts without an account number of their own,
+// whose incoming money lands in the master account first.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+func (c *Client) SubLedgerTransaction(ctx context.Context, params *SubLedgerTransactionParams, body SubLedgerTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubLedgerTransactionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTransaction Retrieve a Transaction
+//
+// Retrieves a transaction by its id, with its reconciliation status.
+//
+// Corresponds with GET /v2/payments/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *Client) GetTransaction(ctx context.Context, transactionId TransactionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTransactionRequest(c.Server, transactionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTransactionWithBody Update a Transaction
+//
+// Updates a transaction's description and metadata. Fields not sent
+// keep their values. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+func (c *Client) UpdateTransactionWithBody(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTransactionRequestWithBody(c.Server, transactionId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateTransaction Update a Transaction
+//
+// Updates a transaction's description and metadata. Fields not sent
+// keep their values. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+func (c *Client) UpdateTransaction(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, body UpdateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateTransactionRequest(c.Server, transactionId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingAchPullWithBody Simulate an Incoming ACH Pull
+//
+// Sandbox only: an outside bank pulls money over ACH from a sub
+// account.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+func (c *Client) SimulateIncomingAchPullWithBody(ctx context.Context, params *SimulateIncomingAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingAchPullRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingAchPull Simulate an Incoming ACH Pull
+//
+// Sandbox only: an outside bank pulls money over ACH from a sub
+// account.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+func (c *Client) SimulateIncomingAchPull(ctx context.Context, params *SimulateIncomingAchPullParams, body SimulateIncomingAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingAchPullRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingAchPushWithBody Simulate an Incoming ACH Push
+//
+// Sandbox only: an outside bank pushes money over ACH into a sub
+// account. No stored copy of this page's OpenAPI block exists: the body
+// and both examples are the rendered page's; `master_account_id` and the
+// answers (201 with the transaction, 401) are inferred from Simulate an
+// Incoming ACH Pull, its documented sibling.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+func (c *Client) SimulateIncomingAchPushWithBody(ctx context.Context, params *SimulateIncomingAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingAchPushRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingAchPush Simulate an Incoming ACH Push
+//
+// Sandbox only: an outside bank pushes money over ACH into a sub
+// account. No stored copy of this page's OpenAPI block exists: the body
+// and both examples are the rendered page's; `master_account_id` and the
+// answers (201 with the transaction, 401) are inferred from Simulate an
+// Incoming ACH Pull, its documented sibling.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+func (c *Client) SimulateIncomingAchPush(ctx context.Context, params *SimulateIncomingAchPushParams, body SimulateIncomingAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingAchPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateCardTransactionWithBody Simulate an Auth Transaction
+//
+// Sandbox only: makes card activity happen on a card, as if a merchant
+// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+// a new authorization name the transaction they follow in
+// `parent_transaction_id`. The answer is the card transaction
+// (`method: card_issuing`). The page documents no merchant or category
+// input and no way to force a decline.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+func (c *Client) SimulateCardTransactionWithBody(ctx context.Context, params *SimulateCardTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateCardTransactionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateCardTransaction Simulate an Auth Transaction
+//
+// Sandbox only: makes card activity happen on a card, as if a merchant
+// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+// a new authorization name the transaction they follow in
+// `parent_transaction_id`. The answer is the card transaction
+// (`method: card_issuing`). The page documents no merchant or category
+// input and no way to force a decline.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+func (c *Client) SimulateCardTransaction(ctx context.Context, params *SimulateCardTransactionParams, body SimulateCardTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateCardTransactionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingDomesticWireWithBody Simulate an Incoming Domestic Wire Push
+//
+// Sandbox only: an outside bank sends a domestic wire into a sub
+// account.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+func (c *Client) SimulateIncomingDomesticWireWithBody(ctx context.Context, params *SimulateIncomingDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingDomesticWireRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingDomesticWire Simulate an Incoming Domestic Wire Push
+//
+// Sandbox only: an outside bank sends a domestic wire into a sub
+// account.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+func (c *Client) SimulateIncomingDomesticWire(ctx context.Context, params *SimulateIncomingDomesticWireParams, body SimulateIncomingDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingDomesticWireRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingInternationalWireWithBody Simulate an Incoming International Wire Push
+//
+// Sandbox only: a bank abroad sends an international wire into a sub
+// account.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+func (c *Client) SimulateIncomingInternationalWireWithBody(ctx context.Context, params *SimulateIncomingInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingInternationalWireRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SimulateIncomingInternationalWire Simulate an Incoming International Wire Push
+//
+// Sandbox only: a bank abroad sends an international wire into a sub
+// account.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+func (c *Client) SimulateIncomingInternationalWire(ctx context.Context, params *SimulateIncomingInternationalWireParams, body SimulateIncomingInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSimulateIncomingInternationalWireRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7321,6 +11545,1573 @@ func NewUpdateCardHolderRequestWithBody(server string, cardHolderId CardHolderID
 	return req, nil
 }
 
+// NewOriginateAchPullRequest calls the generic OriginateAchPull builder with application/json body
+func NewOriginateAchPullRequest(server string, params *OriginateAchPullParams, body OriginateAchPullJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateAchPullRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateAchPullRequestWithBody constructs an http.Request for the OriginateAchPull method, with any body, and a specified content type
+func NewOriginateAchPullRequestWithBody(server string, params *OriginateAchPullParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/ach/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateAchPushRequest calls the generic OriginateAchPush builder with application/json body
+func NewOriginateAchPushRequest(server string, params *OriginateAchPushParams, body OriginateAchPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateAchPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateAchPushRequestWithBody constructs an http.Request for the OriginateAchPush method, with any body, and a specified content type
+func NewOriginateAchPushRequestWithBody(server string, params *OriginateAchPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/ach/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateCheckDepositRequest calls the generic OriginateCheckDeposit builder with application/json body
+func NewOriginateCheckDepositRequest(server string, params *OriginateCheckDepositParams, body OriginateCheckDepositJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateCheckDepositRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateCheckDepositRequestWithBody constructs an http.Request for the OriginateCheckDeposit method, with any body, and a specified content type
+func NewOriginateCheckDepositRequestWithBody(server string, params *OriginateCheckDepositParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/check/deposit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateCheckSendRequest calls the generic OriginateCheckSend builder with application/json body
+func NewOriginateCheckSendRequest(server string, params *OriginateCheckSendParams, body OriginateCheckSendJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateCheckSendRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateCheckSendRequestWithBody constructs an http.Request for the OriginateCheckSend method, with any body, and a specified content type
+func NewOriginateCheckSendRequestWithBody(server string, params *OriginateCheckSendParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/check/send")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListCounterpartiesRequest constructs an http.Request for the ListCounterparties method
+func NewListCounterpartiesRequest(server string, params *ListCounterpartiesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/counterparty")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateCounterpartyRequest calls the generic CreateCounterparty builder with application/json body
+func NewCreateCounterpartyRequest(server string, params *CreateCounterpartyParams, body CreateCounterpartyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCounterpartyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateCounterpartyRequestWithBody constructs an http.Request for the CreateCounterparty method, with any body, and a specified content type
+func NewCreateCounterpartyRequestWithBody(server string, params *CreateCounterpartyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/counterparty")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetBankInfoRequest constructs an http.Request for the GetBankInfo method
+func NewGetBankInfoRequest(server string, params *GetBankInfoParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/counterparty/bank")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RoutingNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "routing_number", *params.RoutingNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCounterpartyRequest constructs an http.Request for the GetCounterparty method
+func NewGetCounterpartyRequest(server string, counterpartyId CounterpartyID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "counterparty_id", counterpartyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/counterparty/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateCounterpartyRequest calls the generic UpdateCounterparty builder with application/json body
+func NewUpdateCounterpartyRequest(server string, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, body UpdateCounterpartyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCounterpartyRequestWithBody(server, counterpartyId, params, "application/json", bodyReader)
+}
+
+// NewUpdateCounterpartyRequestWithBody constructs an http.Request for the UpdateCounterparty method, with any body, and a specified content type
+func NewUpdateCounterpartyRequestWithBody(server string, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "counterparty_id", counterpartyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/counterparty/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateDebitCardPullRequest calls the generic OriginateDebitCardPull builder with application/json body
+func NewOriginateDebitCardPullRequest(server string, params *OriginateDebitCardPullParams, body OriginateDebitCardPullJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateDebitCardPullRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateDebitCardPullRequestWithBody constructs an http.Request for the OriginateDebitCardPull method, with any body, and a specified content type
+func NewOriginateDebitCardPullRequestWithBody(server string, params *OriginateDebitCardPullParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/debitcard/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateDebitCardPushRequest calls the generic OriginateDebitCardPush builder with application/json body
+func NewOriginateDebitCardPushRequest(server string, params *OriginateDebitCardPushParams, body OriginateDebitCardPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateDebitCardPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateDebitCardPushRequestWithBody constructs an http.Request for the OriginateDebitCardPush method, with any body, and a specified content type
+func NewOriginateDebitCardPushRequestWithBody(server string, params *OriginateDebitCardPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/debitcard/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateDomesticWireRequest calls the generic OriginateDomesticWire builder with application/json body
+func NewOriginateDomesticWireRequest(server string, params *OriginateDomesticWireParams, body OriginateDomesticWireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateDomesticWireRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateDomesticWireRequestWithBody constructs an http.Request for the OriginateDomesticWire method, with any body, and a specified content type
+func NewOriginateDomesticWireRequestWithBody(server string, params *OriginateDomesticWireParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/domestic_wire/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateFedNowPushRequest calls the generic OriginateFedNowPush builder with application/json body
+func NewOriginateFedNowPushRequest(server string, params *OriginateFedNowPushParams, body OriginateFedNowPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateFedNowPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateFedNowPushRequestWithBody constructs an http.Request for the OriginateFedNowPush method, with any body, and a specified content type
+func NewOriginateFedNowPushRequestWithBody(server string, params *OriginateFedNowPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/fednow/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateInternationalWireRequest calls the generic OriginateInternationalWire builder with application/json body
+func NewOriginateInternationalWireRequest(server string, params *OriginateInternationalWireParams, body OriginateInternationalWireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateInternationalWireRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateInternationalWireRequestWithBody constructs an http.Request for the OriginateInternationalWire method, with any body, and a specified content type
+func NewOriginateInternationalWireRequestWithBody(server string, params *OriginateInternationalWireParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/international_wire/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateIntraAccountPullRequest calls the generic OriginateIntraAccountPull builder with application/json body
+func NewOriginateIntraAccountPullRequest(server string, params *OriginateIntraAccountPullParams, body OriginateIntraAccountPullJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateIntraAccountPullRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateIntraAccountPullRequestWithBody constructs an http.Request for the OriginateIntraAccountPull method, with any body, and a specified content type
+func NewOriginateIntraAccountPullRequestWithBody(server string, params *OriginateIntraAccountPullParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/intra_account/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateIntraAccountPushRequest calls the generic OriginateIntraAccountPush builder with application/json body
+func NewOriginateIntraAccountPushRequest(server string, params *OriginateIntraAccountPushParams, body OriginateIntraAccountPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateIntraAccountPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateIntraAccountPushRequestWithBody constructs an http.Request for the OriginateIntraAccountPush method, with any body, and a specified content type
+func NewOriginateIntraAccountPushRequestWithBody(server string, params *OriginateIntraAccountPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/intra_account/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewOriginateRtpPushRequest calls the generic OriginateRtpPush builder with application/json body
+func NewOriginateRtpPushRequest(server string, params *OriginateRtpPushParams, body OriginateRtpPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOriginateRtpPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewOriginateRtpPushRequestWithBody constructs an http.Request for the OriginateRtpPush method, with any body, and a specified content type
+func NewOriginateRtpPushRequestWithBody(server string, params *OriginateRtpPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/rtp/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListTransactionsRequest constructs an http.Request for the ListTransactions method
+func NewListTransactionsRequest(server string, params *ListTransactionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SubAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_id", *params.SubAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MasterAccountId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_id", *params.MasterAccountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SubAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sub_account_holder_id", *params.SubAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MasterAccountHolderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "master_account_holder_id", *params.MasterAccountHolderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalReferenceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_reference_id", *params.ExternalReferenceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LedgerType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ledger_type", *params.LedgerType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartingAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "starting_after", *params.StartingAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndingBefore != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ending_before", *params.EndingBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSubLedgerTransactionRequest calls the generic SubLedgerTransaction builder with application/json body
+func NewSubLedgerTransactionRequest(server string, params *SubLedgerTransactionParams, body SubLedgerTransactionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubLedgerTransactionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSubLedgerTransactionRequestWithBody constructs an http.Request for the SubLedgerTransaction method, with any body, and a specified content type
+func NewSubLedgerTransactionRequestWithBody(server string, params *SubLedgerTransactionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/transaction")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetTransactionRequest constructs an http.Request for the GetTransaction method
+func NewGetTransactionRequest(server string, transactionId TransactionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "transaction_id", transactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/transaction/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateTransactionRequest calls the generic UpdateTransaction builder with application/json body
+func NewUpdateTransactionRequest(server string, transactionId TransactionID, params *UpdateTransactionParams, body UpdateTransactionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateTransactionRequestWithBody(server, transactionId, params, "application/json", bodyReader)
+}
+
+// NewUpdateTransactionRequestWithBody constructs an http.Request for the UpdateTransaction method, with any body, and a specified content type
+func NewUpdateTransactionRequestWithBody(server string, transactionId TransactionID, params *UpdateTransactionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "transaction_id", transactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/payments/transaction/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSimulateIncomingAchPullRequest calls the generic SimulateIncomingAchPull builder with application/json body
+func NewSimulateIncomingAchPullRequest(server string, params *SimulateIncomingAchPullParams, body SimulateIncomingAchPullJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateIncomingAchPullRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSimulateIncomingAchPullRequestWithBody constructs an http.Request for the SimulateIncomingAchPull method, with any body, and a specified content type
+func NewSimulateIncomingAchPullRequestWithBody(server string, params *SimulateIncomingAchPullParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/simulate/incoming/ach/pull")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSimulateIncomingAchPushRequest calls the generic SimulateIncomingAchPush builder with application/json body
+func NewSimulateIncomingAchPushRequest(server string, params *SimulateIncomingAchPushParams, body SimulateIncomingAchPushJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateIncomingAchPushRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSimulateIncomingAchPushRequestWithBody constructs an http.Request for the SimulateIncomingAchPush method, with any body, and a specified content type
+func NewSimulateIncomingAchPushRequestWithBody(server string, params *SimulateIncomingAchPushParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/simulate/incoming/ach/push")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSimulateCardTransactionRequest calls the generic SimulateCardTransaction builder with application/json body
+func NewSimulateCardTransactionRequest(server string, params *SimulateCardTransactionParams, body SimulateCardTransactionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateCardTransactionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSimulateCardTransactionRequestWithBody constructs an http.Request for the SimulateCardTransaction method, with any body, and a specified content type
+func NewSimulateCardTransactionRequestWithBody(server string, params *SimulateCardTransactionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/simulate/incoming/card_issuing")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSimulateIncomingDomesticWireRequest calls the generic SimulateIncomingDomesticWire builder with application/json body
+func NewSimulateIncomingDomesticWireRequest(server string, params *SimulateIncomingDomesticWireParams, body SimulateIncomingDomesticWireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateIncomingDomesticWireRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSimulateIncomingDomesticWireRequestWithBody constructs an http.Request for the SimulateIncomingDomesticWire method, with any body, and a specified content type
+func NewSimulateIncomingDomesticWireRequestWithBody(server string, params *SimulateIncomingDomesticWireParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/simulate/incoming/domestic_wire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSimulateIncomingInternationalWireRequest calls the generic SimulateIncomingInternationalWire builder with application/json body
+func NewSimulateIncomingInternationalWireRequest(server string, params *SimulateIncomingInternationalWireParams, body SimulateIncomingInternationalWireJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSimulateIncomingInternationalWireRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSimulateIncomingInternationalWireRequestWithBody constructs an http.Request for the SimulateIncomingInternationalWire method, with any body, and a specified content type
+func NewSimulateIncomingInternationalWireRequestWithBody(server string, params *SimulateIncomingInternationalWireParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/simulate/incoming/international_wire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "idempotency-key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("idempotency-key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
 func NewListWebhooksRequest(server string, params *ListWebhooksParams) (*http.Request, error) {
 	var err error
@@ -8152,6 +13943,539 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/issuing/card_holder/{card_holder_id} (the `UpdateCardHolder` operationId).
 	UpdateCardHolderWithResponse(ctx context.Context, cardHolderId CardHolderID, params *UpdateCardHolderParams, body UpdateCardHolderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCardHolderResponse, error)
+
+	// OriginateAchPullWithBodyWithResponse Originate an ACH Pull
+	//
+	// Pulls money over ACH from a counterparty's bank account (its `ach`)
+	// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+	// cut-off, as the ACH guide says.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+	OriginateAchPullWithBodyWithResponse(ctx context.Context, params *OriginateAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateAchPullResponse, error)
+
+	// OriginateAchPullWithResponse Originate an ACH Pull
+	//
+	// Pulls money over ACH from a counterparty's bank account (its `ach`)
+	// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+	// cut-off, as the ACH guide says.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+	OriginateAchPullWithResponse(ctx context.Context, params *OriginateAchPullParams, body OriginateAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateAchPullResponse, error)
+
+	// OriginateAchPushWithBodyWithResponse Originate an ACH Push
+	//
+	// Pushes money from a sub account over ACH to a counterparty's bank
+	// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+	// the body fields are those the rendered page lists (the same as Originate
+	// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+	// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+	// answer example is stored.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+	OriginateAchPushWithBodyWithResponse(ctx context.Context, params *OriginateAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateAchPushResponse, error)
+
+	// OriginateAchPushWithResponse Originate an ACH Push
+	//
+	// Pushes money from a sub account over ACH to a counterparty's bank
+	// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+	// the body fields are those the rendered page lists (the same as Originate
+	// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+	// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+	// answer example is stored.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+	OriginateAchPushWithResponse(ctx context.Context, params *OriginateAchPushParams, body OriginateAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateAchPushResponse, error)
+
+	// OriginateCheckDepositWithBodyWithResponse Originate a Check Deposit
+	//
+	// Deposits a check into a sub account from the images of its front and
+	// back. No stored copy of this page's OpenAPI block exists: the body
+	// (sub_account_id, counterparty_id, amount, description, image.front,
+	// image.back) is the rendered page's request sample, whose stored copy
+	// breaks off inside `image.back`; `external_reference_id` is inferred from
+	// every sibling origination; the answers (201 with the transaction, 401,
+	// 404) are inferred from Originate a Check Send. No answer example is
+	// stored.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+	OriginateCheckDepositWithBodyWithResponse(ctx context.Context, params *OriginateCheckDepositParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateCheckDepositResponse, error)
+
+	// OriginateCheckDepositWithResponse Originate a Check Deposit
+	//
+	// Deposits a check into a sub account from the images of its front and
+	// back. No stored copy of this page's OpenAPI block exists: the body
+	// (sub_account_id, counterparty_id, amount, description, image.front,
+	// image.back) is the rendered page's request sample, whose stored copy
+	// breaks off inside `image.back`; `external_reference_id` is inferred from
+	// every sibling origination; the answers (201 with the transaction, 401,
+	// 404) are inferred from Originate a Check Send. No answer example is
+	// stored.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+	OriginateCheckDepositWithResponse(ctx context.Context, params *OriginateCheckDepositParams, body OriginateCheckDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateCheckDepositResponse, error)
+
+	// OriginateCheckSendWithBodyWithResponse Originate a Check Send
+	//
+	// Mails a physical check from a sub account to a counterparty's address
+	// (its `check`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+	OriginateCheckSendWithBodyWithResponse(ctx context.Context, params *OriginateCheckSendParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateCheckSendResponse, error)
+
+	// OriginateCheckSendWithResponse Originate a Check Send
+	//
+	// Mails a physical check from a sub account to a counterparty's address
+	// (its `check`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+	OriginateCheckSendWithResponse(ctx context.Context, params *OriginateCheckSendParams, body OriginateCheckSendJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateCheckSendResponse, error)
+
+	// ListCounterpartiesWithResponse List all Counterparties
+	//
+	// Lists counterparties, a page at a time, optionally only those of a
+	// sub account, with an external reference id, or in a status.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/payments/counterparty (the `ListCounterparties` operationId).
+	ListCounterpartiesWithResponse(ctx context.Context, params *ListCounterpartiesParams, reqEditors ...RequestEditorFn) (*ListCounterpartiesResponse, error)
+
+	// CreateCounterpartyWithBodyWithResponse Create a Counterparty
+	//
+	// Creates a counterparty under a sub account: a person or a business,
+	// with the payment details of each rail it can be paid or pulled
+	// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+	CreateCounterpartyWithBodyWithResponse(ctx context.Context, params *CreateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCounterpartyResponse, error)
+
+	// CreateCounterpartyWithResponse Create a Counterparty
+	//
+	// Creates a counterparty under a sub account: a person or a business,
+	// with the payment details of each rail it can be paid or pulled
+	// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+	CreateCounterpartyWithResponse(ctx context.Context, params *CreateCounterpartyParams, body CreateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCounterpartyResponse, error)
+
+	// GetBankInfoWithResponse Retrieve Bank Info
+	//
+	// Looks up a bank by its ABA routing number or SWIFT code: its name,
+	// address and the payment methods it supports. The path is a literal
+	// segment beside `/v2/payments/counterparty/{counterparty_id}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/payments/counterparty/bank (the `GetBankInfo` operationId).
+	GetBankInfoWithResponse(ctx context.Context, params *GetBankInfoParams, reqEditors ...RequestEditorFn) (*GetBankInfoResponse, error)
+
+	// GetCounterpartyWithResponse Retrieve a Counterparty
+	//
+	// Retrieves a counterparty by its id. No copy of this page's OpenAPI
+	// block is stored (only its title, method and path): the answers are
+	// inferred from Update a Counterparty, which returns the same
+	// `counterparty` object and documents the same 401 and 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/payments/counterparty/{counterparty_id} (the `GetCounterparty` operationId).
+	GetCounterpartyWithResponse(ctx context.Context, counterpartyId CounterpartyID, reqEditors ...RequestEditorFn) (*GetCounterpartyResponse, error)
+
+	// UpdateCounterpartyWithBodyWithResponse Update a Counterparty
+	//
+	// Updates a counterparty: its label, type, person or business, payment
+	// details, purpose, external reference id, metadata and status. Fields
+	// not sent keep their values. A metadata key sent with an empty string
+	// is removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+	UpdateCounterpartyWithBodyWithResponse(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCounterpartyResponse, error)
+
+	// UpdateCounterpartyWithResponse Update a Counterparty
+	//
+	// Updates a counterparty: its label, type, person or business, payment
+	// details, purpose, external reference id, metadata and status. Fields
+	// not sent keep their values. A metadata key sent with an empty string
+	// is removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+	UpdateCounterpartyWithResponse(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, body UpdateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCounterpartyResponse, error)
+
+	// OriginateDebitCardPullWithBodyWithResponse Originate a Debit Card Pull
+	//
+	// Pulls money into a sub account from a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+	OriginateDebitCardPullWithBodyWithResponse(ctx context.Context, params *OriginateDebitCardPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDebitCardPullResponse, error)
+
+	// OriginateDebitCardPullWithResponse Originate a Debit Card Pull
+	//
+	// Pulls money into a sub account from a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+	OriginateDebitCardPullWithResponse(ctx context.Context, params *OriginateDebitCardPullParams, body OriginateDebitCardPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDebitCardPullResponse, error)
+
+	// OriginateDebitCardPushWithBodyWithResponse Originate a Debit Card Push
+	//
+	// Pushes money from a sub account to a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+	OriginateDebitCardPushWithBodyWithResponse(ctx context.Context, params *OriginateDebitCardPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDebitCardPushResponse, error)
+
+	// OriginateDebitCardPushWithResponse Originate a Debit Card Push
+	//
+	// Pushes money from a sub account to a counterparty's external debit
+	// card (its `debit_card`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+	OriginateDebitCardPushWithResponse(ctx context.Context, params *OriginateDebitCardPushParams, body OriginateDebitCardPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDebitCardPushResponse, error)
+
+	// OriginateDomesticWireWithBodyWithResponse Originate a Domestic Wire
+	//
+	// Sends a domestic wire from a sub account to a counterparty's bank
+	// account (its `domestic_wire`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+	OriginateDomesticWireWithBodyWithResponse(ctx context.Context, params *OriginateDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDomesticWireResponse, error)
+
+	// OriginateDomesticWireWithResponse Originate a Domestic Wire
+	//
+	// Sends a domestic wire from a sub account to a counterparty's bank
+	// account (its `domestic_wire`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+	OriginateDomesticWireWithResponse(ctx context.Context, params *OriginateDomesticWireParams, body OriginateDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDomesticWireResponse, error)
+
+	// OriginateFedNowPushWithBodyWithResponse Originate a FedNow Push
+	//
+	// Pushes money from a sub account over FedNow to a counterparty's bank
+	// account (its `fednow`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+	OriginateFedNowPushWithBodyWithResponse(ctx context.Context, params *OriginateFedNowPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateFedNowPushResponse, error)
+
+	// OriginateFedNowPushWithResponse Originate a FedNow Push
+	//
+	// Pushes money from a sub account over FedNow to a counterparty's bank
+	// account (its `fednow`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+	OriginateFedNowPushWithResponse(ctx context.Context, params *OriginateFedNowPushParams, body OriginateFedNowPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateFedNowPushResponse, error)
+
+	// OriginateInternationalWireWithBodyWithResponse Originate an International Wire
+	//
+	// Sends an international wire from a sub account to a counterparty's
+	// bank abroad (its `international_wire`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+	OriginateInternationalWireWithBodyWithResponse(ctx context.Context, params *OriginateInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateInternationalWireResponse, error)
+
+	// OriginateInternationalWireWithResponse Originate an International Wire
+	//
+	// Sends an international wire from a sub account to a counterparty's
+	// bank abroad (its `international_wire`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+	OriginateInternationalWireWithResponse(ctx context.Context, params *OriginateInternationalWireParams, body OriginateInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateInternationalWireResponse, error)
+
+	// OriginateIntraAccountPullWithBodyWithResponse Originate an Intra Account Pull
+	//
+	// Pulls money into a sub account from another sub account at Solid (an
+	// on-us transfer), from a counterparty with an `intra_account`. Settles
+	// at once.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+	OriginateIntraAccountPullWithBodyWithResponse(ctx context.Context, params *OriginateIntraAccountPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPullResponse, error)
+
+	// OriginateIntraAccountPullWithResponse Originate an Intra Account Pull
+	//
+	// Pulls money into a sub account from another sub account at Solid (an
+	// on-us transfer), from a counterparty with an `intra_account`. Settles
+	// at once.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+	OriginateIntraAccountPullWithResponse(ctx context.Context, params *OriginateIntraAccountPullParams, body OriginateIntraAccountPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPullResponse, error)
+
+	// OriginateIntraAccountPushWithBodyWithResponse Originate an Intra Account Push
+	//
+	// Pushes money from a sub account to another sub account at Solid (an
+	// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+	// of this page's OpenAPI block exists: the body (sub_account_id,
+	// counterparty_id, amount, description, external_reference_id) and its
+	// example are the rendered page's and the Intra Account guide's; the
+	// answers (201 with the transaction, 401, 404) are inferred from Originate
+	// an Intra Account Pull, its documented sibling.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+	OriginateIntraAccountPushWithBodyWithResponse(ctx context.Context, params *OriginateIntraAccountPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPushResponse, error)
+
+	// OriginateIntraAccountPushWithResponse Originate an Intra Account Push
+	//
+	// Pushes money from a sub account to another sub account at Solid (an
+	// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+	// of this page's OpenAPI block exists: the body (sub_account_id,
+	// counterparty_id, amount, description, external_reference_id) and its
+	// example are the rendered page's and the Intra Account guide's; the
+	// answers (201 with the transaction, 401, 404) are inferred from Originate
+	// an Intra Account Pull, its documented sibling.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+	OriginateIntraAccountPushWithResponse(ctx context.Context, params *OriginateIntraAccountPushParams, body OriginateIntraAccountPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPushResponse, error)
+
+	// OriginateRtpPushWithBodyWithResponse Originate an RTP Push
+	//
+	// Pushes money from a sub account over RTP (real-time payments) to a
+	// counterparty's bank account (its `rtp`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+	OriginateRtpPushWithBodyWithResponse(ctx context.Context, params *OriginateRtpPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateRtpPushResponse, error)
+
+	// OriginateRtpPushWithResponse Originate an RTP Push
+	//
+	// Pushes money from a sub account over RTP (real-time payments) to a
+	// counterparty's bank account (its `rtp`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+	OriginateRtpPushWithResponse(ctx context.Context, params *OriginateRtpPushParams, body OriginateRtpPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateRtpPushResponse, error)
+
+	// ListTransactionsWithResponse List all Transactions
+	//
+	// Lists transactions, a page at a time, optionally only those of one
+	// master or sub account (or holder), with an external reference id, or
+	// in one ledger. The page documents no card or payment-method filter.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/payments/transaction (the `ListTransactions` operationId).
+	ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error)
+
+	// SubLedgerTransactionWithBodyWithResponse Sub Ledger a Transaction
+	//
+	// Books part or all of an incoming master account transaction to a sub
+	// account, for sub accounts without an account number of their own,
+	// whose incoming money lands in the master account first.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+	SubLedgerTransactionWithBodyWithResponse(ctx context.Context, params *SubLedgerTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubLedgerTransactionResponse, error)
+
+	// SubLedgerTransactionWithResponse Sub Ledger a Transaction
+	//
+	// Books part or all of an incoming master account transaction to a sub
+	// account, for sub accounts without an account number of their own,
+	// whose incoming money lands in the master account first.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+	SubLedgerTransactionWithResponse(ctx context.Context, params *SubLedgerTransactionParams, body SubLedgerTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*SubLedgerTransactionResponse, error)
+
+	// GetTransactionWithResponse Retrieve a Transaction
+	//
+	// Retrieves a transaction by its id, with its reconciliation status.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/payments/transaction/{transaction_id} (the `GetTransaction` operationId).
+	GetTransactionWithResponse(ctx context.Context, transactionId TransactionID, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error)
+
+	// UpdateTransactionWithBodyWithResponse Update a Transaction
+	//
+	// Updates a transaction's description and metadata. Fields not sent
+	// keep their values. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+	UpdateTransactionWithBodyWithResponse(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTransactionResponse, error)
+
+	// UpdateTransactionWithResponse Update a Transaction
+	//
+	// Updates a transaction's description and metadata. Fields not sent
+	// keep their values. A metadata key sent with an empty string is
+	// removed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+	UpdateTransactionWithResponse(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, body UpdateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTransactionResponse, error)
+
+	// SimulateIncomingAchPullWithBodyWithResponse Simulate an Incoming ACH Pull
+	//
+	// Sandbox only: an outside bank pulls money over ACH from a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+	SimulateIncomingAchPullWithBodyWithResponse(ctx context.Context, params *SimulateIncomingAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPullResponse, error)
+
+	// SimulateIncomingAchPullWithResponse Simulate an Incoming ACH Pull
+	//
+	// Sandbox only: an outside bank pulls money over ACH from a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+	SimulateIncomingAchPullWithResponse(ctx context.Context, params *SimulateIncomingAchPullParams, body SimulateIncomingAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPullResponse, error)
+
+	// SimulateIncomingAchPushWithBodyWithResponse Simulate an Incoming ACH Push
+	//
+	// Sandbox only: an outside bank pushes money over ACH into a sub
+	// account. No stored copy of this page's OpenAPI block exists: the body
+	// and both examples are the rendered page's; `master_account_id` and the
+	// answers (201 with the transaction, 401) are inferred from Simulate an
+	// Incoming ACH Pull, its documented sibling.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+	SimulateIncomingAchPushWithBodyWithResponse(ctx context.Context, params *SimulateIncomingAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPushResponse, error)
+
+	// SimulateIncomingAchPushWithResponse Simulate an Incoming ACH Push
+	//
+	// Sandbox only: an outside bank pushes money over ACH into a sub
+	// account. No stored copy of this page's OpenAPI block exists: the body
+	// and both examples are the rendered page's; `master_account_id` and the
+	// answers (201 with the transaction, 401) are inferred from Simulate an
+	// Incoming ACH Pull, its documented sibling.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+	SimulateIncomingAchPushWithResponse(ctx context.Context, params *SimulateIncomingAchPushParams, body SimulateIncomingAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPushResponse, error)
+
+	// SimulateCardTransactionWithBodyWithResponse Simulate an Auth Transaction
+	//
+	// Sandbox only: makes card activity happen on a card, as if a merchant
+	// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+	// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+	// a new authorization name the transaction they follow in
+	// `parent_transaction_id`. The answer is the card transaction
+	// (`method: card_issuing`). The page documents no merchant or category
+	// input and no way to force a decline.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+	SimulateCardTransactionWithBodyWithResponse(ctx context.Context, params *SimulateCardTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateCardTransactionResponse, error)
+
+	// SimulateCardTransactionWithResponse Simulate an Auth Transaction
+	//
+	// Sandbox only: makes card activity happen on a card, as if a merchant
+	// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+	// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+	// a new authorization name the transaction they follow in
+	// `parent_transaction_id`. The answer is the card transaction
+	// (`method: card_issuing`). The page documents no merchant or category
+	// input and no way to force a decline.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+	SimulateCardTransactionWithResponse(ctx context.Context, params *SimulateCardTransactionParams, body SimulateCardTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateCardTransactionResponse, error)
+
+	// SimulateIncomingDomesticWireWithBodyWithResponse Simulate an Incoming Domestic Wire Push
+	//
+	// Sandbox only: an outside bank sends a domestic wire into a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+	SimulateIncomingDomesticWireWithBodyWithResponse(ctx context.Context, params *SimulateIncomingDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingDomesticWireResponse, error)
+
+	// SimulateIncomingDomesticWireWithResponse Simulate an Incoming Domestic Wire Push
+	//
+	// Sandbox only: an outside bank sends a domestic wire into a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+	SimulateIncomingDomesticWireWithResponse(ctx context.Context, params *SimulateIncomingDomesticWireParams, body SimulateIncomingDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingDomesticWireResponse, error)
+
+	// SimulateIncomingInternationalWireWithBodyWithResponse Simulate an Incoming International Wire Push
+	//
+	// Sandbox only: a bank abroad sends an international wire into a sub
+	// account.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+	SimulateIncomingInternationalWireWithBodyWithResponse(ctx context.Context, params *SimulateIncomingInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingInternationalWireResponse, error)
+
+	// SimulateIncomingInternationalWireWithResponse Simulate an Incoming International Wire Push
+	//
+	// Sandbox only: a bank abroad sends an international wire into a sub
+	// account.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+	SimulateIncomingInternationalWireWithResponse(ctx context.Context, params *SimulateIncomingInternationalWireParams, body SimulateIncomingInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingInternationalWireResponse, error)
 
 	// ListWebhooksWithResponse List all Webhooks
 	//
@@ -10013,6 +16337,1541 @@ func (r UpdateCardHolderResponse) ContentType() string {
 	return ""
 }
 
+type OriginateAchPullResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateAchPullResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateAchPullResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateAchPullResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateAchPullResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateAchPullResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateAchPullResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateAchPullResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateAchPullResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateAchPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateAchPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateAchPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateAchPushResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateAchPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateAchPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateAchPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateAchPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateAchPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateCheckDepositResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateCheckDepositResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateCheckDepositResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateCheckDepositResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateCheckDepositResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateCheckDepositResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateCheckDepositResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateCheckDepositResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateCheckDepositResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateCheckSendResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateCheckSendResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateCheckSendResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateCheckSendResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateCheckSendResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateCheckSendResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateCheckSendResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateCheckSendResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateCheckSendResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCounterpartiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CounterpartyList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCounterpartiesResponse) GetJSON200() *CounterpartyList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCounterpartiesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCounterpartiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCounterpartiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCounterpartiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCounterpartiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCounterpartyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Counterparty
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CounterpartyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateCounterpartyResponse) GetJSON201() *Counterparty {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCounterpartyResponse) GetJSON400() *CounterpartyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateCounterpartyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCounterpartyResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateCounterpartyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCounterpartyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCounterpartyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCounterpartyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCounterpartyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetBankInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BankInfo
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBankInfoResponse) GetJSON200() *BankInfo {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetBankInfoResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBankInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBankInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBankInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBankInfoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCounterpartyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Counterparty
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CounterpartyNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCounterpartyResponse) GetJSON200() *Counterparty {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCounterpartyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCounterpartyResponse) GetJSON404() *CounterpartyNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCounterpartyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCounterpartyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCounterpartyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCounterpartyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCounterpartyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Counterparty
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CounterpartyBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CounterpartyNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateCounterpartyResponse) GetJSON200() *Counterparty {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateCounterpartyResponse) GetJSON400() *CounterpartyBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateCounterpartyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateCounterpartyResponse) GetJSON404() *CounterpartyNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateCounterpartyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCounterpartyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCounterpartyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCounterpartyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCounterpartyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateDebitCardPullResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateDebitCardPullResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateDebitCardPullResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateDebitCardPullResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateDebitCardPullResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateDebitCardPullResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateDebitCardPullResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateDebitCardPullResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateDebitCardPullResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateDebitCardPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateDebitCardPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateDebitCardPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateDebitCardPushResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateDebitCardPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateDebitCardPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateDebitCardPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateDebitCardPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateDebitCardPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateDomesticWireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateDomesticWireResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateDomesticWireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateDomesticWireResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateDomesticWireResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateDomesticWireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateDomesticWireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateDomesticWireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateDomesticWireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateFedNowPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateFedNowPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateFedNowPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateFedNowPushResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateFedNowPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateFedNowPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateFedNowPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateFedNowPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateFedNowPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateInternationalWireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateInternationalWireResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateInternationalWireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateInternationalWireResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateInternationalWireResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateInternationalWireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateInternationalWireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateInternationalWireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateInternationalWireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateIntraAccountPullResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateIntraAccountPullResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateIntraAccountPullResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateIntraAccountPullResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateIntraAccountPullResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateIntraAccountPullResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateIntraAccountPullResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateIntraAccountPullResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateIntraAccountPullResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateIntraAccountPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateIntraAccountPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateIntraAccountPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateIntraAccountPushResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateIntraAccountPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateIntraAccountPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateIntraAccountPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateIntraAccountPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateIntraAccountPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type OriginateRtpPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OriginateRtpPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OriginateRtpPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OriginateRtpPushResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OriginateRtpPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r OriginateRtpPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OriginateRtpPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OriginateRtpPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OriginateRtpPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTransactionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TransactionList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTransactionsResponse) GetJSON200() *TransactionList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTransactionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTransactionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTransactionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTransactionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTransactionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubLedgerTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *AccountNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubLedgerTransactionResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SubLedgerTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubLedgerTransactionResponse) GetJSON404() *AccountNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubLedgerTransactionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SubLedgerTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubLedgerTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubLedgerTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubLedgerTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *TransactionNotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTransactionResponse) GetJSON200() *Transaction {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTransactionResponse) GetJSON404() *TransactionNotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *TransactionNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateTransactionResponse) GetJSON200() *Transaction {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateTransactionResponse) GetJSON404() *TransactionNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateTransactionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SimulateIncomingAchPullResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SimulateIncomingAchPullResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SimulateIncomingAchPullResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SimulateIncomingAchPullResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateIncomingAchPullResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateIncomingAchPullResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateIncomingAchPullResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateIncomingAchPullResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SimulateIncomingAchPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SimulateIncomingAchPushResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SimulateIncomingAchPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SimulateIncomingAchPushResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateIncomingAchPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateIncomingAchPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateIncomingAchPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateIncomingAchPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SimulateCardTransactionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SimulateCardTransactionResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SimulateCardTransactionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SimulateCardTransactionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateCardTransactionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateCardTransactionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateCardTransactionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateCardTransactionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SimulateIncomingDomesticWireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SimulateIncomingDomesticWireResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SimulateIncomingDomesticWireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SimulateIncomingDomesticWireResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateIncomingDomesticWireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateIncomingDomesticWireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateIncomingDomesticWireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateIncomingDomesticWireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SimulateIncomingInternationalWireResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Transaction
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SimulateIncomingInternationalWireResponse) GetJSON201() *Transaction {
+	return r.JSON201
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SimulateIncomingInternationalWireResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SimulateIncomingInternationalWireResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SimulateIncomingInternationalWireResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SimulateIncomingInternationalWireResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SimulateIncomingInternationalWireResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SimulateIncomingInternationalWireResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListWebhooksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11026,6 +18885,821 @@ func (c *ClientWithResponses) UpdateCardHolderWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateCardHolderResponse(rsp)
+}
+
+// OriginateAchPullWithBodyWithResponse Originate an ACH Pull
+//
+// Pulls money over ACH from a counterparty's bank account (its `ach`)
+// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+// cut-off, as the ACH guide says.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+func (c *ClientWithResponses) OriginateAchPullWithBodyWithResponse(ctx context.Context, params *OriginateAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateAchPullResponse, error) {
+	rsp, err := c.OriginateAchPullWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateAchPullResponse(rsp)
+}
+
+// OriginateAchPullWithResponse Originate an ACH Pull
+//
+// Pulls money over ACH from a counterparty's bank account (its `ach`)
+// into a sub account. Same-day ACH must be sent before the 12:15 pm PT
+// cut-off, as the ACH guide says.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/ach/pull (the `OriginateAchPull` operationId).
+func (c *ClientWithResponses) OriginateAchPullWithResponse(ctx context.Context, params *OriginateAchPullParams, body OriginateAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateAchPullResponse, error) {
+	rsp, err := c.OriginateAchPull(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateAchPullResponse(rsp)
+}
+
+// OriginateAchPushWithBodyWithResponse Originate an ACH Push
+//
+// Pushes money from a sub account over ACH to a counterparty's bank
+// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+// the body fields are those the rendered page lists (the same as Originate
+// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+// answer example is stored.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+func (c *ClientWithResponses) OriginateAchPushWithBodyWithResponse(ctx context.Context, params *OriginateAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateAchPushResponse, error) {
+	rsp, err := c.OriginateAchPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateAchPushResponse(rsp)
+}
+
+// OriginateAchPushWithResponse Originate an ACH Push
+//
+// Pushes money from a sub account over ACH to a counterparty's bank
+// account (its `ach`). No stored copy of this page's OpenAPI block exists:
+// the body fields are those the rendered page lists (the same as Originate
+// an ACH Pull's), the example is the ACH guide's; the answers (201 with the
+// transaction, 401, 404) are inferred from Originate an ACH Pull. No
+// answer example is stored.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/ach/push (the `OriginateAchPush` operationId).
+func (c *ClientWithResponses) OriginateAchPushWithResponse(ctx context.Context, params *OriginateAchPushParams, body OriginateAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateAchPushResponse, error) {
+	rsp, err := c.OriginateAchPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateAchPushResponse(rsp)
+}
+
+// OriginateCheckDepositWithBodyWithResponse Originate a Check Deposit
+//
+// Deposits a check into a sub account from the images of its front and
+// back. No stored copy of this page's OpenAPI block exists: the body
+// (sub_account_id, counterparty_id, amount, description, image.front,
+// image.back) is the rendered page's request sample, whose stored copy
+// breaks off inside `image.back`; `external_reference_id` is inferred from
+// every sibling origination; the answers (201 with the transaction, 401,
+// 404) are inferred from Originate a Check Send. No answer example is
+// stored.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+func (c *ClientWithResponses) OriginateCheckDepositWithBodyWithResponse(ctx context.Context, params *OriginateCheckDepositParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateCheckDepositResponse, error) {
+	rsp, err := c.OriginateCheckDepositWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateCheckDepositResponse(rsp)
+}
+
+// OriginateCheckDepositWithResponse Originate a Check Deposit
+//
+// Deposits a check into a sub account from the images of its front and
+// back. No stored copy of this page's OpenAPI block exists: the body
+// (sub_account_id, counterparty_id, amount, description, image.front,
+// image.back) is the rendered page's request sample, whose stored copy
+// breaks off inside `image.back`; `external_reference_id` is inferred from
+// every sibling origination; the answers (201 with the transaction, 401,
+// 404) are inferred from Originate a Check Send. No answer example is
+// stored.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/check/deposit (the `OriginateCheckDeposit` operationId).
+func (c *ClientWithResponses) OriginateCheckDepositWithResponse(ctx context.Context, params *OriginateCheckDepositParams, body OriginateCheckDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateCheckDepositResponse, error) {
+	rsp, err := c.OriginateCheckDeposit(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateCheckDepositResponse(rsp)
+}
+
+// OriginateCheckSendWithBodyWithResponse Originate a Check Send
+//
+// Mails a physical check from a sub account to a counterparty's address
+// (its `check`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+func (c *ClientWithResponses) OriginateCheckSendWithBodyWithResponse(ctx context.Context, params *OriginateCheckSendParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateCheckSendResponse, error) {
+	rsp, err := c.OriginateCheckSendWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateCheckSendResponse(rsp)
+}
+
+// OriginateCheckSendWithResponse Originate a Check Send
+//
+// Mails a physical check from a sub account to a counterparty's address
+// (its `check`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/check/send (the `OriginateCheckSend` operationId).
+func (c *ClientWithResponses) OriginateCheckSendWithResponse(ctx context.Context, params *OriginateCheckSendParams, body OriginateCheckSendJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateCheckSendResponse, error) {
+	rsp, err := c.OriginateCheckSend(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateCheckSendResponse(rsp)
+}
+
+// ListCounterpartiesWithResponse List all Counterparties
+//
+// Lists counterparties, a page at a time, optionally only those of a
+// sub account, with an external reference id, or in a status.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/payments/counterparty (the `ListCounterparties` operationId).
+func (c *ClientWithResponses) ListCounterpartiesWithResponse(ctx context.Context, params *ListCounterpartiesParams, reqEditors ...RequestEditorFn) (*ListCounterpartiesResponse, error) {
+	rsp, err := c.ListCounterparties(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCounterpartiesResponse(rsp)
+}
+
+// CreateCounterpartyWithBodyWithResponse Create a Counterparty
+//
+// Creates a counterparty under a sub account: a person or a business,
+// with the payment details of each rail it can be paid or pulled
+// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+func (c *ClientWithResponses) CreateCounterpartyWithBodyWithResponse(ctx context.Context, params *CreateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCounterpartyResponse, error) {
+	rsp, err := c.CreateCounterpartyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCounterpartyResponse(rsp)
+}
+
+// CreateCounterpartyWithResponse Create a Counterparty
+//
+// Creates a counterparty under a sub account: a person or a business,
+// with the payment details of each rail it can be paid or pulled
+// through (intra account, ACH, wires, RTP, FedNow, check, debit card).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/counterparty (the `CreateCounterparty` operationId).
+func (c *ClientWithResponses) CreateCounterpartyWithResponse(ctx context.Context, params *CreateCounterpartyParams, body CreateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCounterpartyResponse, error) {
+	rsp, err := c.CreateCounterparty(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCounterpartyResponse(rsp)
+}
+
+// GetBankInfoWithResponse Retrieve Bank Info
+//
+// Looks up a bank by its ABA routing number or SWIFT code: its name,
+// address and the payment methods it supports. The path is a literal
+// segment beside `/v2/payments/counterparty/{counterparty_id}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/payments/counterparty/bank (the `GetBankInfo` operationId).
+func (c *ClientWithResponses) GetBankInfoWithResponse(ctx context.Context, params *GetBankInfoParams, reqEditors ...RequestEditorFn) (*GetBankInfoResponse, error) {
+	rsp, err := c.GetBankInfo(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBankInfoResponse(rsp)
+}
+
+// GetCounterpartyWithResponse Retrieve a Counterparty
+//
+// Retrieves a counterparty by its id. No copy of this page's OpenAPI
+// block is stored (only its title, method and path): the answers are
+// inferred from Update a Counterparty, which returns the same
+// `counterparty` object and documents the same 401 and 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/payments/counterparty/{counterparty_id} (the `GetCounterparty` operationId).
+func (c *ClientWithResponses) GetCounterpartyWithResponse(ctx context.Context, counterpartyId CounterpartyID, reqEditors ...RequestEditorFn) (*GetCounterpartyResponse, error) {
+	rsp, err := c.GetCounterparty(ctx, counterpartyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCounterpartyResponse(rsp)
+}
+
+// UpdateCounterpartyWithBodyWithResponse Update a Counterparty
+//
+// Updates a counterparty: its label, type, person or business, payment
+// details, purpose, external reference id, metadata and status. Fields
+// not sent keep their values. A metadata key sent with an empty string
+// is removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+func (c *ClientWithResponses) UpdateCounterpartyWithBodyWithResponse(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCounterpartyResponse, error) {
+	rsp, err := c.UpdateCounterpartyWithBody(ctx, counterpartyId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCounterpartyResponse(rsp)
+}
+
+// UpdateCounterpartyWithResponse Update a Counterparty
+//
+// Updates a counterparty: its label, type, person or business, payment
+// details, purpose, external reference id, metadata and status. Fields
+// not sent keep their values. A metadata key sent with an empty string
+// is removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/payments/counterparty/{counterparty_id} (the `UpdateCounterparty` operationId).
+func (c *ClientWithResponses) UpdateCounterpartyWithResponse(ctx context.Context, counterpartyId CounterpartyID, params *UpdateCounterpartyParams, body UpdateCounterpartyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCounterpartyResponse, error) {
+	rsp, err := c.UpdateCounterparty(ctx, counterpartyId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCounterpartyResponse(rsp)
+}
+
+// OriginateDebitCardPullWithBodyWithResponse Originate a Debit Card Pull
+//
+// Pulls money into a sub account from a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+func (c *ClientWithResponses) OriginateDebitCardPullWithBodyWithResponse(ctx context.Context, params *OriginateDebitCardPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDebitCardPullResponse, error) {
+	rsp, err := c.OriginateDebitCardPullWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDebitCardPullResponse(rsp)
+}
+
+// OriginateDebitCardPullWithResponse Originate a Debit Card Pull
+//
+// Pulls money into a sub account from a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/debitcard/pull (the `OriginateDebitCardPull` operationId).
+func (c *ClientWithResponses) OriginateDebitCardPullWithResponse(ctx context.Context, params *OriginateDebitCardPullParams, body OriginateDebitCardPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDebitCardPullResponse, error) {
+	rsp, err := c.OriginateDebitCardPull(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDebitCardPullResponse(rsp)
+}
+
+// OriginateDebitCardPushWithBodyWithResponse Originate a Debit Card Push
+//
+// Pushes money from a sub account to a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+func (c *ClientWithResponses) OriginateDebitCardPushWithBodyWithResponse(ctx context.Context, params *OriginateDebitCardPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDebitCardPushResponse, error) {
+	rsp, err := c.OriginateDebitCardPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDebitCardPushResponse(rsp)
+}
+
+// OriginateDebitCardPushWithResponse Originate a Debit Card Push
+//
+// Pushes money from a sub account to a counterparty's external debit
+// card (its `debit_card`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/debitcard/push (the `OriginateDebitCardPush` operationId).
+func (c *ClientWithResponses) OriginateDebitCardPushWithResponse(ctx context.Context, params *OriginateDebitCardPushParams, body OriginateDebitCardPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDebitCardPushResponse, error) {
+	rsp, err := c.OriginateDebitCardPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDebitCardPushResponse(rsp)
+}
+
+// OriginateDomesticWireWithBodyWithResponse Originate a Domestic Wire
+//
+// Sends a domestic wire from a sub account to a counterparty's bank
+// account (its `domestic_wire`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+func (c *ClientWithResponses) OriginateDomesticWireWithBodyWithResponse(ctx context.Context, params *OriginateDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateDomesticWireResponse, error) {
+	rsp, err := c.OriginateDomesticWireWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDomesticWireResponse(rsp)
+}
+
+// OriginateDomesticWireWithResponse Originate a Domestic Wire
+//
+// Sends a domestic wire from a sub account to a counterparty's bank
+// account (its `domestic_wire`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/domestic_wire/push (the `OriginateDomesticWire` operationId).
+func (c *ClientWithResponses) OriginateDomesticWireWithResponse(ctx context.Context, params *OriginateDomesticWireParams, body OriginateDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateDomesticWireResponse, error) {
+	rsp, err := c.OriginateDomesticWire(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateDomesticWireResponse(rsp)
+}
+
+// OriginateFedNowPushWithBodyWithResponse Originate a FedNow Push
+//
+// Pushes money from a sub account over FedNow to a counterparty's bank
+// account (its `fednow`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+func (c *ClientWithResponses) OriginateFedNowPushWithBodyWithResponse(ctx context.Context, params *OriginateFedNowPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateFedNowPushResponse, error) {
+	rsp, err := c.OriginateFedNowPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateFedNowPushResponse(rsp)
+}
+
+// OriginateFedNowPushWithResponse Originate a FedNow Push
+//
+// Pushes money from a sub account over FedNow to a counterparty's bank
+// account (its `fednow`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/fednow/push (the `OriginateFedNowPush` operationId).
+func (c *ClientWithResponses) OriginateFedNowPushWithResponse(ctx context.Context, params *OriginateFedNowPushParams, body OriginateFedNowPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateFedNowPushResponse, error) {
+	rsp, err := c.OriginateFedNowPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateFedNowPushResponse(rsp)
+}
+
+// OriginateInternationalWireWithBodyWithResponse Originate an International Wire
+//
+// Sends an international wire from a sub account to a counterparty's
+// bank abroad (its `international_wire`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+func (c *ClientWithResponses) OriginateInternationalWireWithBodyWithResponse(ctx context.Context, params *OriginateInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateInternationalWireResponse, error) {
+	rsp, err := c.OriginateInternationalWireWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateInternationalWireResponse(rsp)
+}
+
+// OriginateInternationalWireWithResponse Originate an International Wire
+//
+// Sends an international wire from a sub account to a counterparty's
+// bank abroad (its `international_wire`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/international_wire/push (the `OriginateInternationalWire` operationId).
+func (c *ClientWithResponses) OriginateInternationalWireWithResponse(ctx context.Context, params *OriginateInternationalWireParams, body OriginateInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateInternationalWireResponse, error) {
+	rsp, err := c.OriginateInternationalWire(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateInternationalWireResponse(rsp)
+}
+
+// OriginateIntraAccountPullWithBodyWithResponse Originate an Intra Account Pull
+//
+// Pulls money into a sub account from another sub account at Solid (an
+// on-us transfer), from a counterparty with an `intra_account`. Settles
+// at once.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+func (c *ClientWithResponses) OriginateIntraAccountPullWithBodyWithResponse(ctx context.Context, params *OriginateIntraAccountPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPullResponse, error) {
+	rsp, err := c.OriginateIntraAccountPullWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateIntraAccountPullResponse(rsp)
+}
+
+// OriginateIntraAccountPullWithResponse Originate an Intra Account Pull
+//
+// Pulls money into a sub account from another sub account at Solid (an
+// on-us transfer), from a counterparty with an `intra_account`. Settles
+// at once.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/intra_account/pull (the `OriginateIntraAccountPull` operationId).
+func (c *ClientWithResponses) OriginateIntraAccountPullWithResponse(ctx context.Context, params *OriginateIntraAccountPullParams, body OriginateIntraAccountPullJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPullResponse, error) {
+	rsp, err := c.OriginateIntraAccountPull(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateIntraAccountPullResponse(rsp)
+}
+
+// OriginateIntraAccountPushWithBodyWithResponse Originate an Intra Account Push
+//
+// Pushes money from a sub account to another sub account at Solid (an
+// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+// of this page's OpenAPI block exists: the body (sub_account_id,
+// counterparty_id, amount, description, external_reference_id) and its
+// example are the rendered page's and the Intra Account guide's; the
+// answers (201 with the transaction, 401, 404) are inferred from Originate
+// an Intra Account Pull, its documented sibling.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+func (c *ClientWithResponses) OriginateIntraAccountPushWithBodyWithResponse(ctx context.Context, params *OriginateIntraAccountPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPushResponse, error) {
+	rsp, err := c.OriginateIntraAccountPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateIntraAccountPushResponse(rsp)
+}
+
+// OriginateIntraAccountPushWithResponse Originate an Intra Account Push
+//
+// Pushes money from a sub account to another sub account at Solid (an
+// on-us transfer), to a counterparty with an `intra_account`. No stored copy
+// of this page's OpenAPI block exists: the body (sub_account_id,
+// counterparty_id, amount, description, external_reference_id) and its
+// example are the rendered page's and the Intra Account guide's; the
+// answers (201 with the transaction, 401, 404) are inferred from Originate
+// an Intra Account Pull, its documented sibling.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/intra_account/push (the `OriginateIntraAccountPush` operationId).
+func (c *ClientWithResponses) OriginateIntraAccountPushWithResponse(ctx context.Context, params *OriginateIntraAccountPushParams, body OriginateIntraAccountPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateIntraAccountPushResponse, error) {
+	rsp, err := c.OriginateIntraAccountPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateIntraAccountPushResponse(rsp)
+}
+
+// OriginateRtpPushWithBodyWithResponse Originate an RTP Push
+//
+// Pushes money from a sub account over RTP (real-time payments) to a
+// counterparty's bank account (its `rtp`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+func (c *ClientWithResponses) OriginateRtpPushWithBodyWithResponse(ctx context.Context, params *OriginateRtpPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OriginateRtpPushResponse, error) {
+	rsp, err := c.OriginateRtpPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateRtpPushResponse(rsp)
+}
+
+// OriginateRtpPushWithResponse Originate an RTP Push
+//
+// Pushes money from a sub account over RTP (real-time payments) to a
+// counterparty's bank account (its `rtp`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/rtp/push (the `OriginateRtpPush` operationId).
+func (c *ClientWithResponses) OriginateRtpPushWithResponse(ctx context.Context, params *OriginateRtpPushParams, body OriginateRtpPushJSONRequestBody, reqEditors ...RequestEditorFn) (*OriginateRtpPushResponse, error) {
+	rsp, err := c.OriginateRtpPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOriginateRtpPushResponse(rsp)
+}
+
+// ListTransactionsWithResponse List all Transactions
+//
+// Lists transactions, a page at a time, optionally only those of one
+// master or sub account (or holder), with an external reference id, or
+// in one ledger. The page documents no card or payment-method filter.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/payments/transaction (the `ListTransactions` operationId).
+func (c *ClientWithResponses) ListTransactionsWithResponse(ctx context.Context, params *ListTransactionsParams, reqEditors ...RequestEditorFn) (*ListTransactionsResponse, error) {
+	rsp, err := c.ListTransactions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTransactionsResponse(rsp)
+}
+
+// SubLedgerTransactionWithBodyWithResponse Sub Ledger a Transaction
+//
+// Books part or all of an incoming master account transaction to a sub
+// account, for sub accounts without an account number of their own,
+// whose incoming money lands in the master account first.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+func (c *ClientWithResponses) SubLedgerTransactionWithBodyWithResponse(ctx context.Context, params *SubLedgerTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubLedgerTransactionResponse, error) {
+	rsp, err := c.SubLedgerTransactionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubLedgerTransactionResponse(rsp)
+}
+
+// SubLedgerTransactionWithResponse Sub Ledger a Transaction
+//
+// Books part or all of an incoming master account transaction to a sub
+// account, for sub accounts without an account number of their own,
+// whose incoming money lands in the master account first.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/payments/transaction (the `SubLedgerTransaction` operationId).
+func (c *ClientWithResponses) SubLedgerTransactionWithResponse(ctx context.Context, params *SubLedgerTransactionParams, body SubLedgerTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*SubLedgerTransactionResponse, error) {
+	rsp, err := c.SubLedgerTransaction(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubLedgerTransactionResponse(rsp)
+}
+
+// GetTransactionWithResponse Retrieve a Transaction
+//
+// Retrieves a transaction by its id, with its reconciliation status.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/payments/transaction/{transaction_id} (the `GetTransaction` operationId).
+func (c *ClientWithResponses) GetTransactionWithResponse(ctx context.Context, transactionId TransactionID, reqEditors ...RequestEditorFn) (*GetTransactionResponse, error) {
+	rsp, err := c.GetTransaction(ctx, transactionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTransactionResponse(rsp)
+}
+
+// UpdateTransactionWithBodyWithResponse Update a Transaction
+//
+// Updates a transaction's description and metadata. Fields not sent
+// keep their values. A metadata key sent with an empty string is
+// removed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+func (c *ClientWithResponses) UpdateTransactionWithBodyWithResponse(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTransactionResponse, error) {
+	rsp, err := c.UpdateTransactionWithBody(ctx, transactionId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTransactionResponse(rsp)
+}
+
+// UpdateTransactionWithResponse Update a Transaction
+//
+// Updates a transaction's description and metadata. Fields not sent
+// keep their values. A metadata key sent with an empty string is
+// removed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/payments/transaction/{transaction_id} (the `UpdateTransaction` operationId).
+func (c *ClientWithResponses) UpdateTransactionWithResponse(ctx context.Context, transactionId TransactionID, params *UpdateTransactionParams, body UpdateTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateTransactionResponse, error) {
+	rsp, err := c.UpdateTransaction(ctx, transactionId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateTransactionResponse(rsp)
+}
+
+// SimulateIncomingAchPullWithBodyWithResponse Simulate an Incoming ACH Pull
+//
+// Sandbox only: an outside bank pulls money over ACH from a sub
+// account.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+func (c *ClientWithResponses) SimulateIncomingAchPullWithBodyWithResponse(ctx context.Context, params *SimulateIncomingAchPullParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPullResponse, error) {
+	rsp, err := c.SimulateIncomingAchPullWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingAchPullResponse(rsp)
+}
+
+// SimulateIncomingAchPullWithResponse Simulate an Incoming ACH Pull
+//
+// Sandbox only: an outside bank pulls money over ACH from a sub
+// account.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/ach/pull (the `SimulateIncomingAchPull` operationId).
+func (c *ClientWithResponses) SimulateIncomingAchPullWithResponse(ctx context.Context, params *SimulateIncomingAchPullParams, body SimulateIncomingAchPullJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPullResponse, error) {
+	rsp, err := c.SimulateIncomingAchPull(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingAchPullResponse(rsp)
+}
+
+// SimulateIncomingAchPushWithBodyWithResponse Simulate an Incoming ACH Push
+//
+// Sandbox only: an outside bank pushes money over ACH into a sub
+// account. No stored copy of this page's OpenAPI block exists: the body
+// and both examples are the rendered page's; `master_account_id` and the
+// answers (201 with the transaction, 401) are inferred from Simulate an
+// Incoming ACH Pull, its documented sibling.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+func (c *ClientWithResponses) SimulateIncomingAchPushWithBodyWithResponse(ctx context.Context, params *SimulateIncomingAchPushParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPushResponse, error) {
+	rsp, err := c.SimulateIncomingAchPushWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingAchPushResponse(rsp)
+}
+
+// SimulateIncomingAchPushWithResponse Simulate an Incoming ACH Push
+//
+// Sandbox only: an outside bank pushes money over ACH into a sub
+// account. No stored copy of this page's OpenAPI block exists: the body
+// and both examples are the rendered page's; `master_account_id` and the
+// answers (201 with the transaction, 401) are inferred from Simulate an
+// Incoming ACH Pull, its documented sibling.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/ach/push (the `SimulateIncomingAchPush` operationId).
+func (c *ClientWithResponses) SimulateIncomingAchPushWithResponse(ctx context.Context, params *SimulateIncomingAchPushParams, body SimulateIncomingAchPushJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingAchPushResponse, error) {
+	rsp, err := c.SimulateIncomingAchPush(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingAchPushResponse(rsp)
+}
+
+// SimulateCardTransactionWithBodyWithResponse Simulate an Auth Transaction
+//
+// Sandbox only: makes card activity happen on a card, as if a merchant
+// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+// a new authorization name the transaction they follow in
+// `parent_transaction_id`. The answer is the card transaction
+// (`method: card_issuing`). The page documents no merchant or category
+// input and no way to force a decline.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+func (c *ClientWithResponses) SimulateCardTransactionWithBodyWithResponse(ctx context.Context, params *SimulateCardTransactionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateCardTransactionResponse, error) {
+	rsp, err := c.SimulateCardTransactionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateCardTransactionResponse(rsp)
+}
+
+// SimulateCardTransactionWithResponse Simulate an Auth Transaction
+//
+// Sandbox only: makes card activity happen on a card, as if a merchant
+// had sent it: an authorization (`auth`), its settlement (`adjust`), a
+// reversal (`reverse`) or a refund (`refund`), pending or settled. All but
+// a new authorization name the transaction they follow in
+// `parent_transaction_id`. The answer is the card transaction
+// (`method: card_issuing`). The page documents no merchant or category
+// input and no way to force a decline.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/card_issuing (the `SimulateCardTransaction` operationId).
+func (c *ClientWithResponses) SimulateCardTransactionWithResponse(ctx context.Context, params *SimulateCardTransactionParams, body SimulateCardTransactionJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateCardTransactionResponse, error) {
+	rsp, err := c.SimulateCardTransaction(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateCardTransactionResponse(rsp)
+}
+
+// SimulateIncomingDomesticWireWithBodyWithResponse Simulate an Incoming Domestic Wire Push
+//
+// Sandbox only: an outside bank sends a domestic wire into a sub
+// account.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+func (c *ClientWithResponses) SimulateIncomingDomesticWireWithBodyWithResponse(ctx context.Context, params *SimulateIncomingDomesticWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingDomesticWireResponse, error) {
+	rsp, err := c.SimulateIncomingDomesticWireWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingDomesticWireResponse(rsp)
+}
+
+// SimulateIncomingDomesticWireWithResponse Simulate an Incoming Domestic Wire Push
+//
+// Sandbox only: an outside bank sends a domestic wire into a sub
+// account.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/domestic_wire (the `SimulateIncomingDomesticWire` operationId).
+func (c *ClientWithResponses) SimulateIncomingDomesticWireWithResponse(ctx context.Context, params *SimulateIncomingDomesticWireParams, body SimulateIncomingDomesticWireJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingDomesticWireResponse, error) {
+	rsp, err := c.SimulateIncomingDomesticWire(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingDomesticWireResponse(rsp)
+}
+
+// SimulateIncomingInternationalWireWithBodyWithResponse Simulate an Incoming International Wire Push
+//
+// Sandbox only: a bank abroad sends an international wire into a sub
+// account.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+func (c *ClientWithResponses) SimulateIncomingInternationalWireWithBodyWithResponse(ctx context.Context, params *SimulateIncomingInternationalWireParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SimulateIncomingInternationalWireResponse, error) {
+	rsp, err := c.SimulateIncomingInternationalWireWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingInternationalWireResponse(rsp)
+}
+
+// SimulateIncomingInternationalWireWithResponse Simulate an Incoming International Wire Push
+//
+// Sandbox only: a bank abroad sends an international wire into a sub
+// account.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/simulate/incoming/international_wire (the `SimulateIncomingInternationalWire` operationId).
+func (c *ClientWithResponses) SimulateIncomingInternationalWireWithResponse(ctx context.Context, params *SimulateIncomingInternationalWireParams, body SimulateIncomingInternationalWireJSONRequestBody, reqEditors ...RequestEditorFn) (*SimulateIncomingInternationalWireResponse, error) {
+	rsp, err := c.SimulateIncomingInternationalWire(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSimulateIncomingInternationalWireResponse(rsp)
 }
 
 // ListWebhooksWithResponse List all Webhooks
@@ -12550,6 +21224,1229 @@ func ParseUpdateCardHolderResponse(rsp *http.Response) (*UpdateCardHolderRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateAchPullResponse parses an HTTP response from a OriginateAchPullWithResponse call
+func ParseOriginateAchPullResponse(rsp *http.Response) (*OriginateAchPullResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateAchPullResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateAchPushResponse parses an HTTP response from a OriginateAchPushWithResponse call
+func ParseOriginateAchPushResponse(rsp *http.Response) (*OriginateAchPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateAchPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateCheckDepositResponse parses an HTTP response from a OriginateCheckDepositWithResponse call
+func ParseOriginateCheckDepositResponse(rsp *http.Response) (*OriginateCheckDepositResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateCheckDepositResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateCheckSendResponse parses an HTTP response from a OriginateCheckSendWithResponse call
+func ParseOriginateCheckSendResponse(rsp *http.Response) (*OriginateCheckSendResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateCheckSendResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListCounterpartiesResponse parses an HTTP response from a ListCounterpartiesWithResponse call
+func ParseListCounterpartiesResponse(rsp *http.Response) (*ListCounterpartiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCounterpartiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CounterpartyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCounterpartyResponse parses an HTTP response from a CreateCounterpartyWithResponse call
+func ParseCreateCounterpartyResponse(rsp *http.Response) (*CreateCounterpartyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCounterpartyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Counterparty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CounterpartyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetBankInfoResponse parses an HTTP response from a GetBankInfoWithResponse call
+func ParseGetBankInfoResponse(rsp *http.Response) (*GetBankInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBankInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BankInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCounterpartyResponse parses an HTTP response from a GetCounterpartyWithResponse call
+func ParseGetCounterpartyResponse(rsp *http.Response) (*GetCounterpartyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCounterpartyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Counterparty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CounterpartyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCounterpartyResponse parses an HTTP response from a UpdateCounterpartyWithResponse call
+func ParseUpdateCounterpartyResponse(rsp *http.Response) (*UpdateCounterpartyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCounterpartyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Counterparty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CounterpartyBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CounterpartyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateDebitCardPullResponse parses an HTTP response from a OriginateDebitCardPullWithResponse call
+func ParseOriginateDebitCardPullResponse(rsp *http.Response) (*OriginateDebitCardPullResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateDebitCardPullResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateDebitCardPushResponse parses an HTTP response from a OriginateDebitCardPushWithResponse call
+func ParseOriginateDebitCardPushResponse(rsp *http.Response) (*OriginateDebitCardPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateDebitCardPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateDomesticWireResponse parses an HTTP response from a OriginateDomesticWireWithResponse call
+func ParseOriginateDomesticWireResponse(rsp *http.Response) (*OriginateDomesticWireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateDomesticWireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateFedNowPushResponse parses an HTTP response from a OriginateFedNowPushWithResponse call
+func ParseOriginateFedNowPushResponse(rsp *http.Response) (*OriginateFedNowPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateFedNowPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateInternationalWireResponse parses an HTTP response from a OriginateInternationalWireWithResponse call
+func ParseOriginateInternationalWireResponse(rsp *http.Response) (*OriginateInternationalWireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateInternationalWireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateIntraAccountPullResponse parses an HTTP response from a OriginateIntraAccountPullWithResponse call
+func ParseOriginateIntraAccountPullResponse(rsp *http.Response) (*OriginateIntraAccountPullResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateIntraAccountPullResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateIntraAccountPushResponse parses an HTTP response from a OriginateIntraAccountPushWithResponse call
+func ParseOriginateIntraAccountPushResponse(rsp *http.Response) (*OriginateIntraAccountPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateIntraAccountPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseOriginateRtpPushResponse parses an HTTP response from a OriginateRtpPushWithResponse call
+func ParseOriginateRtpPushResponse(rsp *http.Response) (*OriginateRtpPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OriginateRtpPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseListTransactionsResponse parses an HTTP response from a ListTransactionsWithResponse call
+func ParseListTransactionsResponse(rsp *http.Response) (*ListTransactionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTransactionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TransactionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSubLedgerTransactionResponse parses an HTTP response from a SubLedgerTransactionWithResponse call
+func ParseSubLedgerTransactionResponse(rsp *http.Response) (*SubLedgerTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubLedgerTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest AccountNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTransactionResponse parses an HTTP response from a GetTransactionWithResponse call
+func ParseGetTransactionResponse(rsp *http.Response) (*GetTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest TransactionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateTransactionResponse parses an HTTP response from a UpdateTransactionWithResponse call
+func ParseUpdateTransactionResponse(rsp *http.Response) (*UpdateTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest TransactionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateIncomingAchPullResponse parses an HTTP response from a SimulateIncomingAchPullWithResponse call
+func ParseSimulateIncomingAchPullResponse(rsp *http.Response) (*SimulateIncomingAchPullResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateIncomingAchPullResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateIncomingAchPushResponse parses an HTTP response from a SimulateIncomingAchPushWithResponse call
+func ParseSimulateIncomingAchPushResponse(rsp *http.Response) (*SimulateIncomingAchPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateIncomingAchPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateCardTransactionResponse parses an HTTP response from a SimulateCardTransactionWithResponse call
+func ParseSimulateCardTransactionResponse(rsp *http.Response) (*SimulateCardTransactionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateCardTransactionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateIncomingDomesticWireResponse parses an HTTP response from a SimulateIncomingDomesticWireWithResponse call
+func ParseSimulateIncomingDomesticWireResponse(rsp *http.Response) (*SimulateIncomingDomesticWireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateIncomingDomesticWireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.StatusCode == 429:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParseSimulateIncomingInternationalWireResponse parses an HTTP response from a SimulateIncomingInternationalWireWithResponse call
+func ParseSimulateIncomingInternationalWireResponse(rsp *http.Response) (*SimulateIncomingInternationalWireResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SimulateIncomingInternationalWireResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Transaction
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
