@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/secret"
 )
 
@@ -145,7 +146,10 @@ func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string,
 	case tok.IsZero():
 		return malformed(op, "no %s in 200 body", field)
 	case gotID != cardID:
-		return malformed(op, "token is for card %q, not %q", truncate(gotID), truncate(cardID))
+		// The server's id could hold anything, the key or a token too:
+		// scrub before cutting, or a cut secret would no longer match.
+		key := c.tr.key.v
+		return malformed(op, "token is for card %q, not %q", truncate(redact.Secrets(gotID, key)), truncate(redact.Secrets(cardID, key)))
 	}
 	*id, *token, *reqID = gotID, tok.Reveal(), requestID(resp.Header, c.tr.key.v)
 	return nil

@@ -121,3 +121,32 @@ func TestPathParamsFromTheSpec(t *testing.T) {
 		t.Fatalf("GetCardHolder: %v, %v", resp, err)
 	}
 }
+
+// TestWrongCardErrorHidesSecrets: the id of a token for another card is
+// the server's text, and is quoted in the error; if it holds the key or a
+// token, neither may show, nor a piece of one cut by the quote's limit.
+func TestWrongCardErrorHidesSecrets(t *testing.T) {
+	tests := []struct {
+		name, id, secret string
+	}{
+		{name: "the key as the id", id: testKey, secret: testKey},
+		{name: "a token as the id", id: seedTok, secret: seedTok},
+		{name: "the key across the quote's cut", id: strings.Repeat("i", 50) + testKey, secret: testKey},
+		{name: "a token across the quote's cut", id: "crd_" + strings.Repeat("0", 46) + seedShowTok, secret: seedShowTok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptServer(t, false, scriptReply{status: 200, body: `{"id":"` + tt.id + `","set_pin_token":"` + seedTok + `"}`})
+			c := newTestClient(t, s.srv.URL)
+			tok, err := c.CreateSetPinToken(context.Background(), seedCard)
+			if !errors.Is(err, solid.ErrMalformedResponse) || tok != nil {
+				t.Fatalf("CreateSetPinToken = %v, %v; want ErrMalformedResponse", tok, err)
+			}
+			for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err)} {
+				if frag := fragmentOf(text, tt.secret, 6); frag != "" {
+					t.Errorf("error %q holds %q", text, frag)
+				}
+			}
+		})
+	}
+}
