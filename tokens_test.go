@@ -2,14 +2,17 @@ package solid_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/secret"
 )
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -88,8 +91,8 @@ func TestCreateShowToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tok.CardID != seedCard || tok.Token != seedShowTok || tok.RequestID != "req_show_1" {
-				t.Errorf("token %+v (Token %q, RequestID %q)", tok, tok.Token, tok.RequestID)
+			if tok.CardID != seedCard || tok.Token.Reveal() != seedShowTok || tok.RequestID != "req_show_1" {
+				t.Errorf("token %+v (Token %q, RequestID %q)", tok, tok.Token.Reveal(), tok.RequestID)
 			}
 			if out := fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok); strings.Contains(out, "card_show_") {
 				t.Errorf("fmt reveals the token: %s", out)
@@ -148,5 +151,50 @@ func TestWrongCardErrorHidesSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTokensInYourStructsStayRedacted holds the tokens by value inside a
+// caller's own types, where fmt prints by reflection (an unexported field
+// is never asked to format itself) and slog's text handler does the same.
+// JSON keeps the value: that is how it reaches the device.
+func TestTokensInYourStructsStayRedacted(t *testing.T) {
+	pin := solid.SetPinToken{CardID: seedCard, Token: secret.New(seedTok)}
+	show := solid.ShowToken{CardID: seedCard, Token: secret.New(seedShowTok)}
+	type order struct {
+		ID  string
+		pin solid.SetPinToken
+	}
+	type reveal struct {
+		show solid.ShowToken
+		Pins []solid.SetPinToken
+	}
+	tests := []struct {
+		name string
+		v    any
+	}{
+		{"unexported field", order{ID: "o1", pin: pin}},
+		{"pointer to it", &order{ID: "o1", pin: pin}},
+		{"unexported show token, slice of tokens", reveal{show: show, Pins: []solid.SetPinToken{pin}}},
+		{"map of tokens", map[string]solid.ShowToken{"a": show}},
+		{"anonymous struct", struct{ t solid.ShowToken }{show}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+				fmt.Fprintf(&out, verb+"\n", tt.v)
+			}
+			slog.New(slog.NewTextHandler(&out, nil)).Info("held", "v", tt.v)
+			for _, secret := range []string{seedTok, seedShowTok} {
+				if strings.Contains(out.String(), secret) || strings.Contains(out.String(), fmt.Sprintf("%x", secret)) {
+					t.Errorf("%s shows %s:\n%s", tt.name, secret, out.String())
+				}
+			}
+		})
+	}
+	b, err := json.Marshal(pin)
+	if err != nil || string(b) != `{"id":"`+seedCard+`","set_pin_token":"`+seedTok+`"}` {
+		t.Errorf("JSON = %s, %v; want the token itself", b, err)
 	}
 }
