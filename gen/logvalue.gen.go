@@ -8,6 +8,7 @@ package gen
 // copy with its secrets masked instead.
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/solidsdk/solid-go/secret"
@@ -41,6 +42,12 @@ func (r CreateSetPinTokenResponse) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateSetPinTokenResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateSetPinTokenResponse%v", r.LogValue())
+}
+
 // LogValue logs the status and the decoded answer, with its secrets
 // masked; never the raw Body, which holds them as sent.
 func (r CreateShowTokenResponse) LogValue() slog.Value {
@@ -58,6 +65,12 @@ func (r CreateShowTokenResponse) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateShowTokenResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateShowTokenResponse%v", r.LogValue())
 }
 
 // LogValue logs v with its secrets masked and every other field as is.

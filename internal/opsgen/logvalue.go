@@ -306,9 +306,15 @@ package gen
 	if len(names) == 0 {
 		return format.Source(b.Bytes())
 	}
+	fmtImport := ""
+	for _, name := range names {
+		if isResponse(g.structs[name]) {
+			fmtImport = "\"fmt\"\n" // for Format
+		}
+	}
 	b.WriteString(`
 import (
-	"log/slog"
+	` + fmtImport + `"log/slog"
 
 	"github.com/solidsdk/solid-go/secret"
 )
@@ -355,8 +361,9 @@ func redact%[1]s(v %[1]s) %[1]s {
 	return format.Source(b.Bytes())
 }
 
-// renderResponse writes LogValue for a response wrapper: its status and
-// decoded answers, never its raw Body, which holds the secrets as sent.
+// renderResponse writes LogValue and Format for a response wrapper: its
+// status and decoded answers, never its raw Body, which holds the secrets
+// as sent.
 func renderResponse(b *bytes.Buffer, g *goTypes, name string, st *ast.StructType) error {
 	fmt.Fprintf(b, `
 // LogValue logs the status and the decoded answer, with its secrets
@@ -386,5 +393,10 @@ func (r %s) LogValue() slog.Value {
 		}
 	}
 	b.WriteString("\treturn slog.GroupValue(attrs...)\n}\n")
+	fmt.Fprintf(b, `
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r %[1]s) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "gen.%[1]s%%v", r.LogValue()) }
+`, name)
 	return nil
 }
