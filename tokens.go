@@ -143,7 +143,7 @@ func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string,
 	case err != nil:
 		return malformed(op, "%v", err)
 	case !ok:
-		return malformed(op, "status %d with content type %q, want a JSON body with %s", resp.StatusCode, resp.Header.Get("Content-Type"), field)
+		return malformed(op, "status %d with content type %q, want a JSON body with %s", resp.StatusCode, truncate(redact.Secrets(resp.Header.Get("Content-Type"), c.tr.key.v)), field)
 	case gotID == "":
 		return malformed(op, "no id in 200 body")
 	case tok.IsZero():

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -196,5 +198,52 @@ func TestTokensInYourStructsStayRedacted(t *testing.T) {
 	b, err := json.Marshal(pin)
 	if err != nil || string(b) != `{"id":"`+seedCard+`","set_pin_token":"`+seedTok+`"}` {
 		t.Errorf("JSON = %s, %v; want the token itself", b, err)
+	}
+}
+
+// TestContentTypeInErrorsHidesSecrets: a 200 that is not JSON is reported
+// with its content type, the server's text, which could hold the key or a
+// token.
+func TestContentTypeInErrorsHidesSecrets(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(*solid.Client) error
+	}{
+		{"createSetPinToken", func(c *solid.Client) error { _, err := c.CreateSetPinToken(context.Background(), seedCard); return err }},
+		{"listCards", func(c *solid.Client) error {
+			for _, err := range c.Cards(context.Background(), nil) {
+				return err
+			}
+			return nil
+		}},
+		{"listCardHolders", func(c *solid.Client) error {
+			for _, err := range c.CardHolders(context.Background(), nil) {
+				return err
+			}
+			return nil
+		}},
+	}
+	secrets := []struct{ name, ctype, secret string }{
+		{"the key", "text/plain; x=" + testKey, testKey},
+		{"a token", "text/plain; x=" + seedTok, seedTok},
+		{"the key past the cut", "text/plain; x=" + strings.Repeat("p", 50) + testKey, testKey},
+	}
+	for _, call := range calls {
+		for _, sc := range secrets {
+			t.Run(call.name+"/"+sc.name, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", sc.ctype)
+					w.Write([]byte("not json"))
+				}))
+				defer srv.Close()
+				err := call.call(newTestClient(t, srv.URL))
+				if !errors.Is(err, solid.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				if frag := fragmentOf(err.Error(), sc.secret, 6); frag != "" {
+					t.Errorf("err %q holds %q", err, frag)
+				}
+			})
+		}
 	}
 }
