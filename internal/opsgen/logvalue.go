@@ -180,6 +180,16 @@ func (g *goTypes) holdsSecret(e ast.Expr) bool {
 				return true
 			}
 		}
+	case *ast.IndexExpr:
+		// A generic type (nullable.Nullable[T], say) holds what its
+		// argument holds; redact then refuses it, rather than skip it.
+		return g.holdsSecret(e.Index)
+	case *ast.IndexListExpr:
+		for _, a := range e.Indices {
+			if g.holdsSecret(a) {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -69,6 +69,7 @@ func TestRenderLogValueRefusesWhatItCannotMask(t *testing.T) {
 		{"embedded", "type In struct{ S secret.String }\ntype T struct{ In }", "embedded"},
 		{"unexported", "type T struct{ s secret.String }", "unexported"},
 		{"fixed array", "type T struct{ S [2]secret.String }", "not supported"},
+		{"generic wrapper", "type N[V any] map[bool]V\ntype T struct{ S N[secret.String] }", "not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
