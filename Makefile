@@ -3,7 +3,7 @@
 
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
-GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
+GENFILES := gen/solid.gen.go gen/logvalue.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
 # Spectral is pinned, with its whole dependency tree, by
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral

@@ -7,6 +7,7 @@ import (
 
 	"github.com/solidsdk/solid-go/flex"
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
 // Cards walks every card, page by page, from params.StartingAfter (or the
@@ -32,7 +33,7 @@ func (c *Client) Cards(ctx context.Context, params *gen.ListCardsParams) iter.Se
 	if params != nil {
 		p = *params
 	}
-	return list(ctx, "listCards", p.Limit, p.StartingAfter, p.EndingBefore,
+	return list(ctx, "listCards", c.tr.key.v, p.Limit, p.StartingAfter, p.EndingBefore,
 		func(ctx context.Context, after *string) (page[gen.Card], error) {
 			q := p
 			q.StartingAfter = after
@@ -41,7 +42,7 @@ func (c *Client) Cards(ctx context.Context, params *gen.ListCardsParams) iter.Se
 				return page[gen.Card]{}, opError("listCards", err)
 			}
 			if resp.JSON200 == nil {
-				return page[gen.Card]{}, malformed("listCards", "status %d with content type %q, want a JSON CardList", resp.StatusCode(), resp.ContentType())
+				return page[gen.Card]{}, malformed("listCards", "status %d with content type %q, want a JSON CardList", resp.StatusCode(), truncate(redact.Secrets(resp.ContentType(), c.tr.key.v)))
 			}
 			l := resp.JSON200
 			return pageOf(l.Data, l.HasMore, l.StartingAfter, func(c gen.Card) *string { return c.Id }), nil
@@ -54,7 +55,7 @@ func (c *Client) CardHolders(ctx context.Context, params *gen.ListCardHoldersPar
 	if params != nil {
 		p = *params
 	}
-	return list(ctx, "listCardHolders", p.Limit, p.StartingAfter, p.EndingBefore,
+	return list(ctx, "listCardHolders", c.tr.key.v, p.Limit, p.StartingAfter, p.EndingBefore,
 		func(ctx context.Context, after *string) (page[gen.CardHolder], error) {
 			q := p
 			q.StartingAfter = after
@@ -63,7 +64,7 @@ func (c *Client) CardHolders(ctx context.Context, params *gen.ListCardHoldersPar
 				return page[gen.CardHolder]{}, opError("listCardHolders", err)
 			}
 			if resp.JSON200 == nil {
-				return page[gen.CardHolder]{}, malformed("listCardHolders", "status %d with content type %q, want a JSON CardHolderList", resp.StatusCode(), resp.ContentType())
+				return page[gen.CardHolder]{}, malformed("listCardHolders", "status %d with content type %q, want a JSON CardHolderList", resp.StatusCode(), truncate(redact.Secrets(resp.ContentType(), c.tr.key.v)))
 			}
 			l := resp.JSON200
 			return pageOf(l.Data, l.HasMore, l.StartingAfter, func(h gen.CardHolder) *string { return h.Id }), nil
@@ -72,7 +73,7 @@ func (c *Client) CardHolders(ctx context.Context, params *gen.ListCardHoldersPar
 
 // list adapts walk to the generated list parameters: it refuses a
 // backward walk, and passes nil rather than an empty cursor.
-func list[T any](ctx context.Context, op string, limit *int, start, endingBefore *string, fetch func(context.Context, *string) (page[T], error)) iter.Seq2[T, error] {
+func list[T any](ctx context.Context, op, key string, limit *int, start, endingBefore *string, fetch func(context.Context, *string) (page[T], error)) iter.Seq2[T, error] {
 	if endingBefore != nil {
 		return func(yield func(T, error) bool) {
 			var zero T
@@ -83,7 +84,7 @@ func list[T any](ctx context.Context, op string, limit *int, start, endingBefore
 	if start != nil {
 		s = *start
 	}
-	return walk(ctx, op, limit, s, func(ctx context.Context, after string) (page[T], error) {
+	return walk(ctx, op, key, limit, s, func(ctx context.Context, after string) (page[T], error) {
 		if after == "" {
 			return fetch(ctx, nil)
 		}

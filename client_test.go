@@ -112,9 +112,9 @@ func TestPrintingHidesSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := solid.SetPinToken{CardID: seedCard, Token: seedTok}
+	tok := solid.SetPinToken{CardID: seedCard, Token: secret.New(seedTok)}
 	gtok := gen.SetPinToken{Id: seedCard, SetPinToken: secret.New(seedTok)}
-	show := solid.ShowToken{CardID: seedCard, Token: seedShowTok, RequestID: "req_1"}
+	show := solid.ShowToken{CardID: seedCard, Token: secret.New(seedShowTok), RequestID: "req_1"}
 	gshow := gen.ShowToken{Id: seedCard, ShowToken: secret.New(seedShowTok)}
 	values := map[string]any{
 		"show token":           show,

@@ -188,8 +188,8 @@ func TestContractCreateSetPinToken(t *testing.T) {
 				if err != nil {
 					t.Fatalf("CreateSetPinToken: %v", err)
 				}
-				if tok.CardID != seedCard || tok.Token != seedTok {
-					t.Fatalf("token = %+v / %q", tok, tok.Token)
+				if tok.CardID != seedCard || tok.Token.Reveal() != seedTok {
+					t.Fatalf("token = %+v / %q", tok, tok.Token.Reveal())
 				}
 				return
 			}

@@ -186,7 +186,14 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 	e.RetryAfter, _ = retryAfter(resp.Header.Get("Retry-After"))
 	buf := getBuf()
 	defer putBuf(buf)
-	buf.ReadFrom(io.LimitReader(resp.Body, min(limit, maxErrorBody)))
+	capped := min(limit, maxErrorBody)
+	buf.ReadFrom(io.LimitReader(resp.Body, capped))
+	// A body that fills the cap may be cut inside a secret, whose start
+	// would then match no scrubber.
+	scrub := redact.Secrets
+	if int64(buf.Len()) >= capped {
+		scrub = redact.Cut
+	}
 	var env gen.ErrorEnvelope
 	var flat gen.OccRetryError
 	if decodeEnvelope(buf.Bytes(), &env) && env.Error.Code != "" {
@@ -206,7 +213,7 @@ func newAPIError(op string, resp *http.Response, attempts int, limit int64, key 
 		// Make it printable, scrub it, then cut: cutting first could leave a
 		// fragment of a secret that no longer matches, and dropping bytes
 		// after scrubbing could join the halves of one ("sk_te\xb1st...").
-		e.Body = excerpt(redact.Secrets(printable(redact.Secrets(buf.String(), key)), key))
+		e.Body = excerpt(redact.Secrets(printable(scrub(buf.String(), key)), key))
 	}
 	if e.RequestID == "" {
 		e.RequestID = requestID(resp.Header, key)

@@ -79,3 +79,40 @@ func TestErrorsHaveOnePrefix(t *testing.T) {
 		t.Errorf("API() with an empty card ID: err = %q, want one ErrInvalidInput with one prefix", err)
 	}
 }
+
+// TestAPIErrorBodyCutAtTheCap puts a secret across a small response cap:
+// the body is cut inside it, so the start of the secret no longer matches
+// the scrubber. Nothing of it may survive: Body is the filler, then at
+// most the mask.
+func TestAPIErrorBodyCutAtTheCap(t *testing.T) {
+	const limit = 64
+	tests := []struct {
+		name, secret string
+	}{
+		{name: "API key", secret: testKey},
+		{name: "PIN token", secret: seedTok},
+		{name: "show token", secret: seedShowTok},
+	}
+	for _, tt := range tests {
+		for at := limit - len(tt.secret); at <= limit; at++ {
+			filler := strings.Repeat("x", at)
+			body := filler + tt.secret + " trailing text"
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte(body))
+			}))
+			c := newTestClient(t, srv.URL, solid.WithMaxResponseBytes(limit))
+			_, err := c.CreateSetPinToken(context.Background(), seedCard)
+			srv.Close()
+			var apiErr *solid.APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("%s at %d: err = %v, want *APIError", tt.name, at, err)
+			}
+			rest, ok := strings.CutPrefix(apiErr.Body, filler)
+			if !ok || (rest != "" && rest != "[REDACTED]") {
+				t.Errorf("%s at offset %d of a %d-byte cap: Body %q keeps a piece of it", tt.name, at, limit, apiErr.Body)
+			}
+		}
+	}
+}

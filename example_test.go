@@ -29,7 +29,7 @@ func ExampleClient_CreateSetPinToken() {
 		return
 	}
 	fmt.Println(tok) // printing never shows the token
-	fmt.Println(strings.HasPrefix(tok.Token, "card_pin_test_"), len(tok.Token))
+	fmt.Println(strings.HasPrefix(tok.Token.Reveal(), "card_pin_test_"), len(tok.Token.Reveal()))
 	// Output:
 	// solid.SetPinToken{CardID: "crd_7948d9a96706dd05360a340002de725f", Token: [REDACTED]}
 	// true 46

@@ -2,10 +2,13 @@ package solid
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 )
 
 // Solid documents an idempotency-key header for every POST and PATCH: the
@@ -33,30 +36,104 @@ type idempotencyKeyCtx struct{}
 // the retry with a new key is yours to make. A key that is empty, longer
 // than 255 bytes or has control characters fails the call with
 // ErrInvalidInput.
+//
+// The key is for one write. Solid answers a repeated key with the first
+// answer, whatever the request, so the first write made with the returned
+// context (or any context derived from it) claims the key: sending that
+// same write again (same operation, path and body) reuses it, as a retry
+// should, but a different write fails with ErrInvalidInput before anything
+// is sent. Call WithIdempotencyKey with a new key for each write.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, idempotencyKeyCtx{}, key)
+	return context.WithValue(ctx, idempotencyKeyCtx{}, &keyClaim{key: key})
 }
 
-// idempotencyKey returns the key for req: the header already set (a
-// generated params struct sets it), else the context's, else a new one;
-// own reports whether it came from the caller.
-func idempotencyKey(req *http.Request) (key string, own bool, err error) {
-	if v := req.Header.Get(idempotencyHeader); v != "" {
-		key, own = v, true
-	} else if v, ok := req.Context().Value(idempotencyKeyCtx{}).(string); ok {
-		key, own = v, true
-	} else {
+// keyClaim is a context's idempotency key and the write that claimed it,
+// shared by every context derived from the one that holds it.
+type keyClaim struct {
+	key string
+
+	mu      sync.Mutex
+	claimed bool
+	op      string   // the claiming write's operation
+	sum     [32]byte // digest of its operation, method, URL and body
+}
+
+// claim lets req use the key when it is the first write made with it or
+// the same write again.
+func (k *keyClaim) claim(op string, req *http.Request) error {
+	sum, err := writeDigest(op, req)
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case !k.claimed:
+		k.claimed, k.op, k.sum = true, op, sum
+		return nil
+	case k.sum == sum:
+		return nil
+	}
+	return fmt.Errorf("%w: the idempotency key from WithIdempotencyKey was already used by another write (%s); Solid would answer this one with that write's answer: call WithIdempotencyKey with a new key for each write", ErrInvalidInput, k.op)
+}
+
+// writeDigest identifies a write: its operation, method, URL and body.
+func writeDigest(op string, req *http.Request) ([32]byte, error) {
+	h := sha256.New()
+	for _, s := range []string{op, req.Method, req.URL.EscapedPath(), req.URL.RawQuery} {
+		io.WriteString(h, s)
+		h.Write([]byte{0})
+	}
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("reading request body: %w", err)
+		}
+		_, err = io.Copy(h, body)
+		body.Close()
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("reading request body: %w", err)
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// idempotencyKey returns the key for the write req of operation op: the
+// header already set (a generated params struct sets it, even to ""),
+// else the context's once claimed, else a new one; own reports whether it
+// came from the caller.
+func idempotencyKey(op string, req *http.Request) (key string, own bool, err error) {
+	if vs, ok := req.Header[idempotencyHeader]; ok {
+		// Present but empty is the caller's mistake, not "no key".
+		key = first(vs)
+		return key, true, checkIdempotencyKey(key)
+	}
+	k, ok := req.Context().Value(idempotencyKeyCtx{}).(*keyClaim)
+	if !ok {
 		return newIdempotencyKey(), false, nil
 	}
+	if err := checkIdempotencyKey(k.key); err != nil {
+		return "", true, err
+	}
+	if err := k.claim(op, req); err != nil {
+		return "", true, err
+	}
+	return k.key, true, nil
+}
+
+// checkIdempotencyKey refuses a caller's key that Solid could not use.
+func checkIdempotencyKey(key string) error {
 	switch {
 	case key == "":
-		return "", true, fmt.Errorf("%w: empty idempotency key", ErrInvalidInput)
+		return fmt.Errorf("%w: empty idempotency key", ErrInvalidInput)
 	case len(key) > maxIdempotencyKeyLen:
-		return "", true, fmt.Errorf("%w: idempotency key is %d bytes, over %d", ErrInvalidInput, len(key), maxIdempotencyKeyLen)
+		return fmt.Errorf("%w: idempotency key is %d bytes, over %d", ErrInvalidInput, len(key), maxIdempotencyKeyLen)
 	case hasControl(key):
-		return "", true, fmt.Errorf("%w: idempotency key has control characters", ErrInvalidInput)
+		return fmt.Errorf("%w: idempotency key has control characters", ErrInvalidInput)
 	}
-	return key, true, nil
+	return nil
 }
 
 // newIdempotencyKey returns a random UUID (version 4), the form of Solid's

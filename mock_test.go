@@ -114,7 +114,7 @@ func TestMockCreateSetPinToken(t *testing.T) {
 				if err != nil {
 					t.Fatalf("CreateSetPinToken: %v", err)
 				}
-				if tok.CardID != tt.card || !mockTokenRE.MatchString(tok.Token) {
+				if tok.CardID != tt.card || !mockTokenRE.MatchString(tok.Token.Reveal()) {
 					t.Fatalf("token %v does not look like the mock's", tok)
 				}
 				return

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+
+	"github.com/solidsdk/solid-go/internal/redact"
 )
 
 // Solid pages its lists with cursors: limit (1 to 100, default 25),
@@ -30,8 +32,8 @@ type page[T any] struct {
 // the next page only when the caller asks for more. It yields the first
 // error and stops; it checks ctx between pages; and it ends with an error,
 // never a loop, when a server repeats a cursor or sends an empty page
-// with has_more set.
-func walk[T any](ctx context.Context, op string, limit *int, start string, fetch func(ctx context.Context, after string) (page[T], error)) iter.Seq2[T, error] {
+// with has_more set. key is the API key, scrubbed from a quoted cursor.
+func walk[T any](ctx context.Context, op, key string, limit *int, start string, fetch func(ctx context.Context, after string) (page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if limit != nil && (*limit < minPageLimit || *limit > maxPageLimit) {
@@ -69,7 +71,8 @@ func walk[T any](ctx context.Context, op string, limit *int, start string, fetch
 				yield(zero, malformed(op, "page %d has has_more true but no cursor", n))
 				return
 			case seen[p.next]:
-				yield(zero, malformed(op, "page %d repeats the cursor %q: the list would never end", n, truncate(p.next)))
+				// The cursor is the server's text: scrub it, then shorten it.
+				yield(zero, malformed(op, "page %d repeats the cursor %q: the list would never end", n, truncate(redact.Secrets(p.next, key))))
 				return
 			}
 			seen[p.next] = true

@@ -27,6 +27,7 @@ func TestWalk(t *testing.T) {
 		wantErr   error
 		wantText  string
 		wantAfter []string // the cursors passed to fetch, in order
+		hidden    string   // a secret the error must not hold any piece of
 	}{
 		{name: "three pages", pages: three, want: []int{1, 2, 3, 4, 5}, wantAfter: []string{"", "c2", "c4"}},
 		{name: "from a cursor", pages: three, start: "c0", want: []int{1, 2, 3, 4, 5}, wantAfter: []string{"c0", "c2", "c4"}},
@@ -34,6 +35,10 @@ func TestWalk(t *testing.T) {
 		{name: "error on page 2", pages: three, fetchErr: 2, want: []int{1, 2}, wantErr: boom, wantAfter: []string{"", "c2"}},
 		{name: "repeated cursor", pages: []page[int]{{items: []int{1}, hasMore: true, next: "c1"}, {items: []int{2}, hasMore: true, next: "c1"}},
 			want: []int{1, 2}, wantErr: ErrMalformedResponse, wantText: "repeats the cursor", wantAfter: []string{"", "c1"}},
+		{name: "repeated cursor holding the key, past the quote's cut", pages: []page[int]{{items: []int{1}, hasMore: true, next: strings.Repeat("c", 50) + walkKey}, {items: []int{2}, hasMore: true, next: strings.Repeat("c", 50) + walkKey}},
+			want: []int{1, 2}, wantErr: ErrMalformedResponse, wantText: "repeats the cursor", wantAfter: []string{"", strings.Repeat("c", 50) + walkKey}, hidden: walkKey},
+		{name: "repeated cursor holding a token", pages: []page[int]{{items: []int{1}, hasMore: true, next: "card_pin_test_0123456789abcdef"}, {items: []int{2}, hasMore: true, next: "card_pin_test_0123456789abcdef"}},
+			want: []int{1, 2}, wantErr: ErrMalformedResponse, wantText: "repeats the cursor", wantAfter: []string{"", "card_pin_test_0123456789abcdef"}, hidden: "0123456789abcdef"},
 		{name: "cursor equal to the start", pages: []page[int]{{items: []int{1}, hasMore: true, next: "c0"}}, start: "c0",
 			want: []int{1}, wantErr: ErrMalformedResponse, wantText: "repeats the cursor", wantAfter: []string{"c0"}},
 		{name: "empty page with has_more", pages: []page[int]{{hasMore: true, next: "c1"}},
@@ -64,7 +69,7 @@ func TestWalk(t *testing.T) {
 			}
 			var got []int
 			var err error
-			for v, e := range walk(ctx, "listThings", tt.limit, tt.start, fetch) {
+			for v, e := range walk(ctx, "listThings", walkKey, tt.limit, tt.start, fetch) {
 				if e != nil {
 					if err != nil {
 						t.Fatalf("a second error after %v: %v", err, e)
@@ -92,6 +97,12 @@ func TestWalk(t *testing.T) {
 			if tt.wantText != "" && (err == nil || !strings.Contains(err.Error(), tt.wantText)) {
 				t.Errorf("err = %v, want it to say %q", err, tt.wantText)
 			}
+			for n := len(tt.hidden); tt.hidden != "" && err != nil && n >= 6; n-- {
+				if strings.Contains(err.Error(), tt.hidden[:n]) {
+					t.Errorf("err %q holds %q", err, tt.hidden[:n])
+					break
+				}
+			}
 			if fmt.Sprint(after) != fmt.Sprint(tt.wantAfter) {
 				t.Errorf("fetched after %q, want %q", after, tt.wantAfter)
 			}
@@ -100,3 +111,6 @@ func TestWalk(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// walkKey is the API key TestWalk's errors must hide.
+const walkKey = "sk_test_walk_key_0123456789"

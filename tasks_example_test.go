@@ -31,7 +31,7 @@ func ExampleClient_CreateShowToken() {
 		return
 	}
 	fmt.Println(tok) // printing never shows the token
-	fmt.Println(strings.HasPrefix(tok.Token, "card_show_test_"), strings.HasPrefix(tok.RequestID, "req_"))
+	fmt.Println(strings.HasPrefix(tok.Token.Reveal(), "card_show_test_"), strings.HasPrefix(tok.RequestID, "req_"))
 	// Output:
 	// solid.ShowToken{CardID: "crd_7948d9a96706dd05360a340002de725f", Token: [REDACTED]}
 	// true true
@@ -141,7 +141,7 @@ func ExampleWithIdempotencyKey() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("same token:", first.Token == again.Token)
+	fmt.Println("same token:", first.Token.Reveal() == again.Token.Reveal())
 	// Output:
 	// same token: true
 }

@@ -7,17 +7,20 @@ import (
 	"net/http"
 
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/secret"
 )
 
 // SetPinToken is a one-time token for setting a card's PIN with Solid's PIN
 // SDK (step 2 of the flow). Printing it, with fmt or slog, shows the card ID
-// but never the token; read Token, or encode it as JSON, to use the value.
+// but never the token, also as a field of your own struct; use
+// Token.Reveal(), or encode it as JSON, to use the value.
 type SetPinToken struct {
 	// CardID is the card the token is for.
 	CardID string `json:"id"`
-	// Token is the one-time PIN token. Treat it as a secret.
-	Token string `json:"set_pin_token"`
+	// Token is the one-time PIN token. A secret.String, so it stays
+	// redacted wherever the SetPinToken sits; Token.Reveal() gives it.
+	Token secret.String `json:"set_pin_token"`
 	// RequestID is the X-Request-Id of the answer, when Solid sent one:
 	// what Solid support asks for. It is not part of the JSON form.
 	RequestID string `json:"-"`
@@ -34,13 +37,14 @@ func (t SetPinToken) LogValue() slog.Value { return logToken(t.CardID) }
 
 // ShowToken is a one-time token for showing a card's full number and CVV
 // with Solid's SDK (step 2 of "Show a Card"). Printing it, with fmt or
-// slog, shows the card ID but never the token; read Token, or encode it as
-// JSON, to use the value.
+// slog, shows the card ID but never the token, also as a field of your own
+// struct; use Token.Reveal(), or encode it as JSON, to use the value.
 type ShowToken struct {
 	// CardID is the card the token is for.
 	CardID string `json:"id"`
-	// Token is the one-time show token. Treat it as a secret.
-	Token string `json:"show_token"`
+	// Token is the one-time show token, redacted like SetPinToken's;
+	// Token.Reveal() gives it.
+	Token secret.String `json:"show_token"`
 	// RequestID is the X-Request-Id of the answer, when Solid sent one.
 	// It is not part of the JSON form.
 	RequestID string `json:"-"`
@@ -119,7 +123,7 @@ func (c *Client) CreateShowToken(ctx context.Context, cardID string) (*ShowToken
 // sends through the generated client, decodes with the generated parser
 // and checks that the answer is a token for the card asked about. It
 // writes the card id, the token and the request id through the pointers.
-func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string, id, token, reqID *string,
+func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string, id *string, token *secret.String, reqID *string,
 	send func(context.Context) (*http.Response, error),
 	decode func(*http.Response) (string, secret.String, bool, error)) error {
 	op := rt.op.ID
@@ -139,14 +143,17 @@ func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string,
 	case err != nil:
 		return malformed(op, "%v", err)
 	case !ok:
-		return malformed(op, "status %d with content type %q, want a JSON body with %s", resp.StatusCode, resp.Header.Get("Content-Type"), field)
+		return malformed(op, "status %d with content type %q, want a JSON body with %s", resp.StatusCode, truncate(redact.Secrets(resp.Header.Get("Content-Type"), c.tr.key.v)), field)
 	case gotID == "":
 		return malformed(op, "no id in 200 body")
 	case tok.IsZero():
 		return malformed(op, "no %s in 200 body", field)
 	case gotID != cardID:
-		return malformed(op, "token is for card %q, not %q", truncate(gotID), truncate(cardID))
+		// The server's id could hold anything, the key or a token too:
+		// scrub before cutting, or a cut secret would no longer match.
+		key := c.tr.key.v
+		return malformed(op, "token is for card %q, not %q", truncate(redact.Secrets(gotID, key)), truncate(redact.Secrets(cardID, key)))
 	}
-	*id, *token, *reqID = gotID, tok.Reveal(), requestID(resp.Header, c.tr.key.v)
+	*id, *token, *reqID = gotID, tok, requestID(resp.Header, c.tr.key.v)
 	return nil
 }

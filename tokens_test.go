@@ -2,14 +2,19 @@ package solid_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/secret"
 )
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -88,8 +93,8 @@ func TestCreateShowToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tok.CardID != seedCard || tok.Token != seedShowTok || tok.RequestID != "req_show_1" {
-				t.Errorf("token %+v (Token %q, RequestID %q)", tok, tok.Token, tok.RequestID)
+			if tok.CardID != seedCard || tok.Token.Reveal() != seedShowTok || tok.RequestID != "req_show_1" {
+				t.Errorf("token %+v (Token %q, RequestID %q)", tok, tok.Token.Reveal(), tok.RequestID)
 			}
 			if out := fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, tok); strings.Contains(out, "card_show_") {
 				t.Errorf("fmt reveals the token: %s", out)
@@ -119,5 +124,126 @@ func TestPathParamsFromTheSpec(t *testing.T) {
 	resp, err := c.API().GetCardHolderWithResponse(context.Background(), "cah_1")
 	if err != nil || resp.JSON200 == nil || *resp.JSON200.Id != "cah_1" {
 		t.Fatalf("GetCardHolder: %v, %v", resp, err)
+	}
+}
+
+// TestWrongCardErrorHidesSecrets: the id of a token for another card is
+// the server's text, and is quoted in the error; if it holds the key or a
+// token, neither may show, nor a piece of one cut by the quote's limit.
+func TestWrongCardErrorHidesSecrets(t *testing.T) {
+	tests := []struct {
+		name, id, secret string
+	}{
+		{name: "the key as the id", id: testKey, secret: testKey},
+		{name: "a token as the id", id: seedTok, secret: seedTok},
+		{name: "the key across the quote's cut", id: strings.Repeat("i", 50) + testKey, secret: testKey},
+		{name: "a token across the quote's cut", id: "crd_" + strings.Repeat("0", 46) + seedShowTok, secret: seedShowTok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScriptServer(t, false, scriptReply{status: 200, body: `{"id":"` + tt.id + `","set_pin_token":"` + seedTok + `"}`})
+			c := newTestClient(t, s.srv.URL)
+			tok, err := c.CreateSetPinToken(context.Background(), seedCard)
+			if !errors.Is(err, solid.ErrMalformedResponse) || tok != nil {
+				t.Fatalf("CreateSetPinToken = %v, %v; want ErrMalformedResponse", tok, err)
+			}
+			for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err)} {
+				if frag := fragmentOf(text, tt.secret, 6); frag != "" {
+					t.Errorf("error %q holds %q", text, frag)
+				}
+			}
+		})
+	}
+}
+
+// TestTokensInYourStructsStayRedacted holds the tokens by value inside a
+// caller's own types, where fmt prints by reflection (an unexported field
+// is never asked to format itself) and slog's text handler does the same.
+// JSON keeps the value: that is how it reaches the device.
+func TestTokensInYourStructsStayRedacted(t *testing.T) {
+	pin := solid.SetPinToken{CardID: seedCard, Token: secret.New(seedTok)}
+	show := solid.ShowToken{CardID: seedCard, Token: secret.New(seedShowTok)}
+	type order struct {
+		ID  string
+		pin solid.SetPinToken
+	}
+	type reveal struct {
+		show solid.ShowToken
+		Pins []solid.SetPinToken
+	}
+	tests := []struct {
+		name string
+		v    any
+	}{
+		{"unexported field", order{ID: "o1", pin: pin}},
+		{"pointer to it", &order{ID: "o1", pin: pin}},
+		{"unexported show token, slice of tokens", reveal{show: show, Pins: []solid.SetPinToken{pin}}},
+		{"map of tokens", map[string]solid.ShowToken{"a": show}},
+		{"anonymous struct", struct{ t solid.ShowToken }{show}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+				fmt.Fprintf(&out, verb+"\n", tt.v)
+			}
+			slog.New(slog.NewTextHandler(&out, nil)).Info("held", "v", tt.v)
+			for _, secret := range []string{seedTok, seedShowTok} {
+				if strings.Contains(out.String(), secret) || strings.Contains(out.String(), fmt.Sprintf("%x", secret)) {
+					t.Errorf("%s shows %s:\n%s", tt.name, secret, out.String())
+				}
+			}
+		})
+	}
+	b, err := json.Marshal(pin)
+	if err != nil || string(b) != `{"id":"`+seedCard+`","set_pin_token":"`+seedTok+`"}` {
+		t.Errorf("JSON = %s, %v; want the token itself", b, err)
+	}
+}
+
+// TestContentTypeInErrorsHidesSecrets: a 200 that is not JSON is reported
+// with its content type, the server's text, which could hold the key or a
+// token.
+func TestContentTypeInErrorsHidesSecrets(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(*solid.Client) error
+	}{
+		{"createSetPinToken", func(c *solid.Client) error { _, err := c.CreateSetPinToken(context.Background(), seedCard); return err }},
+		{"listCards", func(c *solid.Client) error {
+			for _, err := range c.Cards(context.Background(), nil) {
+				return err
+			}
+			return nil
+		}},
+		{"listCardHolders", func(c *solid.Client) error {
+			for _, err := range c.CardHolders(context.Background(), nil) {
+				return err
+			}
+			return nil
+		}},
+	}
+	secrets := []struct{ name, ctype, secret string }{
+		{"the key", "text/plain; x=" + testKey, testKey},
+		{"a token", "text/plain; x=" + seedTok, seedTok},
+		{"the key past the cut", "text/plain; x=" + strings.Repeat("p", 50) + testKey, testKey},
+	}
+	for _, call := range calls {
+		for _, sc := range secrets {
+			t.Run(call.name+"/"+sc.name, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", sc.ctype)
+					w.Write([]byte("not json"))
+				}))
+				defer srv.Close()
+				err := call.call(newTestClient(t, srv.URL))
+				if !errors.Is(err, solid.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				if frag := fragmentOf(err.Error(), sc.secret, 6); frag != "" {
+					t.Errorf("err %q holds %q", err, frag)
+				}
+			})
+		}
 	}
 }

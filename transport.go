@@ -88,7 +88,7 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 	req.Header["User-Agent"] = t.ua
 	ownKey := false
 	if r.op.IdempotencyKey {
-		key, own, err := idempotencyKey(req)
+		key, own, err := idempotencyKey(op, req)
 		if err != nil {
 			cancel()
 			return nil, &callError{op: op, err: err}

@@ -31,8 +31,11 @@ const Mask = "[REDACTED]"
 // but it never follows a pointer nested in a struct.
 //
 // JSON encoding is the one way out: slog's JSONHandler encodes a struct
-// with encoding/json, so log a struct that holds a String with a text
-// handler, or log the String itself (its LogValue redacts).
+// with encoding/json. The generated types of package gen that hold a
+// String have a generated LogValue that masks it, so they log safely with
+// any handler; a struct of your own that holds one needs a LogValue of its
+// own, a text handler, or the String logged by itself (its LogValue
+// redacts).
 type String struct{ p *string }
 
 // New returns a String holding v.

@@ -46,7 +46,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(tok.CardID, regexp.MustCompile(`^card_pin_test_[0-9a-f]{32}$`).MatchString(tok.Token))
+	fmt.Println(tok.CardID, regexp.MustCompile(`^card_pin_test_[0-9a-f]{32}$`).MatchString(tok.Token.Reveal()))
 
 	_, err = c.CreateSetPinToken(ctx, "crd_unknown")
 	fmt.Println("not found:", errors.Is(err, solid.ErrNotFound))

@@ -3,7 +3,10 @@
 // repeat) that the SDK's shared request path reads, so retries and input
 // checks need no per-operation code; and internal/spec/spec.gen.go, the
 // spec's text for the validators and the mock. Both live under internal/
-// so an importer cannot change them. It runs from generate.go.
+// so an importer cannot change them. It also writes gen/logvalue.gen.go,
+// LogValue methods that keep secrets out of slog's JSON handler (see
+// logvalue.go), after refusing a spec with a secret not typed as one. It
+// runs from generate.go, after oapi-codegen.
 package main
 
 import (
@@ -33,10 +36,22 @@ func main() {
 	specPath := flag.String("spec", "openapi.yaml", "OpenAPI document to read")
 	out := flag.String("out", "internal/ops/ops.gen.go", "Go file to write")
 	specOut := flag.String("spec-out", "internal/spec/spec.gen.go", "Go file to write the spec itself into")
+	genGo := flag.String("gen", "gen/solid.gen.go", "the Go oapi-codegen wrote, read for -logvalue-out")
+	logOut := flag.String("logvalue-out", "gen/logvalue.gen.go", "Go file to write the LogValue methods into")
 	flag.Parse()
 
 	doc, err := openapi3.NewLoader().LoadFromFile(*specPath)
 	if err != nil {
+		log.Fatalf("opsgen: %v", err)
+	}
+	if err := checkSecrets(doc); err != nil {
+		log.Fatalf("opsgen: %s: %v", *specPath, err)
+	}
+	lv, err := renderLogValue(*genGo)
+	if err != nil {
+		log.Fatalf("opsgen: %s: %v", *genGo, err)
+	}
+	if err := os.WriteFile(*logOut, lv, 0o644); err != nil {
 		log.Fatalf("opsgen: %v", err)
 	}
 	ops, err := collect(doc)
