@@ -24,6 +24,97 @@ func maskSecret(s secret.String) secret.String {
 }
 
 // LogValue logs v with its secrets masked and every other field as is.
+func (v ApplePayProvisioning) LogValue() slog.Value {
+	return slog.AnyValue(loggedApplePayProvisioning(redactApplePayProvisioning(v)))
+}
+
+// loggedApplePayProvisioning is ApplePayProvisioning without LogValue, so slog encodes it.
+type loggedApplePayProvisioning ApplePayProvisioning
+
+// redactApplePayProvisioning returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactApplePayProvisioning(v ApplePayProvisioning) ApplePayProvisioning {
+	v.ActivationData = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.ActivationData)
+	v.EncryptedPassData = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.EncryptedPassData)
+	v.EphemeralPublicKey = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.EphemeralPublicKey)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v Business) LogValue() slog.Value { return slog.AnyValue(loggedBusiness(redactBusiness(v))) }
+
+// loggedBusiness is Business without LogValue, so slog encodes it.
+type loggedBusiness Business
+
+// redactBusiness returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactBusiness(v Business) Business {
+	v.IdNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.IdNumber)
+	v.Members = func(p *[]BusinessMember) *[]BusinessMember {
+		if p == nil {
+			return nil
+		}
+		r := func(s []BusinessMember) []BusinessMember {
+			if s == nil {
+				return nil
+			}
+			r := make([]BusinessMember, len(s))
+			for i := range s {
+				r[i] = redactBusinessMember(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Members)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v BusinessMember) LogValue() slog.Value {
+	return slog.AnyValue(loggedBusinessMember(redactBusinessMember(v)))
+}
+
+// loggedBusinessMember is BusinessMember without LogValue, so slog encodes it.
+type loggedBusinessMember BusinessMember
+
+// redactBusinessMember returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactBusinessMember(v BusinessMember) BusinessMember {
+	v.IdNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.IdNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
 func (v CardHolder) LogValue() slog.Value {
 	return slog.AnyValue(loggedCardHolder(redactCardHolder(v)))
 }
@@ -34,6 +125,27 @@ type loggedCardHolder CardHolder
 // redactCardHolder returns v with its secrets masked, sharing nothing that
 // leads to one.
 func redactCardHolder(v CardHolder) CardHolder {
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CardHolderCreate) LogValue() slog.Value {
+	return slog.AnyValue(loggedCardHolderCreate(redactCardHolderCreate(v)))
+}
+
+// loggedCardHolderCreate is CardHolderCreate without LogValue, so slog encodes it.
+type loggedCardHolderCreate CardHolderCreate
+
+// redactCardHolderCreate returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCardHolderCreate(v CardHolderCreate) CardHolderCreate {
 	v.Person = func(p *Person) *Person {
 		if p == nil {
 			return nil
@@ -95,6 +207,526 @@ func redactCardHolderUpdate(v CardHolderUpdate) CardHolderUpdate {
 	return v
 }
 
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CheckDepositImage) LogValue() slog.Value {
+	return slog.AnyValue(loggedCheckDepositImage(redactCheckDepositImage(v)))
+}
+
+// loggedCheckDepositImage is CheckDepositImage without LogValue, so slog encodes it.
+type loggedCheckDepositImage CheckDepositImage
+
+// redactCheckDepositImage returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCheckDepositImage(v CheckDepositImage) CheckDepositImage {
+	v.Back = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.Back)
+	v.Front = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.Front)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CheckDepositOrigination) LogValue() slog.Value {
+	return slog.AnyValue(loggedCheckDepositOrigination(redactCheckDepositOrigination(v)))
+}
+
+// loggedCheckDepositOrigination is CheckDepositOrigination without LogValue, so slog encodes it.
+type loggedCheckDepositOrigination CheckDepositOrigination
+
+// redactCheckDepositOrigination returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCheckDepositOrigination(v CheckDepositOrigination) CheckDepositOrigination {
+	v.Image = func(p *CheckDepositImage) *CheckDepositImage {
+		if p == nil {
+			return nil
+		}
+		r := redactCheckDepositImage(*p)
+		return &r
+	}(v.Image)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v Counterparty) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterparty(redactCounterparty(v)))
+}
+
+// loggedCounterparty is Counterparty without LogValue, so slog encodes it.
+type loggedCounterparty Counterparty
+
+// redactCounterparty returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterparty(v Counterparty) Counterparty {
+	v.Ach = func(p *CounterpartyAch) *CounterpartyAch {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyAch(*p)
+		return &r
+	}(v.Ach)
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.DebitCard = func(p *CounterpartyDebitCard) *CounterpartyDebitCard {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDebitCard(*p)
+		return &r
+	}(v.DebitCard)
+	v.DomesticWire = func(p *CounterpartyDomesticWire) *CounterpartyDomesticWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDomesticWire(*p)
+		return &r
+	}(v.DomesticWire)
+	v.Fednow = func(p *CounterpartyFednow) *CounterpartyFednow {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyFednow(*p)
+		return &r
+	}(v.Fednow)
+	v.InternationalWire = func(p *CounterpartyInternationalWire) *CounterpartyInternationalWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyInternationalWire(*p)
+		return &r
+	}(v.InternationalWire)
+	v.IntraAccount = func(p *CounterpartyIntraAccount) *CounterpartyIntraAccount {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyIntraAccount(*p)
+		return &r
+	}(v.IntraAccount)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	v.Rtp = func(p *CounterpartyRtp) *CounterpartyRtp {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyRtp(*p)
+		return &r
+	}(v.Rtp)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyAch) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyAch(redactCounterpartyAch(v)))
+}
+
+// loggedCounterpartyAch is CounterpartyAch without LogValue, so slog encodes it.
+type loggedCounterpartyAch CounterpartyAch
+
+// redactCounterpartyAch returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyAch(v CounterpartyAch) CounterpartyAch {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyCreate) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyCreate(redactCounterpartyCreate(v)))
+}
+
+// loggedCounterpartyCreate is CounterpartyCreate without LogValue, so slog encodes it.
+type loggedCounterpartyCreate CounterpartyCreate
+
+// redactCounterpartyCreate returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyCreate(v CounterpartyCreate) CounterpartyCreate {
+	v.Ach = func(p *CounterpartyAch) *CounterpartyAch {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyAch(*p)
+		return &r
+	}(v.Ach)
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.DebitCard = func(p *CounterpartyDebitCard) *CounterpartyDebitCard {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDebitCard(*p)
+		return &r
+	}(v.DebitCard)
+	v.DomesticWire = func(p *CounterpartyDomesticWire) *CounterpartyDomesticWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDomesticWire(*p)
+		return &r
+	}(v.DomesticWire)
+	v.Fednow = func(p *CounterpartyFednow) *CounterpartyFednow {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyFednow(*p)
+		return &r
+	}(v.Fednow)
+	v.InternationalWire = func(p *CounterpartyInternationalWire) *CounterpartyInternationalWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyInternationalWire(*p)
+		return &r
+	}(v.InternationalWire)
+	v.IntraAccount = func(p *CounterpartyIntraAccount) *CounterpartyIntraAccount {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyIntraAccount(*p)
+		return &r
+	}(v.IntraAccount)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	v.Rtp = func(p *CounterpartyRtp) *CounterpartyRtp {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyRtp(*p)
+		return &r
+	}(v.Rtp)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyDebitCard) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyDebitCard(redactCounterpartyDebitCard(v)))
+}
+
+// loggedCounterpartyDebitCard is CounterpartyDebitCard without LogValue, so slog encodes it.
+type loggedCounterpartyDebitCard CounterpartyDebitCard
+
+// redactCounterpartyDebitCard returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyDebitCard(v CounterpartyDebitCard) CounterpartyDebitCard {
+	v.CardNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.CardNumber)
+	v.Cvv = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.Cvv)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyDomesticWire) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyDomesticWire(redactCounterpartyDomesticWire(v)))
+}
+
+// loggedCounterpartyDomesticWire is CounterpartyDomesticWire without LogValue, so slog encodes it.
+type loggedCounterpartyDomesticWire CounterpartyDomesticWire
+
+// redactCounterpartyDomesticWire returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyDomesticWire(v CounterpartyDomesticWire) CounterpartyDomesticWire {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyFednow) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyFednow(redactCounterpartyFednow(v)))
+}
+
+// loggedCounterpartyFednow is CounterpartyFednow without LogValue, so slog encodes it.
+type loggedCounterpartyFednow CounterpartyFednow
+
+// redactCounterpartyFednow returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyFednow(v CounterpartyFednow) CounterpartyFednow {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyInternationalWire) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyInternationalWire(redactCounterpartyInternationalWire(v)))
+}
+
+// loggedCounterpartyInternationalWire is CounterpartyInternationalWire without LogValue, so slog encodes it.
+type loggedCounterpartyInternationalWire CounterpartyInternationalWire
+
+// redactCounterpartyInternationalWire returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyInternationalWire(v CounterpartyInternationalWire) CounterpartyInternationalWire {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyIntraAccount) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyIntraAccount(redactCounterpartyIntraAccount(v)))
+}
+
+// loggedCounterpartyIntraAccount is CounterpartyIntraAccount without LogValue, so slog encodes it.
+type loggedCounterpartyIntraAccount CounterpartyIntraAccount
+
+// redactCounterpartyIntraAccount returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyIntraAccount(v CounterpartyIntraAccount) CounterpartyIntraAccount {
+	v.SubAccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.SubAccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyList) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyList(redactCounterpartyList(v)))
+}
+
+// loggedCounterpartyList is CounterpartyList without LogValue, so slog encodes it.
+type loggedCounterpartyList CounterpartyList
+
+// redactCounterpartyList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyList(v CounterpartyList) CounterpartyList {
+	v.Data = func(p *[]Counterparty) *[]Counterparty {
+		if p == nil {
+			return nil
+		}
+		r := func(s []Counterparty) []Counterparty {
+			if s == nil {
+				return nil
+			}
+			r := make([]Counterparty, len(s))
+			for i := range s {
+				r[i] = redactCounterparty(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyRtp) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyRtp(redactCounterpartyRtp(v)))
+}
+
+// loggedCounterpartyRtp is CounterpartyRtp without LogValue, so slog encodes it.
+type loggedCounterpartyRtp CounterpartyRtp
+
+// redactCounterpartyRtp returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyRtp(v CounterpartyRtp) CounterpartyRtp {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v CounterpartyUpdate) LogValue() slog.Value {
+	return slog.AnyValue(loggedCounterpartyUpdate(redactCounterpartyUpdate(v)))
+}
+
+// loggedCounterpartyUpdate is CounterpartyUpdate without LogValue, so slog encodes it.
+type loggedCounterpartyUpdate CounterpartyUpdate
+
+// redactCounterpartyUpdate returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactCounterpartyUpdate(v CounterpartyUpdate) CounterpartyUpdate {
+	v.Ach = func(p *CounterpartyAch) *CounterpartyAch {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyAch(*p)
+		return &r
+	}(v.Ach)
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.DebitCard = func(p *CounterpartyDebitCard) *CounterpartyDebitCard {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDebitCard(*p)
+		return &r
+	}(v.DebitCard)
+	v.DomesticWire = func(p *CounterpartyDomesticWire) *CounterpartyDomesticWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyDomesticWire(*p)
+		return &r
+	}(v.DomesticWire)
+	v.Fednow = func(p *CounterpartyFednow) *CounterpartyFednow {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyFednow(*p)
+		return &r
+	}(v.Fednow)
+	v.InternationalWire = func(p *CounterpartyInternationalWire) *CounterpartyInternationalWire {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyInternationalWire(*p)
+		return &r
+	}(v.InternationalWire)
+	v.IntraAccount = func(p *CounterpartyIntraAccount) *CounterpartyIntraAccount {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyIntraAccount(*p)
+		return &r
+	}(v.IntraAccount)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	v.Rtp = func(p *CounterpartyRtp) *CounterpartyRtp {
+		if p == nil {
+			return nil
+		}
+		r := redactCounterpartyRtp(*p)
+		return &r
+	}(v.Rtp)
+	return v
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r CreateCardHolderResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", *r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", *r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateCardHolderResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateCardHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r CreateCounterpartyResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateCounterpartyResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateCounterpartyResponse%v", r.LogValue())
+}
+
 // LogValue logs the status and the decoded answer, with its secrets
 // masked; never the raw Body, which holds them as sent.
 func (r CreateSetPinTokenResponse) LogValue() slog.Value {
@@ -147,6 +779,84 @@ func (r CreateShowTokenResponse) Format(f fmt.State, _ rune) {
 
 // LogValue logs the status and the decoded answer, with its secrets
 // masked; never the raw Body, which holds them as sent.
+func (r CreateSubAccountHolderResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateSubAccountHolderResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateSubAccountHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r CreateSubAccountResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateSubAccountResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateSubAccountResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r CreateWebhookResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r CreateWebhookResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.CreateWebhookResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
 func (r GetCardHolderResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
@@ -165,6 +875,222 @@ func (r GetCardHolderResponse) LogValue() slog.Value {
 // print the secrets as sent.
 func (r GetCardHolderResponse) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "gen.GetCardHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetCounterpartyResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetCounterpartyResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetCounterpartyResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetMasterAccountResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetMasterAccountResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetMasterAccountResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetSubAccountHolderResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetSubAccountHolderResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetSubAccountHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetSubAccountResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetSubAccountResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetSubAccountResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetTransactionResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetTransactionResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetTransactionResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r GetWebhookResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r GetWebhookResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.GetWebhookResponse%v", r.LogValue())
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v IncomingDomesticWireSimulation) LogValue() slog.Value {
+	return slog.AnyValue(loggedIncomingDomesticWireSimulation(redactIncomingDomesticWireSimulation(v)))
+}
+
+// loggedIncomingDomesticWireSimulation is IncomingDomesticWireSimulation without LogValue, so slog encodes it.
+type loggedIncomingDomesticWireSimulation IncomingDomesticWireSimulation
+
+// redactIncomingDomesticWireSimulation returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactIncomingDomesticWireSimulation(v IncomingDomesticWireSimulation) IncomingDomesticWireSimulation {
+	v.Counterparty = func(p *IncomingDomesticWireSimulationCounterparty) *IncomingDomesticWireSimulationCounterparty {
+		if p == nil {
+			return nil
+		}
+		r := redactIncomingDomesticWireSimulationCounterparty(*p)
+		return &r
+	}(v.Counterparty)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v IncomingDomesticWireSimulationCounterparty) LogValue() slog.Value {
+	return slog.AnyValue(loggedIncomingDomesticWireSimulationCounterparty(redactIncomingDomesticWireSimulationCounterparty(v)))
+}
+
+// loggedIncomingDomesticWireSimulationCounterparty is IncomingDomesticWireSimulationCounterparty without LogValue, so slog encodes it.
+type loggedIncomingDomesticWireSimulationCounterparty IncomingDomesticWireSimulationCounterparty
+
+// redactIncomingDomesticWireSimulationCounterparty returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactIncomingDomesticWireSimulationCounterparty(v IncomingDomesticWireSimulationCounterparty) IncomingDomesticWireSimulationCounterparty {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v IncomingInternationalWireSimulation) LogValue() slog.Value {
+	return slog.AnyValue(loggedIncomingInternationalWireSimulation(redactIncomingInternationalWireSimulation(v)))
+}
+
+// loggedIncomingInternationalWireSimulation is IncomingInternationalWireSimulation without LogValue, so slog encodes it.
+type loggedIncomingInternationalWireSimulation IncomingInternationalWireSimulation
+
+// redactIncomingInternationalWireSimulation returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactIncomingInternationalWireSimulation(v IncomingInternationalWireSimulation) IncomingInternationalWireSimulation {
+	v.Counterparty = func(p *IncomingInternationalWireSimulationCounterparty) *IncomingInternationalWireSimulationCounterparty {
+		if p == nil {
+			return nil
+		}
+		r := redactIncomingInternationalWireSimulationCounterparty(*p)
+		return &r
+	}(v.Counterparty)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v IncomingInternationalWireSimulationCounterparty) LogValue() slog.Value {
+	return slog.AnyValue(loggedIncomingInternationalWireSimulationCounterparty(redactIncomingInternationalWireSimulationCounterparty(v)))
+}
+
+// loggedIncomingInternationalWireSimulationCounterparty is IncomingInternationalWireSimulationCounterparty without LogValue, so slog encodes it.
+type loggedIncomingInternationalWireSimulationCounterparty IncomingInternationalWireSimulationCounterparty
+
+// redactIncomingInternationalWireSimulationCounterparty returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactIncomingInternationalWireSimulationCounterparty(v IncomingInternationalWireSimulationCounterparty) IncomingInternationalWireSimulationCounterparty {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
 }
 
 // LogValue logs the status and the decoded answer, with its secrets
@@ -189,6 +1115,492 @@ func (r ListCardHoldersResponse) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "gen.ListCardHoldersResponse%v", r.LogValue())
 }
 
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListCounterpartiesResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListCounterpartiesResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListCounterpartiesResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListMasterAccountsResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListMasterAccountsResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListMasterAccountsResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListSubAccountHoldersResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListSubAccountHoldersResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListSubAccountHoldersResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListSubAccountsResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListSubAccountsResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListSubAccountsResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListTransactionsResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListTransactionsResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListTransactionsResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ListWebhooksResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ListWebhooksResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ListWebhooksResponse%v", r.LogValue())
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v MasterAccount) LogValue() slog.Value {
+	return slog.AnyValue(loggedMasterAccount(redactMasterAccount(v)))
+}
+
+// loggedMasterAccount is MasterAccount without LogValue, so slog encodes it.
+type loggedMasterAccount MasterAccount
+
+// redactMasterAccount returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactMasterAccount(v MasterAccount) MasterAccount {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v MasterAccountList) LogValue() slog.Value {
+	return slog.AnyValue(loggedMasterAccountList(redactMasterAccountList(v)))
+}
+
+// loggedMasterAccountList is MasterAccountList without LogValue, so slog encodes it.
+type loggedMasterAccountList MasterAccountList
+
+// redactMasterAccountList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactMasterAccountList(v MasterAccountList) MasterAccountList {
+	v.Data = func(p *[]MasterAccount) *[]MasterAccount {
+		if p == nil {
+			return nil
+		}
+		r := func(s []MasterAccount) []MasterAccount {
+			if s == nil {
+				return nil
+			}
+			r := make([]MasterAccount, len(s))
+			for i := range s {
+				r[i] = redactMasterAccount(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v OpaqueCardProvisioning) LogValue() slog.Value {
+	return slog.AnyValue(loggedOpaqueCardProvisioning(redactOpaqueCardProvisioning(v)))
+}
+
+// loggedOpaqueCardProvisioning is OpaqueCardProvisioning without LogValue, so slog encodes it.
+type loggedOpaqueCardProvisioning OpaqueCardProvisioning
+
+// redactOpaqueCardProvisioning returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactOpaqueCardProvisioning(v OpaqueCardProvisioning) OpaqueCardProvisioning {
+	v.OpaquePaymentCard = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.OpaquePaymentCard)
+	return v
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateAchPullResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateAchPullResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateAchPullResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateAchPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateAchPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateAchPushResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateCheckDepositResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateCheckDepositResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateCheckDepositResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateCheckSendResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateCheckSendResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateCheckSendResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateDebitCardPullResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateDebitCardPullResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateDebitCardPullResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateDebitCardPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateDebitCardPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateDebitCardPushResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateDomesticWireResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateDomesticWireResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateDomesticWireResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateFedNowPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateFedNowPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateFedNowPushResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateInternationalWireResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateInternationalWireResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateInternationalWireResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateIntraAccountPullResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateIntraAccountPullResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateIntraAccountPullResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateIntraAccountPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateIntraAccountPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateIntraAccountPushResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r OriginateRtpPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r OriginateRtpPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.OriginateRtpPushResponse%v", r.LogValue())
+}
+
 // LogValue logs v with its secrets masked and every other field as is.
 func (v Person) LogValue() slog.Value { return slog.AnyValue(loggedPerson(redactPerson(v))) }
 
@@ -206,6 +1618,31 @@ func redactPerson(v Person) Person {
 		return &r
 	}(v.IdNumber)
 	return v
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r ProvisionCardResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r ProvisionCardResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.ProvisionCardResponse%v", r.LogValue())
 }
 
 // LogValue logs v with its secrets masked and every other field as is.
@@ -238,6 +1675,462 @@ func redactShowToken(v ShowToken) ShowToken {
 
 // LogValue logs the status and the decoded answer, with its secrets
 // masked; never the raw Body, which holds them as sent.
+func (r SimulateCardTransactionResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SimulateCardTransactionResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SimulateCardTransactionResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SimulateIncomingAchPullResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SimulateIncomingAchPullResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SimulateIncomingAchPullResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SimulateIncomingAchPushResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SimulateIncomingAchPushResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SimulateIncomingAchPushResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SimulateIncomingDomesticWireResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SimulateIncomingDomesticWireResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SimulateIncomingDomesticWireResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SimulateIncomingInternationalWireResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SimulateIncomingInternationalWireResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SimulateIncomingInternationalWireResponse%v", r.LogValue())
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccount) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccount(redactSubAccount(v)))
+}
+
+// loggedSubAccount is SubAccount without LogValue, so slog encodes it.
+type loggedSubAccount SubAccount
+
+// redactSubAccount returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccount(v SubAccount) SubAccount {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccountHolder) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccountHolder(redactSubAccountHolder(v)))
+}
+
+// loggedSubAccountHolder is SubAccountHolder without LogValue, so slog encodes it.
+type loggedSubAccountHolder SubAccountHolder
+
+// redactSubAccountHolder returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccountHolder(v SubAccountHolder) SubAccountHolder {
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccountHolderCreate) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccountHolderCreate(redactSubAccountHolderCreate(v)))
+}
+
+// loggedSubAccountHolderCreate is SubAccountHolderCreate without LogValue, so slog encodes it.
+type loggedSubAccountHolderCreate SubAccountHolderCreate
+
+// redactSubAccountHolderCreate returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccountHolderCreate(v SubAccountHolderCreate) SubAccountHolderCreate {
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccountHolderList) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccountHolderList(redactSubAccountHolderList(v)))
+}
+
+// loggedSubAccountHolderList is SubAccountHolderList without LogValue, so slog encodes it.
+type loggedSubAccountHolderList SubAccountHolderList
+
+// redactSubAccountHolderList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccountHolderList(v SubAccountHolderList) SubAccountHolderList {
+	v.Data = func(p *[]SubAccountHolder) *[]SubAccountHolder {
+		if p == nil {
+			return nil
+		}
+		r := func(s []SubAccountHolder) []SubAccountHolder {
+			if s == nil {
+				return nil
+			}
+			r := make([]SubAccountHolder, len(s))
+			for i := range s {
+				r[i] = redactSubAccountHolder(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccountHolderUpdate) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccountHolderUpdate(redactSubAccountHolderUpdate(v)))
+}
+
+// loggedSubAccountHolderUpdate is SubAccountHolderUpdate without LogValue, so slog encodes it.
+type loggedSubAccountHolderUpdate SubAccountHolderUpdate
+
+// redactSubAccountHolderUpdate returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccountHolderUpdate(v SubAccountHolderUpdate) SubAccountHolderUpdate {
+	v.Business = func(p *Business) *Business {
+		if p == nil {
+			return nil
+		}
+		r := redactBusiness(*p)
+		return &r
+	}(v.Business)
+	v.Person = func(p *Person) *Person {
+		if p == nil {
+			return nil
+		}
+		r := redactPerson(*p)
+		return &r
+	}(v.Person)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v SubAccountList) LogValue() slog.Value {
+	return slog.AnyValue(loggedSubAccountList(redactSubAccountList(v)))
+}
+
+// loggedSubAccountList is SubAccountList without LogValue, so slog encodes it.
+type loggedSubAccountList SubAccountList
+
+// redactSubAccountList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactSubAccountList(v SubAccountList) SubAccountList {
+	v.Data = func(p *[]SubAccount) *[]SubAccount {
+		if p == nil {
+			return nil
+		}
+		r := func(s []SubAccount) []SubAccount {
+			if s == nil {
+				return nil
+			}
+			r := make([]SubAccount, len(s))
+			for i := range s {
+				r[i] = redactSubAccount(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SubLedgerTransactionResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SubLedgerTransactionResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SubLedgerTransactionResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SubmitSubAccountHolderIdvResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SubmitSubAccountHolderIdvResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SubmitSubAccountHolderIdvResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SubmitSubAccountHolderKybResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SubmitSubAccountHolderKybResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SubmitSubAccountHolderKybResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r SubmitSubAccountHolderKycResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON201 != nil {
+		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r SubmitSubAccountHolderKycResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.SubmitSubAccountHolderKycResponse%v", r.LogValue())
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v Transaction) LogValue() slog.Value {
+	return slog.AnyValue(loggedTransaction(redactTransaction(v)))
+}
+
+// loggedTransaction is Transaction without LogValue, so slog encodes it.
+type loggedTransaction Transaction
+
+// redactTransaction returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactTransaction(v Transaction) Transaction {
+	v.Counterparty = func(p *TransactionCounterparty) *TransactionCounterparty {
+		if p == nil {
+			return nil
+		}
+		r := redactTransactionCounterparty(*p)
+		return &r
+	}(v.Counterparty)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v TransactionCounterparty) LogValue() slog.Value {
+	return slog.AnyValue(loggedTransactionCounterparty(redactTransactionCounterparty(v)))
+}
+
+// loggedTransactionCounterparty is TransactionCounterparty without LogValue, so slog encodes it.
+type loggedTransactionCounterparty TransactionCounterparty
+
+// redactTransactionCounterparty returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactTransactionCounterparty(v TransactionCounterparty) TransactionCounterparty {
+	v.AccountNumber = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.AccountNumber)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v TransactionList) LogValue() slog.Value {
+	return slog.AnyValue(loggedTransactionList(redactTransactionList(v)))
+}
+
+// loggedTransactionList is TransactionList without LogValue, so slog encodes it.
+type loggedTransactionList TransactionList
+
+// redactTransactionList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactTransactionList(v TransactionList) TransactionList {
+	v.Data = func(p *[]Transaction) *[]Transaction {
+		if p == nil {
+			return nil
+		}
+		r := func(s []Transaction) []Transaction {
+			if s == nil {
+				return nil
+			}
+			r := make([]Transaction, len(s))
+			for i := range s {
+				r[i] = redactTransaction(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
 func (r UpdateCardHolderResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
@@ -262,4 +2155,197 @@ func (r UpdateCardHolderResponse) LogValue() slog.Value {
 // print the secrets as sent.
 func (r UpdateCardHolderResponse) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "gen.UpdateCardHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r UpdateCounterpartyResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r UpdateCounterpartyResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.UpdateCounterpartyResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r UpdateSubAccountHolderResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", *r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r UpdateSubAccountHolderResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.UpdateSubAccountHolderResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r UpdateSubAccountResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r UpdateSubAccountResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.UpdateSubAccountResponse%v", r.LogValue())
+}
+
+// LogValue logs the status and the decoded answer, with its secrets
+// masked; never the raw Body, which holds them as sent.
+func (r UpdateTransactionResponse) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
+	if r.JSON200 != nil {
+		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON401 != nil {
+		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
+	}
+	if r.JSON404 != nil {
+		attrs = append(attrs, slog.Any("JSON404", r.JSON404))
+	}
+	if r.JSON409 != nil {
+		attrs = append(attrs, slog.Any("JSON409", *r.JSON409))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Format prints what LogValue logs, for every verb: the raw Body would
+// print the secrets as sent.
+func (r UpdateTransactionResponse) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "gen.UpdateTransactionResponse%v", r.LogValue())
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v WalletProvisioning) LogValue() slog.Value {
+	return slog.AnyValue(loggedWalletProvisioning(redactWalletProvisioning(v)))
+}
+
+// loggedWalletProvisioning is WalletProvisioning without LogValue, so slog encodes it.
+type loggedWalletProvisioning WalletProvisioning
+
+// redactWalletProvisioning returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactWalletProvisioning(v WalletProvisioning) WalletProvisioning {
+	v.ApplePay = func(p *ApplePayProvisioning) *ApplePayProvisioning {
+		if p == nil {
+			return nil
+		}
+		r := redactApplePayProvisioning(*p)
+		return &r
+	}(v.ApplePay)
+	v.GooglePay = func(p *OpaqueCardProvisioning) *OpaqueCardProvisioning {
+		if p == nil {
+			return nil
+		}
+		r := redactOpaqueCardProvisioning(*p)
+		return &r
+	}(v.GooglePay)
+	v.SamsungPay = func(p *OpaqueCardProvisioning) *OpaqueCardProvisioning {
+		if p == nil {
+			return nil
+		}
+		r := redactOpaqueCardProvisioning(*p)
+		return &r
+	}(v.SamsungPay)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v Webhook) LogValue() slog.Value { return slog.AnyValue(loggedWebhook(redactWebhook(v))) }
+
+// loggedWebhook is Webhook without LogValue, so slog encodes it.
+type loggedWebhook Webhook
+
+// redactWebhook returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactWebhook(v Webhook) Webhook {
+	v.Secret = func(p *secret.String) *secret.String {
+		if p == nil {
+			return nil
+		}
+		r := maskSecret(*p)
+		return &r
+	}(v.Secret)
+	return v
+}
+
+// LogValue logs v with its secrets masked and every other field as is.
+func (v WebhookList) LogValue() slog.Value {
+	return slog.AnyValue(loggedWebhookList(redactWebhookList(v)))
+}
+
+// loggedWebhookList is WebhookList without LogValue, so slog encodes it.
+type loggedWebhookList WebhookList
+
+// redactWebhookList returns v with its secrets masked, sharing nothing that
+// leads to one.
+func redactWebhookList(v WebhookList) WebhookList {
+	v.Data = func(p *[]Webhook) *[]Webhook {
+		if p == nil {
+			return nil
+		}
+		r := func(s []Webhook) []Webhook {
+			if s == nil {
+				return nil
+			}
+			r := make([]Webhook, len(s))
+			for i := range s {
+				r[i] = redactWebhook(s[i])
+			}
+			return r
+		}(*p)
+		return &r
+	}(v.Data)
+	return v
 }
