@@ -78,7 +78,7 @@ func TestHelpNotCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "")), " ") }
 	// whole reports whether shown is text, or its first sentences.
 	whole := func(shown, text string) bool {
 		shown, text = norm(shown), norm(text)

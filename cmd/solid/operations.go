@@ -314,7 +314,9 @@ func runOperation(ctx context.Context, c *opCommand, args []string, env func(str
 // its description.
 func paramUsage(f paramFlag) string {
 	if d := brief(f.param.Description); d != "" {
-		return d
+		// Go's flag package reads a back-quoted word of a usage as the
+		// value's name and drops the quotes: the spec's `code` marks go.
+		return strings.ReplaceAll(d, "`", "")
 	}
 	return f.param.In + " parameter " + f.param.Name
 }
