@@ -3,7 +3,7 @@
 
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
-GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
+GENFILES := gen/solid.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go internal/schemas/schemas.gen.go
 # Spectral is pinned, with its whole dependency tree, by
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
@@ -35,9 +35,9 @@ check-generated:
 	for f in $(GENFILES); do \
 		diff -u "$$f" "$$tmp/$$f" || { echo "$$f is stale or edited by hand: run 'make generate'"; exit 1; }; \
 	done; \
-	extra=$$(cd "$$tmp" && find gen internal/ops internal/spec -name '*.go' | sort) ; have=$$(find gen internal/ops internal/spec -name '*.go' | sort); \
+	extra=$$(cd "$$tmp" && find gen internal/ops internal/spec internal/schemas -name '*.go' | sort) ; have=$$(find gen internal/ops internal/spec internal/schemas -name '*.go' | sort); \
 	[ "$$extra" = "$$have" ] || { echo "generated file list differs from generated: $$extra"; exit 1; }; \
-	echo "gen/, internal/ops and internal/spec match openapi.yaml"
+	echo "gen/, internal/ops, internal/spec and internal/schemas match openapi.yaml"
 
 ## lint: gofmt, go vet, staticcheck, actionlint on the CI workflow
 lint:
