@@ -32,6 +32,7 @@ type scriptServer struct {
 	queries []string
 	keys    []string // idempotency-key headers
 	paths   []string
+	bodies  []string
 	errs    []error
 }
 
@@ -58,6 +59,7 @@ func newScriptServer(t *testing.T, check bool, replies ...scriptReply) *scriptSe
 		s.queries = append(s.queries, query)
 		s.keys = append(s.keys, r.Header.Get("Idempotency-Key"))
 		s.paths = append(s.paths, r.URL.EscapedPath())
+		s.bodies = append(s.bodies, string(body))
 		if verr != nil {
 			s.errs = append(s.errs, fmt.Errorf("request %s %s: %w", r.Method, r.URL, verr))
 		}
@@ -79,6 +81,13 @@ func newScriptServer(t *testing.T, check bool, replies ...scriptReply) *scriptSe
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// requestBodies returns the body of each request, in order.
+func (s *scriptServer) requestBodies() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bodies...)
 }
 
 func (s *scriptServer) seen() (queries, keys, paths []string, errs []error) {
