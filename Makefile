@@ -105,10 +105,16 @@ check-goapi:
 goapi-snapshot:
 	scripts/goapi-snapshot.sh - api/go/v$(VERSION).export
 
-## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml); any
-## warning fails. Needs the npm registry the first time.
+## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml) on openapi.yaml
+## and the spec-evolution fixture (openapi.yaml + its overlay); any warning fails.
+## Needs the npm registry the first time.
+# The fixture is merged by internal/cmd/specoverlay into a temporary file.
 lint-spec: $(SPECTRAL)
-	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml testdata/spec-evolution/openapi.yaml
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	mkdir -p "$$tmp/spec-evolution" && \
+	$(GO) run ./internal/cmd/specoverlay -out "$$tmp/spec-evolution/openapi.yaml" openapi.yaml testdata/spec-evolution/overlay.yaml && \
+	echo "$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml spec-evolution/openapi.yaml (openapi.yaml + testdata/spec-evolution/overlay.yaml)" && \
+	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml "$$tmp/spec-evolution/openapi.yaml"
 
 $(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
 	npm ci --prefix tools/spectral --ignore-scripts --no-audit --no-fund
