@@ -81,8 +81,8 @@ const (
 
 // TestEveryOperationAnswered calls every operation of openapi.yaml, each on
 // a fresh server, with nothing written per operation: path parameters get
-// their documented example (the ids the mock seeds from the documented
-// answers), a body its first documented request example. Each must answer
+// the ids of the objects the mock seeds from the documented answers (see
+// fillPath), a body its first documented request example. Each must answer
 // with its documented success status (the lowest 2xx it declares; call
 // checks the answer against the spec, and a 204 has no body) and be
 // recorded under its operationId. Then, read from the shape of the path:
@@ -105,7 +105,7 @@ func TestEveryOperationAnswered(t *testing.T) {
 			t.Run(op.OperationID, func(t *testing.T) {
 				srv := NewServer()
 				defer srv.Close()
-				target, values := fillPath(path, op)
+				target, values := fillPath(doc, path, op)
 				body := requestExample(op)
 				want := successStatus(t, op)
 
@@ -170,7 +170,7 @@ func TestUnknownIDAnswers404(t *testing.T) {
 			t.Run(op.OperationID, func(t *testing.T) {
 				srv := NewServer()
 				defer srv.Close()
-				_, values := fillPath(path, op)
+				_, values := fillPath(v.Doc(), path, op)
 				unknown := path
 				for i, p := range params {
 					val := values[i]
@@ -233,14 +233,17 @@ func containsJSON(got, want map[string]any) bool {
 	return true
 }
 
-// fillPath fills each path parameter of path with its documented example
-// (op's parameter, or its schema's), or a sample id.
-func fillPath(path string, op *openapi3.Operation) (string, []string) {
+// fillPath fills each path parameter of path with the id of the object
+// the mock seeds for it (the id in the documented 200 example of the GET
+// on the item path the parameter ends, as the mock reads it), else the
+// parameter's documented example (op's, or its schema's), else a sample
+// id.
+func fillPath(doc *openapi3.T, path string, op *openapi3.Operation) (string, []string) {
 	var values []string
 	for _, name := range specPathParams(path) {
-		val := "sample_" + name
+		val := seededID(doc, name)
 		for _, p := range op.Parameters {
-			if p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Name != name {
+			if val != "" || p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Name != name {
 				continue
 			}
 			if s, ok := p.Value.Example.(string); ok && s != "" {
@@ -251,10 +254,47 @@ func fillPath(path string, op *openapi3.Operation) (string, []string) {
 				}
 			}
 		}
+		if val == "" {
+			val = "sample_" + name
+		}
 		values = append(values, val)
 		path = strings.Replace(path, "{"+name+"}", url.PathEscape(val), 1)
 	}
 	return path, values
+}
+
+// seededID is the id of the documented 200 example of the GET on an item
+// path ending in {param}, or "".
+func seededID(doc *openapi3.T, param string) string {
+	for _, p := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(p)
+		if !strings.HasSuffix(p, "/{"+param+"}") || item.Get == nil {
+			continue
+		}
+		r := item.Get.Responses.Status(http.StatusOK)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		mt := r.Value.Content.Get("application/json")
+		if mt == nil {
+			continue
+		}
+		ex := mt.Example
+		if ex == nil {
+			for _, k := range specKeys(mt.Examples) {
+				if e := mt.Examples[k]; e != nil && e.Value != nil && e.Value.Value != nil {
+					ex = e.Value.Value
+					break
+				}
+			}
+		}
+		if obj, ok := ex.(map[string]any); ok {
+			if id, ok := obj["id"].(string); ok && id != "" {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // requestExample is the JSON of op's first documented application/json
