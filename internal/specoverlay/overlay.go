@@ -42,7 +42,7 @@ func Merge(base, overlay []byte) ([]byte, error) {
 		case "paths":
 			at, ok := find(baseTop, "paths")
 			if !ok {
-				return nil, fmt.Errorf("overlay adds paths, but the base document has no block paths:")
+				return nil, fmt.Errorf("overlay adds paths, but the base document has no paths block")
 			}
 			added["paths"] = entryNames(ov, b, 2)
 			if err := refuseReplace("paths", entryNames(out, at, 2), added["paths"]); err != nil {
@@ -52,7 +52,7 @@ func Merge(base, overlay []byte) ([]byte, error) {
 		case "components":
 			comp, ok := find(baseTop, "components")
 			if !ok {
-				return nil, fmt.Errorf("overlay adds components, but the base document has no block components:")
+				return nil, fmt.Errorf("overlay adds components, but the base document has no components block")
 			}
 			baseKinds := blocks(out, comp.start+1, comp.end, 2)
 			for _, k := range blocks(ov, b.start+1, b.end, 2) {
