@@ -15,7 +15,7 @@ all: ci
 
 ## help: list the targets with what each does
 help:
-	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); split($$0, a, ": "); printf "  %-18s %s\n", a[1], substr($$0, length(a[1]) + 3); prev = 1; next} /^## / && prev {sub(/^## /, ""); printf "  %-18s %s\n", "", $$0} {prev = /^## /}' $(MAKEFILE_LIST)
+	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); split($$0, a, ": "); printf "  %-18s %s\n", a[1], substr($$0, length(a[1]) + 3); prev = 1; next} /^## / && prev {sub(/^## /, ""); printf "  %-18s %s\n", "", $$0; next} {prev = 0}' $(MAKEFILE_LIST)
 
 ## check-tracked: fail if git tracks a binary or a file over 1 MiB
 check-tracked:
