@@ -3,7 +3,7 @@
 
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
-GENFILES := gen/solid.gen.go gen/logvalue.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go
+GENFILES := gen/solid.gen.go gen/logvalue.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go internal/schemas/schemas.gen.go
 # Spectral is pinned, with its whole dependency tree, by
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
@@ -15,7 +15,7 @@ all: ci
 
 ## help: list the targets with what each does
 help:
-	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); split($$0, a, ": "); printf "  %-18s %s\n", a[1], substr($$0, length(a[1]) + 3); prev = 1; next} /^## / && prev {sub(/^## /, ""); printf "  %-18s %s\n", "", $$0} {prev = /^## /}' $(MAKEFILE_LIST)
+	@awk '/^## [a-z-]+:/ {sub(/^## /, ""); split($$0, a, ": "); printf "  %-18s %s\n", a[1], substr($$0, length(a[1]) + 3); prev = 1; next} /^## / && prev {sub(/^## /, ""); printf "  %-18s %s\n", "", $$0; next} {prev = 0}' $(MAKEFILE_LIST)
 
 ## check-tracked: fail if git tracks a binary or a file over 1 MiB
 check-tracked:
@@ -35,9 +35,9 @@ check-generated:
 	for f in $(GENFILES); do \
 		diff -u "$$f" "$$tmp/$$f" || { echo "$$f is stale or edited by hand: run 'make generate'"; exit 1; }; \
 	done; \
-	extra=$$(cd "$$tmp" && find gen internal/ops internal/spec -name '*.go' | sort) ; have=$$(find gen internal/ops internal/spec -name '*.go' | sort); \
+	extra=$$(cd "$$tmp" && find gen internal/ops internal/spec internal/schemas -name '*.go' | sort) ; have=$$(find gen internal/ops internal/spec internal/schemas -name '*.go' | sort); \
 	[ "$$extra" = "$$have" ] || { echo "generated file list differs from generated: $$extra"; exit 1; }; \
-	echo "gen/, internal/ops and internal/spec match openapi.yaml"
+	echo "gen/, internal/ops, internal/spec and internal/schemas match openapi.yaml"
 
 ## lint: gofmt, go vet, staticcheck, actionlint on the CI workflow
 lint:
@@ -105,10 +105,16 @@ check-goapi:
 goapi-snapshot:
 	scripts/goapi-snapshot.sh - api/go/v$(VERSION).export
 
-## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml); any
-## warning fails. Needs the npm registry the first time.
+## lint-spec: Spectral's recommended OpenAPI rules (.spectral.yaml) on openapi.yaml
+## and the spec-evolution fixture (openapi.yaml + its overlay); any warning fails.
+## Needs the npm registry the first time.
+# The fixture is merged by internal/cmd/specoverlay into a temporary file.
 lint-spec: $(SPECTRAL)
-	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml testdata/spec-evolution/openapi.yaml
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	mkdir -p "$$tmp/spec-evolution" && \
+	$(GO) run ./internal/cmd/specoverlay -out "$$tmp/spec-evolution/openapi.yaml" openapi.yaml testdata/spec-evolution/overlay.yaml && \
+	echo "$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml spec-evolution/openapi.yaml (openapi.yaml + testdata/spec-evolution/overlay.yaml)" && \
+	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity warn openapi.yaml "$$tmp/spec-evolution/openapi.yaml"
 
 $(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
 	npm ci --prefix tools/spectral --ignore-scripts --no-audit --no-fund

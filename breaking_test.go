@@ -19,7 +19,7 @@ func TestBreakingGate(t *testing.T) {
 		t.Skip("runs oasdiff from tools/go.mod; skipped with -short")
 	}
 	spec := readString(t, "openapi.yaml")
-	evolved := readString(t, filepath.Join("testdata", "spec-evolution", "openapi.yaml"))
+	evolved := string(evolvedSpec(t))
 
 	const (
 		undeclared = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Something additive.\n\n## [0.1.0] - 2026-11-27\n"

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/flex"
 	"github.com/solidsdk/solid-go/gen"
@@ -33,6 +32,7 @@ type scriptServer struct {
 	queries []string
 	keys    []string // idempotency-key headers
 	paths   []string
+	bodies  []string
 	errs    []error
 }
 
@@ -59,6 +59,7 @@ func newScriptServer(t *testing.T, check bool, replies ...scriptReply) *scriptSe
 		s.queries = append(s.queries, query)
 		s.keys = append(s.keys, r.Header.Get("Idempotency-Key"))
 		s.paths = append(s.paths, r.URL.EscapedPath())
+		s.bodies = append(s.bodies, string(body))
 		if verr != nil {
 			s.errs = append(s.errs, fmt.Errorf("request %s %s: %w", r.Method, r.URL, verr))
 		}
@@ -80,6 +81,13 @@ func newScriptServer(t *testing.T, check bool, replies ...scriptReply) *scriptSe
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// requestBodies returns the body of each request, in order.
+func (s *scriptServer) requestBodies() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bodies...)
 }
 
 func (s *scriptServer) seen() (queries, keys, paths []string, errs []error) {
@@ -312,72 +320,3 @@ func TestDocumentedFormsDecode(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
-
-// TestDocumentedExamplesDecode decodes every example body in openapi.yaml
-// into the generated type of its schema, refusing unknown fields: a
-// documented example never fails to decode, and every field it shows is
-// declared.
-func TestDocumentedExamplesDecode(t *testing.T) {
-	types := map[string]func() any{
-		"Card": func() any { return new(gen.Card) }, "CardList": func() any { return new(gen.CardList) },
-		"CardUpdate": func() any { return new(gen.CardUpdate) }, "CardHolder": func() any { return new(gen.CardHolder) },
-		"CardHolderList": func() any { return new(gen.CardHolderList) }, "CardHolderUpdate": func() any { return new(gen.CardHolderUpdate) },
-		"SetPinToken": func() any { return new(gen.SetPinToken) }, "ShowToken": func() any { return new(gen.ShowToken) },
-		"ErrorEnvelope": func() any { return new(gen.ErrorEnvelope) }, "OccRetryError": func() any { return new(gen.OccRetryError) },
-	}
-	doc := loadSpec(t, "openapi.yaml")
-	decoded := 0
-	decode := func(where string, s *openapi3.SchemaRef, v any) {
-		t.Helper()
-		refs := []string{s.Ref}
-		if s.Ref == "" {
-			refs = nil
-			for _, alt := range append(s.Value.AnyOf, s.Value.OneOf...) {
-				refs = append(refs, alt.Ref)
-			}
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var errs []string
-		for _, ref := range refs {
-			name := ref[strings.LastIndex(ref, "/")+1:]
-			mk, ok := types[name]
-			if !ok {
-				t.Errorf("%s: no Go type listed for schema %q; add it to this test", where, name)
-				return
-			}
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(mk()); err != nil {
-				errs = append(errs, name+": "+err.Error())
-				continue
-			}
-			decoded++
-			return
-		}
-		t.Errorf("%s: the example decodes into no generated type: %s", where, strings.Join(errs, "; "))
-	}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if op.RequestBody != nil {
-				for _, mt := range op.RequestBody.Value.Content {
-					for k, ex := range mt.Examples {
-						decode(method+" "+path+" request "+k, mt.Schema, ex.Value.Value)
-					}
-				}
-			}
-			for status, r := range op.Responses.Map() {
-				for _, mt := range r.Value.Content {
-					for k, ex := range mt.Examples {
-						decode(method+" "+path+" "+status+" "+k, mt.Schema, ex.Value.Value)
-					}
-				}
-			}
-		}
-	}
-	if decoded < 20 {
-		t.Errorf("decoded only %d examples; the walk is missing some", decoded)
-	}
-}

@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/solidsdk/solid-go/internal/specoverlay"
 )
 
 // TestSpecEvolution proves that regeneration is generic: a spec with two new
-// operations (testdata/spec-evolution/openapi.yaml) is swapped into a
-// scratch copy of the repository, go generate runs there, and
+// operations (openapi.yaml plus testdata/spec-evolution/overlay.yaml, see
+// evolvedSpec) is swapped into a scratch copy of the repository, go generate runs there, and
 // testdata/spec-evolution/evolved_test.go calls the new operations through
 // the unchanged wrapper. No code is written for the new operations. It
 // compiles the SDK again, so -short skips it.
@@ -23,10 +25,7 @@ func TestSpecEvolution(t *testing.T) {
 	dir := t.TempDir()
 	copyTrackedFiles(t, dir)
 
-	evolved, err := os.ReadFile(filepath.Join("testdata", "spec-evolution", "openapi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	evolved := evolvedSpec(t)
 	prog, err := os.ReadFile(filepath.Join("testdata", "spec-evolution", "evolved_test.go"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +52,36 @@ func TestSpecEvolution(t *testing.T) {
 			t.Errorf("%s did not run and pass in the regenerated copy", name)
 		}
 	}
+}
+
+// evolvedSpec is the spec-evolution fixture: openapi.yaml with the two
+// test-only operations of testdata/spec-evolution/overlay.yaml (and their
+// schemas) added. It is built from today's openapi.yaml on every use, so it
+// cannot drift from it.
+func evolvedSpec(t *testing.T) []byte {
+	t.Helper()
+	base, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay, err := os.ReadFile(filepath.Join("testdata", "spec-evolution", "overlay.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := specoverlay.Merge(base, overlay)
+	if err != nil {
+		t.Fatalf("the spec-evolution fixture: %v", err)
+	}
+	return merged
+}
+
+// evolvedSpecFile writes evolvedSpec into a temporary directory and returns
+// its name, for code that reads a file.
+func evolvedSpecFile(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "spec-evolution", "openapi.yaml")
+	writeFile(t, name, evolvedSpec(t))
+	return name
 }
 
 // copyTrackedFiles copies the files git tracks (and untracked ones not

@@ -16,11 +16,15 @@ import (
 )
 
 // specFiles are the OpenAPI documents the repository keeps: the source of
-// truth, the spec-evolution fixture, and the spec as last released.
-var specFiles = []string{
-	"openapi.yaml",
-	filepath.Join("testdata", "spec-evolution", "openapi.yaml"),
-	filepath.Join("api", "released.yaml"),
+// truth, the spec-evolution fixture (built from it, see evolvedSpec), and
+// the spec as last released.
+// Each has a name for subtests and the file to read.
+func specFiles(t *testing.T) []struct{ name, file string } {
+	return []struct{ name, file string }{
+		{"openapi.yaml", "openapi.yaml"},
+		{"spec-evolution fixture", evolvedSpecFile(t)},
+		{"api/released.yaml", filepath.Join("api", "released.yaml")},
+	}
 }
 
 func loadSpec(t *testing.T, name string) *openapi3.T {
@@ -46,9 +50,9 @@ func loadSpec(t *testing.T, name string) *openapi3.T {
 // repeats what kin-openapi's example validation does, so a change in that
 // library cannot quietly turn the check off, and counts what it checked.
 func TestSpecExamples(t *testing.T) {
-	for _, name := range specFiles {
-		t.Run(name, func(t *testing.T) {
-			doc := loadSpec(t, name)
+	for _, f := range specFiles(t) {
+		t.Run(f.name, func(t *testing.T) {
+			doc := loadSpec(t, f.file)
 			var c exampleChecker
 			for path, item := range doc.Paths.Map() {
 				for method, op := range item.Operations() {
@@ -208,11 +212,12 @@ func TestResponseFixtures(t *testing.T) {
 
 // TestSpecEvolutionFixtureInStep checks that the spec-evolution fixture is
 // openapi.yaml plus additions: every operation and component of
-// openapi.yaml is there unchanged, so the evolution test exercises today's
-// spec.
+// openapi.yaml is there unchanged, and the overlay adds paths. The fixture
+// is built from openapi.yaml on each use (evolvedSpec), so this checks the
+// merge, which must change nothing of the base.
 func TestSpecEvolutionFixtureInStep(t *testing.T) {
 	base := loadSpec(t, "openapi.yaml")
-	evo := loadSpec(t, filepath.Join("testdata", "spec-evolution", "openapi.yaml"))
+	evo := loadSpec(t, evolvedSpecFile(t))
 	same := func(what string, a, b any) {
 		t.Helper()
 		ja, err := json.Marshal(a)
@@ -230,6 +235,7 @@ func TestSpecEvolutionFixtureInStep(t *testing.T) {
 	same("info", base.Info, evo.Info)
 	same("servers", base.Servers, evo.Servers)
 	same("security", base.Security, evo.Security)
+	same("tags", base.Tags, evo.Tags)
 	for path, item := range base.Paths.Map() {
 		same("path "+path, item, evo.Paths.Value(path))
 	}
@@ -241,6 +247,9 @@ func TestSpecEvolutionFixtureInStep(t *testing.T) {
 	}
 	for n, p := range base.Components.Parameters {
 		same("parameter "+n, p, evo.Components.Parameters[n])
+	}
+	for n, e := range base.Components.Examples {
+		same("example "+n, e, evo.Components.Examples[n])
 	}
 	same("security schemes", base.Components.SecuritySchemes, evo.Components.SecuritySchemes)
 	if len(evo.Paths.Map()) <= len(base.Paths.Map()) {

@@ -6,11 +6,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"reflect"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/solidsdk/solid-go/internal/spec"
 	"github.com/solidsdk/solid-go/internal/specval"
@@ -73,87 +79,282 @@ const (
 	holderPath = "/v2/issuing/card_holder/" + DefaultCardHolderID
 )
 
-var showTokenRE = regexp.MustCompile(`^card_show_test_[0-9a-f]{32}$`)
-
-// TestEveryOperationAnswered calls every operation of openapi.yaml: each
-// answers with its own documented shape (checked against the spec by
-// call), a known resource as stored, an unknown one with the 404
-// envelope.
+// TestEveryOperationAnswered calls every operation of openapi.yaml, each on
+// a fresh server, with nothing written per operation: path parameters get
+// the ids of the objects the mock seeds from the documented answers (see
+// fillPath), a body its first documented request example. Each must answer
+// with its documented success status (the lowest 2xx it declares; call
+// checks the answer against the spec, and a 204 has no body) and be
+// recorded under its operationId. Then, read from the shape of the path:
+// an item (a path ending in a parameter) answers with its own id; a PATCH
+// of an item with a GET keeps the fields it did not send and shows the
+// ones it sent in the answer and in a later GET; a list's items can each
+// be read at their item path, as listed.
 func TestEveryOperationAnswered(t *testing.T) {
-	srv := NewServer()
-	defer srv.Close()
-	tests := []struct {
-		op, method, path, body string
-		status                 int
-		check                  func(t *testing.T, m map[string]any)
-	}{
-		{"getCard", "GET", cardPath, "", 200, func(t *testing.T, m map[string]any) {
-			if m["id"] != DefaultCardID || m["label"] != "Travel" || m["card_holder_id"] != DefaultCardHolderID {
-				t.Errorf("card %v", m)
-			}
-		}},
-		{"getCard", "GET", "/v2/issuing/card/crd_nope", "", 404, nil},
-		{"updateCard", "PATCH", cardPath, `{"label":"Travel Expense Card"}`, 200, func(t *testing.T, m map[string]any) {
-			if m["label"] != "Travel Expense Card" || m["product"] != "business_spend" {
-				t.Errorf("updated card %v", m)
-			}
-		}},
-		{"updateCard", "PATCH", "/v2/issuing/card/crd_nope", `{"label":"x"}`, 404, nil},
-		{"listCards", "GET", "/v2/issuing/card", "", 200, func(t *testing.T, m map[string]any) {
-			if m["total"] != 1.0 || m["has_more"] != "false" || len(m["data"].([]any)) != 1 {
-				t.Errorf("card list %v", m)
-			}
-		}},
-		{"createSetPinToken", "POST", setPinPath, "", 200, func(t *testing.T, m map[string]any) {
-			if m["id"] != DefaultCardID || !tokenRE.MatchString(fmt.Sprint(m["set_pin_token"])) {
-				t.Errorf("pin token %v", m)
-			}
-		}},
-		{"createShowToken", "POST", cardPath + "/show_token", "", 200, func(t *testing.T, m map[string]any) {
-			if m["id"] != DefaultCardID || !showTokenRE.MatchString(fmt.Sprint(m["show_token"])) {
-				t.Errorf("show token %v", m)
-			}
-		}},
-		{"createShowToken", "POST", "/v2/issuing/card/crd_nope/show_token", "", 404, nil},
-		{"getCardHolder", "GET", holderPath, "", 200, func(t *testing.T, m map[string]any) {
-			if m["id"] != DefaultCardHolderID || m["person"].(map[string]any)["first_name"] != "John" {
-				t.Errorf("card holder %v", m)
-			}
-		}},
-		{"getCardHolder", "GET", "/v2/issuing/card_holder/cah_nope", "", 404, nil},
-		{"updateCardHolder", "PATCH", holderPath, `{"person":{"first_name":"Johnson"}}`, 200, func(t *testing.T, m map[string]any) {
-			p := m["person"].(map[string]any)
-			if p["first_name"] != "Johnson" || p["last_name"] != "Doe" {
-				t.Errorf("person after update %v", p)
-			}
-		}},
-		{"listCardHolders", "GET", "/v2/issuing/card_holder", "", 200, func(t *testing.T, m map[string]any) {
-			if m["total"] != 1.0 || len(m["data"].([]any)) != 1 {
-				t.Errorf("card holder list %v", m)
-			}
-		}},
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	seen := map[string]bool{}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s %d", tt.op, tt.status), func(t *testing.T) {
-			status, m := call(t, srv.URL, tt.method, tt.path, tt.body, nil)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %v", status, tt.status, m)
-			}
-			if tt.check != nil {
-				tt.check(t, m)
-			}
-			if rs := srv.Requests(); rs[len(rs)-1].Operation != tt.op {
-				t.Errorf("recorded as %q, want %q", rs[len(rs)-1].Operation, tt.op)
-			}
-		})
-		seen[tt.op] = true
-	}
-	for op := range srv.Handler.plans {
-		if !seen[op] {
-			t.Errorf("%s is in openapi.yaml but not in this test", op)
+	doc := v.Doc()
+	n := 0
+	for _, path := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		for _, method := range specKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			n++
+			t.Run(op.OperationID, func(t *testing.T) {
+				srv := NewServer()
+				defer srv.Close()
+				target, values := fillPath(doc, path, op)
+				body := requestExample(op)
+				want := successStatus(t, op)
+
+				var before map[string]any
+				hasGet := item.Get != nil && strings.HasSuffix(path, "}")
+				if method == http.MethodPatch && hasGet {
+					_, before = call(t, srv.URL, http.MethodGet, target, "", nil)
+				}
+				status, m := call(t, srv.URL, method, target, body, nil)
+				if status != want {
+					t.Fatalf("%s %s: status %d, want the documented %d: %v", method, target, status, want, m)
+				}
+				if rs := srv.Requests(); rs[len(rs)-1].Operation != op.OperationID {
+					t.Errorf("recorded as %q, want %q", rs[len(rs)-1].Operation, op.OperationID)
+				}
+				if strings.HasSuffix(path, "}") && m["id"] != nil && m["id"] != values[len(values)-1] {
+					t.Errorf("item %s answered with id %v", target, m["id"])
+				}
+				if before != nil {
+					var sent map[string]any
+					json.Unmarshal([]byte(body), &sent)
+					for k := range before {
+						if _, ok := m[k]; !ok {
+							t.Errorf("field %s was not sent and is gone after the update: %v", k, m)
+						}
+					}
+					_, after := call(t, srv.URL, http.MethodGet, target, "", nil)
+					for where, got := range map[string]map[string]any{"answer": m, "later GET": after} {
+						if !containsJSON(got, sent) {
+							t.Errorf("the %s does not show the update %s: %v", where, body, got)
+						}
+					}
+				}
+				if data, ok := m["data"].([]any); ok {
+					checkListed(t, srv.URL, doc, path, data)
+				}
+			})
 		}
 	}
+	if plans := len(NewHandler().plans); n == 0 || n != plans {
+		t.Errorf("called %d operations; the mock plans %d", n, plans)
+	}
+}
+
+// TestUnknownIDAnswers404 calls every operation that has path parameters
+// and declares a 404, its last path parameter an id the mock does not
+// know (the others their documented example): each must answer the 404
+// envelope (call checks it), whatever it does with a known id.
+func TestUnknownIDAnswers404(t *testing.T) {
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range specKeys(v.Doc().Paths.Map()) {
+		item := v.Doc().Paths.Value(path)
+		params := specPathParams(path)
+		for _, method := range specKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			if len(params) == 0 || op.Responses.Status(http.StatusNotFound) == nil {
+				continue
+			}
+			t.Run(op.OperationID, func(t *testing.T) {
+				srv := NewServer()
+				defer srv.Close()
+				_, values := fillPath(v.Doc(), path, op)
+				unknown := path
+				for i, p := range params {
+					val := values[i]
+					if i == len(params)-1 {
+						val = "unknown_" + p
+					}
+					unknown = strings.Replace(unknown, "{"+p+"}", url.PathEscape(val), 1)
+				}
+				if status, m := call(t, srv.URL, method, unknown, requestExample(op), nil); status != http.StatusNotFound {
+					t.Errorf("%s %s: status %d, want 404: %v", method, unknown, status, m)
+				}
+			})
+		}
+	}
+}
+
+// checkListed reads each listed item at its item path (the list's path and
+// the item's id), when the spec has a GET there, and wants it as listed.
+func checkListed(t *testing.T, base string, doc *openapi3.T, path string, data []any) {
+	t.Helper()
+	for itemPath, item := range doc.Paths.Map() {
+		rest, ok := strings.CutPrefix(itemPath, path+"/{")
+		if !ok || item.Get == nil || strings.Contains(rest, "/") {
+			continue
+		}
+		for _, d := range data {
+			obj, _ := d.(map[string]any)
+			id, _ := obj["id"].(string)
+			if id == "" {
+				t.Errorf("listed item without an id: %v", d)
+				continue
+			}
+			status, got := call(t, base, http.MethodGet, path+"/"+url.PathEscape(id), "", nil)
+			if status != http.StatusOK || !reflect.DeepEqual(got, obj) {
+				t.Errorf("listed %v, but GET %s/%s answers %d %v", obj, path, id, status, got)
+			}
+		}
+	}
+}
+
+// containsJSON reports whether got holds every field of want with the same
+// value, recursively for objects (a JSON merge: an update's fields).
+func containsJSON(got, want map[string]any) bool {
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			return false
+		}
+		wm, wok := w.(map[string]any)
+		gm, gok := g.(map[string]any)
+		switch {
+		case wok && gok:
+			if !containsJSON(gm, wm) {
+				return false
+			}
+		case !reflect.DeepEqual(g, w):
+			return false
+		}
+	}
+	return true
+}
+
+// fillPath fills each path parameter of path with the id of the object
+// the mock seeds for it (the id in the documented 200 example of the GET
+// on the item path the parameter ends, as the mock reads it), else the
+// parameter's documented example (op's, or its schema's), else a sample
+// id.
+func fillPath(doc *openapi3.T, path string, op *openapi3.Operation) (string, []string) {
+	var values []string
+	for _, name := range specPathParams(path) {
+		val := seededID(doc, name)
+		for _, p := range op.Parameters {
+			if val != "" || p.Value == nil || p.Value.In != openapi3.ParameterInPath || p.Value.Name != name {
+				continue
+			}
+			if s, ok := p.Value.Example.(string); ok && s != "" {
+				val = s
+			} else if p.Value.Schema != nil && p.Value.Schema.Value != nil {
+				if s, ok := p.Value.Schema.Value.Example.(string); ok && s != "" {
+					val = s
+				}
+			}
+		}
+		if val == "" {
+			val = "sample_" + name
+		}
+		values = append(values, val)
+		path = strings.Replace(path, "{"+name+"}", url.PathEscape(val), 1)
+	}
+	return path, values
+}
+
+// seededID is the id of the documented 200 example of the GET on an item
+// path ending in {param}, or "".
+func seededID(doc *openapi3.T, param string) string {
+	for _, p := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(p)
+		if !strings.HasSuffix(p, "/{"+param+"}") || item.Get == nil {
+			continue
+		}
+		r := item.Get.Responses.Status(http.StatusOK)
+		if r == nil || r.Value == nil {
+			continue
+		}
+		mt := r.Value.Content.Get("application/json")
+		if mt == nil {
+			continue
+		}
+		ex := mt.Example
+		if ex == nil {
+			for _, k := range specKeys(mt.Examples) {
+				if e := mt.Examples[k]; e != nil && e.Value != nil && e.Value.Value != nil {
+					ex = e.Value.Value
+					break
+				}
+			}
+		}
+		if obj, ok := ex.(map[string]any); ok {
+			if id, ok := obj["id"].(string); ok && id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// requestExample is the JSON of op's first documented application/json
+// request example (its example, else its examples by name), {} for a
+// body without one, "" when op takes no body.
+func requestExample(op *openapi3.Operation) string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return ""
+	}
+	mt := op.RequestBody.Value.Content.Get("application/json")
+	v := any(nil)
+	if mt != nil {
+		v = mt.Example
+		if v == nil {
+			for _, k := range specKeys(mt.Examples) {
+				if e := mt.Examples[k]; e != nil && e.Value != nil && e.Value.Value != nil {
+					v = e.Value.Value
+					break
+				}
+			}
+		}
+	}
+	if v == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// successStatus is the lowest 2xx status op declares.
+func successStatus(t *testing.T, op *openapi3.Operation) int {
+	t.Helper()
+	best := 0
+	for code := range op.Responses.Map() {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n <= 299 && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	if best == 0 {
+		t.Fatalf("%s declares no 2xx answer", op.OperationID)
+	}
+	return best
+}
+
+// specPathParams lists the parameters of a path template, in order.
+func specPathParams(path string) []string {
+	var names []string
+	for _, m := range regexp.MustCompile(`\{([^}]+)\}`).FindAllStringSubmatch(path, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+func specKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // TestUpdateMerges checks the documented partial update: nested objects

@@ -1,8 +1,9 @@
 package solid_test
 
 // This file is not built in this repository: evolution_test.go copies it
-// into a scratch copy of the repository whose openapi.yaml is
-// testdata/spec-evolution/openapi.yaml, runs go generate there, and runs
+// into a scratch copy of the repository whose openapi.yaml is today's
+// openapi.yaml with testdata/spec-evolution/overlay.yaml merged in, runs
+// go generate there, and runs
 // it. It calls getCardSummary and updateCardStatus, operations that exist only in
 // that spec, through c.API(): auth, base URL, retries and error decoding
 // must all come from the wrapper's shared request path and the regenerated
