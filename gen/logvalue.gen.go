@@ -840,6 +840,9 @@ func (r CreateWebhookResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1122,6 +1125,9 @@ func (r ListCounterpartiesResponse) LogValue() slog.Value {
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1140,6 +1146,9 @@ func (r ListMasterAccountsResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1160,6 +1169,9 @@ func (r ListSubAccountHoldersResponse) LogValue() slog.Value {
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1178,6 +1190,9 @@ func (r ListSubAccountsResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1198,6 +1213,9 @@ func (r ListTransactionsResponse) LogValue() slog.Value {
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1216,6 +1234,9 @@ func (r ListWebhooksResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1308,6 +1329,9 @@ func (r OriginateAchPullResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1332,6 +1356,9 @@ func (r OriginateAchPushResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1358,6 +1385,9 @@ func (r OriginateCheckDepositResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1382,6 +1412,9 @@ func (r OriginateCheckSendResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1408,6 +1441,9 @@ func (r OriginateDebitCardPullResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1432,6 +1468,9 @@ func (r OriginateDebitCardPushResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1458,6 +1497,9 @@ func (r OriginateDomesticWireResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1482,6 +1524,9 @@ func (r OriginateFedNowPushResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1508,6 +1553,9 @@ func (r OriginateInternationalWireResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1532,6 +1580,9 @@ func (r OriginateIntraAccountPullResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1558,6 +1609,9 @@ func (r OriginateIntraAccountPushResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1582,6 +1636,9 @@ func (r OriginateRtpPushResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1626,6 +1683,9 @@ func (r ProvisionCardResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1680,6 +1740,9 @@ func (r SimulateCardTransactionResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1701,6 +1764,9 @@ func (r SimulateIncomingAchPullResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1724,6 +1790,9 @@ func (r SimulateIncomingAchPushResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1746,6 +1815,9 @@ func (r SimulateIncomingDomesticWireResponse) LogValue() slog.Value {
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
 	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
+	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
 	}
@@ -1767,6 +1839,9 @@ func (r SimulateIncomingInternationalWireResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -1954,6 +2029,9 @@ func (r SubLedgerTransactionResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON201 != nil {
 		attrs = append(attrs, slog.Any("JSON201", *r.JSON201))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
@@ -2247,6 +2325,9 @@ func (r UpdateTransactionResponse) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.Int("status", r.StatusCode())}
 	if r.JSON200 != nil {
 		attrs = append(attrs, slog.Any("JSON200", *r.JSON200))
+	}
+	if r.JSON400 != nil {
+		attrs = append(attrs, slog.Any("JSON400", r.JSON400))
 	}
 	if r.JSON401 != nil {
 		attrs = append(attrs, slog.Any("JSON401", r.JSON401))
