@@ -3,7 +3,8 @@
 
 GO       ?= go
 TOOL     := $(GO) tool -modfile=tools/go.mod
-GENFILES := gen/solid.gen.go gen/logvalue.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go internal/schemas/schemas.gen.go
+GENFILES := gen/solid.gen.go gen/logvalue.gen.go internal/ops/ops.gen.go internal/spec/spec.gen.go internal/schemas/schemas.gen.go \
+            methods.gen.go iterators.gen.go api.gen.go
 # Spectral is pinned, with its whole dependency tree, by
 # tools/spectral/package-lock.json; `npm ci` installs it on first use.
 SPECTRAL := tools/spectral/node_modules/.bin/spectral
@@ -27,7 +28,8 @@ check-tracked:
 generate:
 	$(GO) generate ./...
 
-## check-generated: fail if gen/ differs from what `go generate` produces
+## check-generated: fail if gen/ or another generated file (the root
+## *.gen.go of the typed layer too) differs from what `go generate` produces
 check-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$$tmp" && \
@@ -35,9 +37,9 @@ check-generated:
 	for f in $(GENFILES); do \
 		diff -u "$$f" "$$tmp/$$f" || { echo "$$f is stale or edited by hand: run 'make generate'"; exit 1; }; \
 	done; \
-	extra=$$(cd "$$tmp" && find gen internal/ops internal/spec internal/schemas -name '*.go' | sort) ; have=$$(find gen internal/ops internal/spec internal/schemas -name '*.go' | sort); \
+	extra=$$(cd "$$tmp" && { find gen internal/ops internal/spec internal/schemas -name '*.go'; find . -maxdepth 1 -name '*.gen.go'; } | sort) ; have=$$({ find gen internal/ops internal/spec internal/schemas -name '*.go'; find . -maxdepth 1 -name '*.gen.go'; } | sort); \
 	[ "$$extra" = "$$have" ] || { echo "generated file list differs from generated: $$extra"; exit 1; }; \
-	echo "gen/, internal/ops, internal/spec and internal/schemas match openapi.yaml"
+	echo "gen/, internal/ops, internal/spec, internal/schemas and the root *.gen.go match openapi.yaml"
 
 ## lint: gofmt, go vet, staticcheck, actionlint on the CI workflow
 lint:

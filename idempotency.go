@@ -43,6 +43,12 @@ type idempotencyKeyCtx struct{}
 // same write again (same operation, path and body) reuses it, as a retry
 // should, but a different write fails with ErrInvalidInput before anything
 // is sent. Call WithIdempotencyKey with a new key for each write.
+//
+// Deprecated: pass WithCallIdempotencyKey(key) to the typed method
+// instead (c.CreateCard(ctx, body, solid.WithCallIdempotencyKey(key))):
+// it holds for that one call, so it cannot reach another write through a
+// context handed on. WithIdempotencyKey keeps working, for typed methods
+// and c.API() calls alike; a per-call key wins over it.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, idempotencyKeyCtx{}, &keyClaim{key: key})
 }
@@ -101,10 +107,14 @@ func writeDigest(op string, req *http.Request) ([32]byte, error) {
 }
 
 // idempotencyKey returns the key for the write req of operation op: the
-// header already set (a generated params struct sets it, even to ""),
-// else the context's once claimed, else a new one; own reports whether it
-// came from the caller.
-func idempotencyKey(op string, req *http.Request) (key string, own bool, err error) {
+// per-call key of WithCallIdempotencyKey in s (checked when the option was
+// applied), else the header already set (a generated params struct sets
+// it, even to ""), else the context's once claimed, else a new one; own
+// reports whether it came from the caller.
+func idempotencyKey(op string, req *http.Request, s *callSettings) (key string, own bool, err error) {
+	if s != nil && s.hasKey {
+		return s.key, true, nil
+	}
 	if vs, ok := req.Header[idempotencyHeader]; ok {
 		// Present but empty is the caller's mistake, not "no key".
 		key = first(vs)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/solidsdk/solid-go/flex"
 	"github.com/solidsdk/solid-go/internal/redact"
 )
 
@@ -79,4 +80,45 @@ func walk[T any](ctx context.Context, op, key string, limit *int, start string, 
 			after = p.next
 		}
 	}
+}
+
+// list adapts walk to the generated list parameters: it refuses a
+// backward walk, and passes nil rather than an empty cursor.
+func list[T any](ctx context.Context, op, key string, limit *int, start, endingBefore *string, fetch func(context.Context, *string) (page[T], error)) iter.Seq2[T, error] {
+	if endingBefore != nil {
+		return func(yield func(T, error) bool) {
+			var zero T
+			yield(zero, &callError{op: op, err: fmt.Errorf("%w: ending_before walks backward, the iterator forward from starting_after; fetch a previous page with c.API()", ErrInvalidInput)})
+		}
+	}
+	s := ""
+	if start != nil {
+		s = *start
+	}
+	return walk(ctx, op, key, limit, s, func(ctx context.Context, after string) (page[T], error) {
+		if after == "" {
+			return fetch(ctx, nil)
+		}
+		return fetch(ctx, &after)
+	})
+}
+
+// pageOf reads a generated list envelope. The cursor for the next page is
+// the envelope's starting_after, else the id of the page's last item (id
+// may be nil for items without one: then only the envelope's cursor).
+func pageOf[T any](data *[]T, hasMore *flex.Bool, startingAfter *string, id func(T) *string) page[T] {
+	var p page[T]
+	if data != nil {
+		p.items = *data
+	}
+	p.hasMore = hasMore != nil && bool(*hasMore)
+	switch {
+	case startingAfter != nil && *startingAfter != "":
+		p.next = *startingAfter
+	case len(p.items) > 0 && id != nil:
+		if v := id(p.items[len(p.items)-1]); v != nil {
+			p.next = *v
+		}
+	}
+	return p
 }

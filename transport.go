@@ -46,7 +46,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, &callError{err: err}
 	}
-	ctx, cancel := t.withTimeout(req.Context())
+	ctx, cancel := t.timeoutFor(req.Context(), callSettingsFrom(req.Context()))
 	if ctx != req.Context() {
 		req = req.WithContext(ctx)
 	}
@@ -55,23 +55,48 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 
 func noop() {}
 
+// timeoutFor applies the call's timeout to ctx: the per-call one from
+// WithCallTimeout when s has it (0: none), else the client's.
+func (t *transport) timeoutFor(ctx context.Context, s *callSettings) (context.Context, context.CancelFunc) {
+	if s == nil || !s.hasTimeout {
+		return t.withTimeout(ctx)
+	}
+	return timeoutWithin(ctx, s.timeout)
+}
+
 // withTimeout applies the overall timeout to ctx, unless ctx already ends
 // sooner.
 func (t *transport) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if t.timeout <= 0 {
+	return timeoutWithin(ctx, t.timeout)
+}
+
+// timeoutWithin bounds ctx by d (0: no bound), unless it ends sooner.
+func timeoutWithin(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
 		return ctx, noop
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= t.timeout {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
 		return ctx, noop
 	}
-	return context.WithTimeout(ctx, t.timeout)
+	return context.WithTimeout(ctx, d)
 }
 
 // send runs req with auth, retries and limits; req's context is the call's
-// (timeout applied) and cancel ends it.
+// (timeout applied) and cancel ends it. The per-call settings of a typed
+// method's options, in the context, hold for every attempt.
 func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc) (*http.Response, error) {
 	ctx := req.Context()
 	op := r.op.ID
+	s := callSettingsFrom(ctx)
+	maxRetries := t.maxRetries
+	if s != nil {
+		if s.hasRetries {
+			maxRetries = s.retries
+		}
+		for k, vs := range s.header {
+			req.Header[k] = vs
+		}
+	}
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		// Make the body replayable for retries.
 		b, err := io.ReadAll(req.Body)
@@ -88,7 +113,7 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 	req.Header["User-Agent"] = t.ua
 	ownKey := false
 	if r.op.IdempotencyKey {
-		key, own, err := idempotencyKey(op, req)
+		key, own, err := idempotencyKey(op, req, s)
 		if err != nil {
 			cancel()
 			return nil, &callError{op: op, err: err}
@@ -119,6 +144,21 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 			resp, err = hold(resp, t.maxBody)
 			ok = err == nil
 		}
+		if s != nil && s.into != nil {
+			// The raw answer was asked for: this attempt's, or none.
+			switch {
+			case ok:
+				s.record(resp, resp.Body.(*heldBody).buf.Bytes(), attempt, t.key.v)
+			case err == nil:
+				// An error answer: keep what newAPIError would read of it.
+				b, _ := io.ReadAll(io.LimitReader(resp.Body, min(t.maxBody, maxErrorBody)))
+				resp.Body.Close()
+				resp.Body = io.NopCloser(bytes.NewReader(b))
+				s.record(resp, b, attempt, t.key.v)
+			default:
+				s.record(nil, nil, attempt, t.key.v)
+			}
+		}
 		if t.logger != nil {
 			t.logAttempt(ctx, r, req, resp, err, attempt, time.Since(start))
 		}
@@ -126,7 +166,7 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 			cancel()
 			return resp, nil
 		}
-		retry := attempt <= t.maxRetries && retryable(r.op, resp, err)
+		retry := attempt <= maxRetries && retryable(r.op, resp, err)
 		var failure error
 		var wait time.Duration
 		toldWhen := false // the server sent a valid Retry-After
@@ -136,13 +176,16 @@ func (t *transport) send(req *http.Request, r *route, cancel context.CancelFunc)
 			// Reading the (bounded) body also lets the connection be reused.
 			apiErr := newAPIError(op, resp, attempt, t.maxBody, t.key.v)
 			resp.Body.Close()
+			if s != nil {
+				s.scrubError(apiErr)
+			}
 			failure = apiErr
 			wait, toldWhen = retryAfter(resp.Header.Get("Retry-After"))
 			if apiErr.StatusCode == http.StatusConflict && apiErr.Code == CodeOCCRetry && r.op.IdempotencyKey && !ownKey {
 				// Solid's documented answer to a write that lost a race
 				// inside its ledger: retry with a new key, since the old
 				// one now holds this 409.
-				retry = attempt <= t.maxRetries
+				retry = attempt <= maxRetries
 				req.Header[idempotencyHeader] = []string{newIdempotencyKey()}
 			}
 		}

@@ -42,6 +42,7 @@ func main() {
 	specOut := flag.String("spec-out", "internal/spec/spec.gen.go", "Go file to write the spec itself into")
 	genGo := flag.String("gen", "gen/solid.gen.go", "the Go oapi-codegen wrote, read for -logvalue-out")
 	logOut := flag.String("logvalue-out", "gen/logvalue.gen.go", "Go file to write the LogValue methods into")
+	typedDir := flag.String("typed-dir", "", "directory of package solid, to write its typed layer into (methods.gen.go, iterators.gen.go, api.gen.go; see typed.go); empty: none")
 	schemasOut := flag.String("schemas-out", "internal/schemas/schemas.gen.go", "Go file to write the schema name to Go type table into")
 	flag.Parse()
 
@@ -58,6 +59,11 @@ func main() {
 	}
 	if err := os.WriteFile(*logOut, lv, 0o644); err != nil {
 		log.Fatalf("opsgen: %v", err)
+	}
+	if *typedDir != "" {
+		if err := writeTyped(doc, *genGo, *typedDir); err != nil {
+			log.Fatalf("opsgen: typed layer: %v", err)
+		}
 	}
 	ops, err := collect(doc)
 	if err != nil {
