@@ -25,11 +25,11 @@ func (t *transport) logAttempt(ctx context.Context, r *route, req *http.Request,
 	level := slog.LevelInfo
 	if err != nil {
 		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", redact.Secrets(err.Error(), t.key.v)))
+		attrs = append(attrs, slog.String("error", scrubOptions(ctx, redact.Secrets(err.Error(), t.key.v))))
 	} else {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 		if id := requestID(resp.Header, t.key.v); id != "" {
-			attrs = append(attrs, slog.String("request_id", id))
+			attrs = append(attrs, slog.String("request_id", scrubOptions(ctx, id)))
 		}
 		if resp.StatusCode >= 400 {
 			level = slog.LevelWarn
@@ -51,4 +51,13 @@ func pathParams(basePath string, r *route, u *url.URL) []any {
 		}
 	}
 	return attrs
+}
+
+// scrubOptions removes the values of a typed call's options (a header
+// value, an idempotency key) from text the server wrote.
+func scrubOptions(ctx context.Context, text string) string {
+	if s := callSettingsFrom(ctx); s != nil {
+		return s.scrub(text)
+	}
+	return text
 }

@@ -52,12 +52,16 @@ func (c *Client) ActivateCard(ctx context.Context, cardID string, body gen.CardA
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ActivateCardWithResponse(ctx, cardID, nil, body)
+	rsp, err := c.api.ActivateCard(ctx, cardID, nil, body)
 	if err != nil {
 		return nil, opError("activateCard", err)
 	}
+	resp, err := gen.ParseActivateCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("activateCard", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("activateCard", resp.HTTPResponse, "a 200 JSON Card")
+		return nil, c.unexpected("activateCard", rsp, "a 200 JSON Card")
 	}
 	return resp.JSON200, nil
 }
@@ -75,12 +79,16 @@ func (c *Client) CreateAttachment(ctx context.Context, body gen.AttachmentCreate
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateAttachmentWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateAttachment(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createAttachment", err)
 	}
+	resp, err := gen.ParseCreateAttachmentResponse(rsp)
+	if err != nil {
+		return nil, malformed("createAttachment", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createAttachment", resp.HTTPResponse, "a 201 JSON Attachment")
+		return nil, c.unexpected("createAttachment", rsp, "a 201 JSON Attachment")
 	}
 	return resp.JSON201, nil
 }
@@ -98,12 +106,16 @@ func (c *Client) CreateCard(ctx context.Context, body gen.CardCreate, opts ...Re
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateCardWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateCard(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createCard", err)
 	}
+	resp, err := gen.ParseCreateCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("createCard", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createCard", resp.HTTPResponse, "a 201 JSON Card")
+		return nil, c.unexpected("createCard", rsp, "a 201 JSON Card")
 	}
 	return resp.JSON201, nil
 }
@@ -121,12 +133,16 @@ func (c *Client) CreateCardHolder(ctx context.Context, body gen.CardHolderCreate
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateCardHolderWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateCardHolder(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createCardHolder", err)
 	}
+	resp, err := gen.ParseCreateCardHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("createCardHolder", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createCardHolder", resp.HTTPResponse, "a 201 JSON CardHolder")
+		return nil, c.unexpected("createCardHolder", rsp, "a 201 JSON CardHolder")
 	}
 	return resp.JSON201, nil
 }
@@ -144,12 +160,16 @@ func (c *Client) CreateCounterparty(ctx context.Context, body gen.CounterpartyCr
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateCounterpartyWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateCounterparty(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createCounterparty", err)
 	}
+	resp, err := gen.ParseCreateCounterpartyResponse(rsp)
+	if err != nil {
+		return nil, malformed("createCounterparty", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createCounterparty", resp.HTTPResponse, "a 201 JSON Counterparty")
+		return nil, c.unexpected("createCounterparty", rsp, "a 201 JSON Counterparty")
 	}
 	return resp.JSON201, nil
 }
@@ -167,12 +187,16 @@ func (c *Client) CreateSubAccount(ctx context.Context, body gen.SubAccountCreate
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateSubAccountWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateSubAccount(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createSubAccount", err)
 	}
+	resp, err := gen.ParseCreateSubAccountResponse(rsp)
+	if err != nil {
+		return nil, malformed("createSubAccount", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createSubAccount", resp.HTTPResponse, "a 201 JSON SubAccount")
+		return nil, c.unexpected("createSubAccount", rsp, "a 201 JSON SubAccount")
 	}
 	return resp.JSON201, nil
 }
@@ -190,12 +214,16 @@ func (c *Client) CreateSubAccountHolder(ctx context.Context, body gen.SubAccount
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateSubAccountHolderWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateSubAccountHolder(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createSubAccountHolder", err)
 	}
+	resp, err := gen.ParseCreateSubAccountHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("createSubAccountHolder", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createSubAccountHolder", resp.HTTPResponse, "a 201 JSON SubAccountHolder")
+		return nil, c.unexpected("createSubAccountHolder", rsp, "a 201 JSON SubAccountHolder")
 	}
 	return resp.JSON201, nil
 }
@@ -213,12 +241,16 @@ func (c *Client) CreateWebhook(ctx context.Context, body gen.WebhookCreate, opts
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.CreateWebhookWithResponse(ctx, nil, body)
+	rsp, err := c.api.CreateWebhook(ctx, nil, body)
 	if err != nil {
 		return nil, opError("createWebhook", err)
 	}
+	resp, err := gen.ParseCreateWebhookResponse(rsp)
+	if err != nil {
+		return nil, malformed("createWebhook", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("createWebhook", resp.HTTPResponse, "a 201 JSON Webhook")
+		return nil, c.unexpected("createWebhook", rsp, "a 201 JSON Webhook")
 	}
 	return resp.JSON201, nil
 }
@@ -240,10 +272,11 @@ func (c *Client) DeleteAttachment(ctx context.Context, attachmentID string, opts
 		return err
 	}
 	defer cancel()
-	_, err = c.api.DeleteAttachmentWithResponse(ctx, attachmentID)
+	rsp, err := c.api.DeleteAttachment(ctx, attachmentID)
 	if err != nil {
 		return opError("deleteAttachment", err)
 	}
+	rsp.Body.Close() // the answer has no body to read
 	return nil
 }
 
@@ -264,10 +297,11 @@ func (c *Client) DeleteWebhook(ctx context.Context, webhookID string, opts ...Re
 		return err
 	}
 	defer cancel()
-	_, err = c.api.DeleteWebhookWithResponse(ctx, webhookID)
+	rsp, err := c.api.DeleteWebhook(ctx, webhookID)
 	if err != nil {
 		return opError("deleteWebhook", err)
 	}
+	rsp.Body.Close() // the answer has no body to read
 	return nil
 }
 
@@ -288,12 +322,16 @@ func (c *Client) GetAttachment(ctx context.Context, attachmentID string, opts ..
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetAttachmentWithResponse(ctx, attachmentID)
+	rsp, err := c.api.GetAttachment(ctx, attachmentID)
 	if err != nil {
 		return nil, opError("getAttachment", err)
 	}
+	resp, err := gen.ParseGetAttachmentResponse(rsp)
+	if err != nil {
+		return nil, malformed("getAttachment", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getAttachment", resp.HTTPResponse, "a 200 JSON Attachment")
+		return nil, c.unexpected("getAttachment", rsp, "a 200 JSON Attachment")
 	}
 	return resp.JSON200, nil
 }
@@ -312,12 +350,16 @@ func (c *Client) GetBankInfo(ctx context.Context, params *gen.GetBankInfoParams,
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetBankInfoWithResponse(ctx, params)
+	rsp, err := c.api.GetBankInfo(ctx, params)
 	if err != nil {
 		return nil, opError("getBankInfo", err)
 	}
+	resp, err := gen.ParseGetBankInfoResponse(rsp)
+	if err != nil {
+		return nil, malformed("getBankInfo", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getBankInfo", resp.HTTPResponse, "a 200 JSON BankInfo")
+		return nil, c.unexpected("getBankInfo", rsp, "a 200 JSON BankInfo")
 	}
 	return resp.JSON200, nil
 }
@@ -339,12 +381,16 @@ func (c *Client) GetCard(ctx context.Context, cardID string, opts ...RequestOpti
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetCardWithResponse(ctx, cardID)
+	rsp, err := c.api.GetCard(ctx, cardID)
 	if err != nil {
 		return nil, opError("getCard", err)
 	}
+	resp, err := gen.ParseGetCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("getCard", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getCard", resp.HTTPResponse, "a 200 JSON Card")
+		return nil, c.unexpected("getCard", rsp, "a 200 JSON Card")
 	}
 	return resp.JSON200, nil
 }
@@ -366,12 +412,16 @@ func (c *Client) GetCardHolder(ctx context.Context, cardHolderID string, opts ..
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetCardHolderWithResponse(ctx, cardHolderID)
+	rsp, err := c.api.GetCardHolder(ctx, cardHolderID)
 	if err != nil {
 		return nil, opError("getCardHolder", err)
 	}
+	resp, err := gen.ParseGetCardHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("getCardHolder", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getCardHolder", resp.HTTPResponse, "a 200 JSON CardHolder")
+		return nil, c.unexpected("getCardHolder", rsp, "a 200 JSON CardHolder")
 	}
 	return resp.JSON200, nil
 }
@@ -393,12 +443,16 @@ func (c *Client) GetCounterparty(ctx context.Context, counterpartyID string, opt
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetCounterpartyWithResponse(ctx, counterpartyID)
+	rsp, err := c.api.GetCounterparty(ctx, counterpartyID)
 	if err != nil {
 		return nil, opError("getCounterparty", err)
 	}
+	resp, err := gen.ParseGetCounterpartyResponse(rsp)
+	if err != nil {
+		return nil, malformed("getCounterparty", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getCounterparty", resp.HTTPResponse, "a 200 JSON Counterparty")
+		return nil, c.unexpected("getCounterparty", rsp, "a 200 JSON Counterparty")
 	}
 	return resp.JSON200, nil
 }
@@ -420,12 +474,16 @@ func (c *Client) GetMasterAccount(ctx context.Context, masterAccountID string, o
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetMasterAccountWithResponse(ctx, masterAccountID)
+	rsp, err := c.api.GetMasterAccount(ctx, masterAccountID)
 	if err != nil {
 		return nil, opError("getMasterAccount", err)
 	}
+	resp, err := gen.ParseGetMasterAccountResponse(rsp)
+	if err != nil {
+		return nil, malformed("getMasterAccount", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getMasterAccount", resp.HTTPResponse, "a 200 JSON MasterAccount")
+		return nil, c.unexpected("getMasterAccount", rsp, "a 200 JSON MasterAccount")
 	}
 	return resp.JSON200, nil
 }
@@ -447,12 +505,16 @@ func (c *Client) GetSubAccount(ctx context.Context, subAccountID string, opts ..
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetSubAccountWithResponse(ctx, subAccountID)
+	rsp, err := c.api.GetSubAccount(ctx, subAccountID)
 	if err != nil {
 		return nil, opError("getSubAccount", err)
 	}
+	resp, err := gen.ParseGetSubAccountResponse(rsp)
+	if err != nil {
+		return nil, malformed("getSubAccount", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getSubAccount", resp.HTTPResponse, "a 200 JSON SubAccount")
+		return nil, c.unexpected("getSubAccount", rsp, "a 200 JSON SubAccount")
 	}
 	return resp.JSON200, nil
 }
@@ -474,12 +536,16 @@ func (c *Client) GetSubAccountHolder(ctx context.Context, subAccountHolderID str
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetSubAccountHolderWithResponse(ctx, subAccountHolderID)
+	rsp, err := c.api.GetSubAccountHolder(ctx, subAccountHolderID)
 	if err != nil {
 		return nil, opError("getSubAccountHolder", err)
 	}
+	resp, err := gen.ParseGetSubAccountHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("getSubAccountHolder", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getSubAccountHolder", resp.HTTPResponse, "a 200 JSON SubAccountHolder")
+		return nil, c.unexpected("getSubAccountHolder", rsp, "a 200 JSON SubAccountHolder")
 	}
 	return resp.JSON200, nil
 }
@@ -501,12 +567,16 @@ func (c *Client) GetTransaction(ctx context.Context, transactionID string, opts 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetTransactionWithResponse(ctx, transactionID)
+	rsp, err := c.api.GetTransaction(ctx, transactionID)
 	if err != nil {
 		return nil, opError("getTransaction", err)
 	}
+	resp, err := gen.ParseGetTransactionResponse(rsp)
+	if err != nil {
+		return nil, malformed("getTransaction", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getTransaction", resp.HTTPResponse, "a 200 JSON Transaction")
+		return nil, c.unexpected("getTransaction", rsp, "a 200 JSON Transaction")
 	}
 	return resp.JSON200, nil
 }
@@ -528,12 +598,16 @@ func (c *Client) GetWebhook(ctx context.Context, webhookID string, opts ...Reque
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.GetWebhookWithResponse(ctx, webhookID)
+	rsp, err := c.api.GetWebhook(ctx, webhookID)
 	if err != nil {
 		return nil, opError("getWebhook", err)
 	}
+	resp, err := gen.ParseGetWebhookResponse(rsp)
+	if err != nil {
+		return nil, malformed("getWebhook", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("getWebhook", resp.HTTPResponse, "a 200 JSON Webhook")
+		return nil, c.unexpected("getWebhook", rsp, "a 200 JSON Webhook")
 	}
 	return resp.JSON200, nil
 }
@@ -552,12 +626,16 @@ func (c *Client) ListAttachments(ctx context.Context, params *gen.ListAttachment
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListAttachmentsWithResponse(ctx, params)
+	rsp, err := c.api.ListAttachments(ctx, params)
 	if err != nil {
 		return nil, opError("listAttachments", err)
 	}
+	resp, err := gen.ParseListAttachmentsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listAttachments", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listAttachments", resp.HTTPResponse, "a 200 JSON AttachmentList")
+		return nil, c.unexpected("listAttachments", rsp, "a 200 JSON AttachmentList")
 	}
 	return resp.JSON200, nil
 }
@@ -576,12 +654,16 @@ func (c *Client) ListCardHolders(ctx context.Context, params *gen.ListCardHolder
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListCardHoldersWithResponse(ctx, params)
+	rsp, err := c.api.ListCardHolders(ctx, params)
 	if err != nil {
 		return nil, opError("listCardHolders", err)
 	}
+	resp, err := gen.ParseListCardHoldersResponse(rsp)
+	if err != nil {
+		return nil, malformed("listCardHolders", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listCardHolders", resp.HTTPResponse, "a 200 JSON CardHolderList")
+		return nil, c.unexpected("listCardHolders", rsp, "a 200 JSON CardHolderList")
 	}
 	return resp.JSON200, nil
 }
@@ -600,12 +682,16 @@ func (c *Client) ListCards(ctx context.Context, params *gen.ListCardsParams, opt
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListCardsWithResponse(ctx, params)
+	rsp, err := c.api.ListCards(ctx, params)
 	if err != nil {
 		return nil, opError("listCards", err)
 	}
+	resp, err := gen.ParseListCardsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listCards", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listCards", resp.HTTPResponse, "a 200 JSON CardList")
+		return nil, c.unexpected("listCards", rsp, "a 200 JSON CardList")
 	}
 	return resp.JSON200, nil
 }
@@ -624,12 +710,16 @@ func (c *Client) ListCounterparties(ctx context.Context, params *gen.ListCounter
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListCounterpartiesWithResponse(ctx, params)
+	rsp, err := c.api.ListCounterparties(ctx, params)
 	if err != nil {
 		return nil, opError("listCounterparties", err)
 	}
+	resp, err := gen.ParseListCounterpartiesResponse(rsp)
+	if err != nil {
+		return nil, malformed("listCounterparties", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listCounterparties", resp.HTTPResponse, "a 200 JSON CounterpartyList")
+		return nil, c.unexpected("listCounterparties", rsp, "a 200 JSON CounterpartyList")
 	}
 	return resp.JSON200, nil
 }
@@ -648,12 +738,16 @@ func (c *Client) ListMasterAccounts(ctx context.Context, params *gen.ListMasterA
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListMasterAccountsWithResponse(ctx, params)
+	rsp, err := c.api.ListMasterAccounts(ctx, params)
 	if err != nil {
 		return nil, opError("listMasterAccounts", err)
 	}
+	resp, err := gen.ParseListMasterAccountsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listMasterAccounts", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listMasterAccounts", resp.HTTPResponse, "a 200 JSON MasterAccountList")
+		return nil, c.unexpected("listMasterAccounts", rsp, "a 200 JSON MasterAccountList")
 	}
 	return resp.JSON200, nil
 }
@@ -672,12 +766,16 @@ func (c *Client) ListSubAccountHolders(ctx context.Context, params *gen.ListSubA
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListSubAccountHoldersWithResponse(ctx, params)
+	rsp, err := c.api.ListSubAccountHolders(ctx, params)
 	if err != nil {
 		return nil, opError("listSubAccountHolders", err)
 	}
+	resp, err := gen.ParseListSubAccountHoldersResponse(rsp)
+	if err != nil {
+		return nil, malformed("listSubAccountHolders", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listSubAccountHolders", resp.HTTPResponse, "a 200 JSON SubAccountHolderList")
+		return nil, c.unexpected("listSubAccountHolders", rsp, "a 200 JSON SubAccountHolderList")
 	}
 	return resp.JSON200, nil
 }
@@ -696,12 +794,16 @@ func (c *Client) ListSubAccounts(ctx context.Context, params *gen.ListSubAccount
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListSubAccountsWithResponse(ctx, params)
+	rsp, err := c.api.ListSubAccounts(ctx, params)
 	if err != nil {
 		return nil, opError("listSubAccounts", err)
 	}
+	resp, err := gen.ParseListSubAccountsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listSubAccounts", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listSubAccounts", resp.HTTPResponse, "a 200 JSON SubAccountList")
+		return nil, c.unexpected("listSubAccounts", rsp, "a 200 JSON SubAccountList")
 	}
 	return resp.JSON200, nil
 }
@@ -720,12 +822,16 @@ func (c *Client) ListTransactions(ctx context.Context, params *gen.ListTransacti
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListTransactionsWithResponse(ctx, params)
+	rsp, err := c.api.ListTransactions(ctx, params)
 	if err != nil {
 		return nil, opError("listTransactions", err)
 	}
+	resp, err := gen.ParseListTransactionsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listTransactions", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listTransactions", resp.HTTPResponse, "a 200 JSON TransactionList")
+		return nil, c.unexpected("listTransactions", rsp, "a 200 JSON TransactionList")
 	}
 	return resp.JSON200, nil
 }
@@ -744,12 +850,16 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *gen.ListWebhookE
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListWebhookEventsWithResponse(ctx, params)
+	rsp, err := c.api.ListWebhookEvents(ctx, params)
 	if err != nil {
 		return nil, opError("listWebhookEvents", err)
 	}
+	resp, err := gen.ParseListWebhookEventsResponse(rsp)
+	if err != nil {
+		return nil, malformed("listWebhookEvents", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listWebhookEvents", resp.HTTPResponse, "a 200 JSON WebhookEventList")
+		return nil, c.unexpected("listWebhookEvents", rsp, "a 200 JSON WebhookEventList")
 	}
 	return resp.JSON200, nil
 }
@@ -768,12 +878,16 @@ func (c *Client) ListWebhooks(ctx context.Context, params *gen.ListWebhooksParam
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ListWebhooksWithResponse(ctx, params)
+	rsp, err := c.api.ListWebhooks(ctx, params)
 	if err != nil {
 		return nil, opError("listWebhooks", err)
 	}
+	resp, err := gen.ParseListWebhooksResponse(rsp)
+	if err != nil {
+		return nil, malformed("listWebhooks", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("listWebhooks", resp.HTTPResponse, "a 200 JSON WebhookList")
+		return nil, c.unexpected("listWebhooks", rsp, "a 200 JSON WebhookList")
 	}
 	return resp.JSON200, nil
 }
@@ -791,12 +905,16 @@ func (c *Client) OriginateAchPull(ctx context.Context, body gen.AchOrigination, 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateAchPullWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateAchPull(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateAchPull", err)
 	}
+	resp, err := gen.ParseOriginateAchPullResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateAchPull", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateAchPull", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateAchPull", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -814,12 +932,16 @@ func (c *Client) OriginateAchPush(ctx context.Context, body gen.AchOrigination, 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateAchPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateAchPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateAchPush", err)
 	}
+	resp, err := gen.ParseOriginateAchPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateAchPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateAchPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateAchPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -837,12 +959,16 @@ func (c *Client) OriginateCheckDeposit(ctx context.Context, body gen.CheckDeposi
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateCheckDepositWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateCheckDeposit(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateCheckDeposit", err)
 	}
+	resp, err := gen.ParseOriginateCheckDepositResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateCheckDeposit", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateCheckDeposit", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateCheckDeposit", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -860,12 +986,16 @@ func (c *Client) OriginateCheckSend(ctx context.Context, body gen.TransactionOri
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateCheckSendWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateCheckSend(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateCheckSend", err)
 	}
+	resp, err := gen.ParseOriginateCheckSendResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateCheckSend", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateCheckSend", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateCheckSend", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -883,12 +1013,16 @@ func (c *Client) OriginateDebitCardPull(ctx context.Context, body gen.Transactio
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateDebitCardPullWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateDebitCardPull(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateDebitCardPull", err)
 	}
+	resp, err := gen.ParseOriginateDebitCardPullResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateDebitCardPull", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateDebitCardPull", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateDebitCardPull", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -906,12 +1040,16 @@ func (c *Client) OriginateDebitCardPush(ctx context.Context, body gen.Transactio
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateDebitCardPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateDebitCardPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateDebitCardPush", err)
 	}
+	resp, err := gen.ParseOriginateDebitCardPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateDebitCardPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateDebitCardPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateDebitCardPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -929,12 +1067,16 @@ func (c *Client) OriginateDomesticWire(ctx context.Context, body gen.Transaction
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateDomesticWireWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateDomesticWire(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateDomesticWire", err)
 	}
+	resp, err := gen.ParseOriginateDomesticWireResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateDomesticWire", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateDomesticWire", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateDomesticWire", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -952,12 +1094,16 @@ func (c *Client) OriginateFedNowPush(ctx context.Context, body gen.FednowOrigina
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateFedNowPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateFedNowPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateFedNowPush", err)
 	}
+	resp, err := gen.ParseOriginateFedNowPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateFedNowPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateFedNowPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateFedNowPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -975,12 +1121,16 @@ func (c *Client) OriginateInternationalWire(ctx context.Context, body gen.Transa
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateInternationalWireWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateInternationalWire(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateInternationalWire", err)
 	}
+	resp, err := gen.ParseOriginateInternationalWireResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateInternationalWire", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateInternationalWire", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateInternationalWire", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -998,12 +1148,16 @@ func (c *Client) OriginateIntraAccountPull(ctx context.Context, body gen.Transac
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateIntraAccountPullWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateIntraAccountPull(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateIntraAccountPull", err)
 	}
+	resp, err := gen.ParseOriginateIntraAccountPullResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateIntraAccountPull", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateIntraAccountPull", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateIntraAccountPull", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1021,12 +1175,16 @@ func (c *Client) OriginateIntraAccountPush(ctx context.Context, body gen.Transac
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateIntraAccountPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateIntraAccountPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateIntraAccountPush", err)
 	}
+	resp, err := gen.ParseOriginateIntraAccountPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateIntraAccountPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateIntraAccountPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateIntraAccountPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1044,12 +1202,16 @@ func (c *Client) OriginateRtpPush(ctx context.Context, body gen.RtpOrigination, 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.OriginateRtpPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.OriginateRtpPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("originateRtpPush", err)
 	}
+	resp, err := gen.ParseOriginateRtpPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("originateRtpPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("originateRtpPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("originateRtpPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1071,12 +1233,16 @@ func (c *Client) ProvisionCard(ctx context.Context, cardID string, body gen.Card
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ProvisionCardWithResponse(ctx, cardID, nil, body)
+	rsp, err := c.api.ProvisionCard(ctx, cardID, nil, body)
 	if err != nil {
 		return nil, opError("provisionCard", err)
 	}
+	resp, err := gen.ParseProvisionCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("provisionCard", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("provisionCard", resp.HTTPResponse, "a 200 JSON WalletProvisioning")
+		return nil, c.unexpected("provisionCard", rsp, "a 200 JSON WalletProvisioning")
 	}
 	return resp.JSON200, nil
 }
@@ -1098,12 +1264,16 @@ func (c *Client) ReissueCard(ctx context.Context, cardID string, body gen.CardRe
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.ReissueCardWithResponse(ctx, cardID, nil, body)
+	rsp, err := c.api.ReissueCard(ctx, cardID, nil, body)
 	if err != nil {
 		return nil, opError("reissueCard", err)
 	}
+	resp, err := gen.ParseReissueCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("reissueCard", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("reissueCard", resp.HTTPResponse, "a 200 JSON Card")
+		return nil, c.unexpected("reissueCard", rsp, "a 200 JSON Card")
 	}
 	return resp.JSON200, nil
 }
@@ -1121,12 +1291,16 @@ func (c *Client) SimulateCardTransaction(ctx context.Context, body gen.CardTrans
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SimulateCardTransactionWithResponse(ctx, nil, body)
+	rsp, err := c.api.SimulateCardTransaction(ctx, nil, body)
 	if err != nil {
 		return nil, opError("simulateCardTransaction", err)
 	}
+	resp, err := gen.ParseSimulateCardTransactionResponse(rsp)
+	if err != nil {
+		return nil, malformed("simulateCardTransaction", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("simulateCardTransaction", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("simulateCardTransaction", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1144,12 +1318,16 @@ func (c *Client) SimulateIncomingAchPull(ctx context.Context, body gen.IncomingA
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SimulateIncomingAchPullWithResponse(ctx, nil, body)
+	rsp, err := c.api.SimulateIncomingAchPull(ctx, nil, body)
 	if err != nil {
 		return nil, opError("simulateIncomingAchPull", err)
 	}
+	resp, err := gen.ParseSimulateIncomingAchPullResponse(rsp)
+	if err != nil {
+		return nil, malformed("simulateIncomingAchPull", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("simulateIncomingAchPull", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("simulateIncomingAchPull", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1167,12 +1345,16 @@ func (c *Client) SimulateIncomingAchPush(ctx context.Context, body gen.IncomingA
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SimulateIncomingAchPushWithResponse(ctx, nil, body)
+	rsp, err := c.api.SimulateIncomingAchPush(ctx, nil, body)
 	if err != nil {
 		return nil, opError("simulateIncomingAchPush", err)
 	}
+	resp, err := gen.ParseSimulateIncomingAchPushResponse(rsp)
+	if err != nil {
+		return nil, malformed("simulateIncomingAchPush", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("simulateIncomingAchPush", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("simulateIncomingAchPush", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1190,12 +1372,16 @@ func (c *Client) SimulateIncomingDomesticWire(ctx context.Context, body gen.Inco
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SimulateIncomingDomesticWireWithResponse(ctx, nil, body)
+	rsp, err := c.api.SimulateIncomingDomesticWire(ctx, nil, body)
 	if err != nil {
 		return nil, opError("simulateIncomingDomesticWire", err)
 	}
+	resp, err := gen.ParseSimulateIncomingDomesticWireResponse(rsp)
+	if err != nil {
+		return nil, malformed("simulateIncomingDomesticWire", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("simulateIncomingDomesticWire", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("simulateIncomingDomesticWire", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1213,12 +1399,16 @@ func (c *Client) SimulateIncomingInternationalWire(ctx context.Context, body gen
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SimulateIncomingInternationalWireWithResponse(ctx, nil, body)
+	rsp, err := c.api.SimulateIncomingInternationalWire(ctx, nil, body)
 	if err != nil {
 		return nil, opError("simulateIncomingInternationalWire", err)
 	}
+	resp, err := gen.ParseSimulateIncomingInternationalWireResponse(rsp)
+	if err != nil {
+		return nil, malformed("simulateIncomingInternationalWire", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("simulateIncomingInternationalWire", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("simulateIncomingInternationalWire", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1236,12 +1426,16 @@ func (c *Client) SubLedgerTransaction(ctx context.Context, body gen.TransactionS
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SubLedgerTransactionWithResponse(ctx, nil, body)
+	rsp, err := c.api.SubLedgerTransaction(ctx, nil, body)
 	if err != nil {
 		return nil, opError("subLedgerTransaction", err)
 	}
+	resp, err := gen.ParseSubLedgerTransactionResponse(rsp)
+	if err != nil {
+		return nil, malformed("subLedgerTransaction", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("subLedgerTransaction", resp.HTTPResponse, "a 201 JSON Transaction")
+		return nil, c.unexpected("subLedgerTransaction", rsp, "a 201 JSON Transaction")
 	}
 	return resp.JSON201, nil
 }
@@ -1263,12 +1457,16 @@ func (c *Client) SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolder
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SubmitSubAccountHolderIdvWithResponse(ctx, subAccountHolderID, nil)
+	rsp, err := c.api.SubmitSubAccountHolderIdv(ctx, subAccountHolderID, nil)
 	if err != nil {
 		return nil, opError("submitSubAccountHolderIdv", err)
 	}
+	resp, err := gen.ParseSubmitSubAccountHolderIdvResponse(rsp)
+	if err != nil {
+		return nil, malformed("submitSubAccountHolderIdv", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("submitSubAccountHolderIdv", resp.HTTPResponse, "a 201 JSON SubAccountHolder")
+		return nil, c.unexpected("submitSubAccountHolderIdv", rsp, "a 201 JSON SubAccountHolder")
 	}
 	return resp.JSON201, nil
 }
@@ -1290,12 +1488,16 @@ func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolder
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SubmitSubAccountHolderKybWithResponse(ctx, subAccountHolderID, nil)
+	rsp, err := c.api.SubmitSubAccountHolderKyb(ctx, subAccountHolderID, nil)
 	if err != nil {
 		return nil, opError("submitSubAccountHolderKyb", err)
 	}
+	resp, err := gen.ParseSubmitSubAccountHolderKybResponse(rsp)
+	if err != nil {
+		return nil, malformed("submitSubAccountHolderKyb", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("submitSubAccountHolderKyb", resp.HTTPResponse, "a 201 JSON SubAccountHolder")
+		return nil, c.unexpected("submitSubAccountHolderKyb", rsp, "a 201 JSON SubAccountHolder")
 	}
 	return resp.JSON201, nil
 }
@@ -1317,12 +1519,16 @@ func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolder
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.SubmitSubAccountHolderKycWithResponse(ctx, subAccountHolderID, nil)
+	rsp, err := c.api.SubmitSubAccountHolderKyc(ctx, subAccountHolderID, nil)
 	if err != nil {
 		return nil, opError("submitSubAccountHolderKyc", err)
 	}
+	resp, err := gen.ParseSubmitSubAccountHolderKycResponse(rsp)
+	if err != nil {
+		return nil, malformed("submitSubAccountHolderKyc", "%v", err)
+	}
 	if resp.JSON201 == nil {
-		return nil, c.unexpected("submitSubAccountHolderKyc", resp.HTTPResponse, "a 201 JSON SubAccountHolder")
+		return nil, c.unexpected("submitSubAccountHolderKyc", rsp, "a 201 JSON SubAccountHolder")
 	}
 	return resp.JSON201, nil
 }
@@ -1344,12 +1550,16 @@ func (c *Client) UpdateCard(ctx context.Context, cardID string, body gen.CardUpd
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateCardWithResponse(ctx, cardID, nil, body)
+	rsp, err := c.api.UpdateCard(ctx, cardID, nil, body)
 	if err != nil {
 		return nil, opError("updateCard", err)
 	}
+	resp, err := gen.ParseUpdateCardResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateCard", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateCard", resp.HTTPResponse, "a 200 JSON Card")
+		return nil, c.unexpected("updateCard", rsp, "a 200 JSON Card")
 	}
 	return resp.JSON200, nil
 }
@@ -1371,12 +1581,16 @@ func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderID string, body
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateCardHolderWithResponse(ctx, cardHolderID, nil, body)
+	rsp, err := c.api.UpdateCardHolder(ctx, cardHolderID, nil, body)
 	if err != nil {
 		return nil, opError("updateCardHolder", err)
 	}
+	resp, err := gen.ParseUpdateCardHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateCardHolder", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateCardHolder", resp.HTTPResponse, "a 200 JSON CardHolder")
+		return nil, c.unexpected("updateCardHolder", rsp, "a 200 JSON CardHolder")
 	}
 	return resp.JSON200, nil
 }
@@ -1398,12 +1612,16 @@ func (c *Client) UpdateCounterparty(ctx context.Context, counterpartyID string, 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateCounterpartyWithResponse(ctx, counterpartyID, nil, body)
+	rsp, err := c.api.UpdateCounterparty(ctx, counterpartyID, nil, body)
 	if err != nil {
 		return nil, opError("updateCounterparty", err)
 	}
+	resp, err := gen.ParseUpdateCounterpartyResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateCounterparty", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateCounterparty", resp.HTTPResponse, "a 200 JSON Counterparty")
+		return nil, c.unexpected("updateCounterparty", rsp, "a 200 JSON Counterparty")
 	}
 	return resp.JSON200, nil
 }
@@ -1425,12 +1643,16 @@ func (c *Client) UpdateSubAccount(ctx context.Context, subAccountID string, body
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateSubAccountWithResponse(ctx, subAccountID, nil, body)
+	rsp, err := c.api.UpdateSubAccount(ctx, subAccountID, nil, body)
 	if err != nil {
 		return nil, opError("updateSubAccount", err)
 	}
+	resp, err := gen.ParseUpdateSubAccountResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateSubAccount", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateSubAccount", resp.HTTPResponse, "a 200 JSON SubAccount")
+		return nil, c.unexpected("updateSubAccount", rsp, "a 200 JSON SubAccount")
 	}
 	return resp.JSON200, nil
 }
@@ -1452,12 +1674,16 @@ func (c *Client) UpdateSubAccountHolder(ctx context.Context, subAccountHolderID 
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateSubAccountHolderWithResponse(ctx, subAccountHolderID, nil, body)
+	rsp, err := c.api.UpdateSubAccountHolder(ctx, subAccountHolderID, nil, body)
 	if err != nil {
 		return nil, opError("updateSubAccountHolder", err)
 	}
+	resp, err := gen.ParseUpdateSubAccountHolderResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateSubAccountHolder", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateSubAccountHolder", resp.HTTPResponse, "a 200 JSON SubAccountHolder")
+		return nil, c.unexpected("updateSubAccountHolder", rsp, "a 200 JSON SubAccountHolder")
 	}
 	return resp.JSON200, nil
 }
@@ -1479,12 +1705,16 @@ func (c *Client) UpdateTransaction(ctx context.Context, transactionID string, bo
 		return nil, err
 	}
 	defer cancel()
-	resp, err := c.api.UpdateTransactionWithResponse(ctx, transactionID, nil, body)
+	rsp, err := c.api.UpdateTransaction(ctx, transactionID, nil, body)
 	if err != nil {
 		return nil, opError("updateTransaction", err)
 	}
+	resp, err := gen.ParseUpdateTransactionResponse(rsp)
+	if err != nil {
+		return nil, malformed("updateTransaction", "%v", err)
+	}
 	if resp.JSON200 == nil {
-		return nil, c.unexpected("updateTransaction", resp.HTTPResponse, "a 200 JSON Transaction")
+		return nil, c.unexpected("updateTransaction", rsp, "a 200 JSON Transaction")
 	}
 	return resp.JSON200, nil
 }

@@ -83,6 +83,7 @@ type genAST struct {
 	types   map[string]ast.Expr          // every type declaration, aliases too
 	aliases map[string]bool              // which of types are aliases
 	methods map[string]*ast.FuncType     // methods of *ClientWithResponses
+	funcs   map[string]bool              // top-level functions
 	fields  map[string]map[string]string // struct name -> field -> Go type source
 }
 
@@ -92,7 +93,7 @@ func parseGen(path string) (*genAST, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &genAST{types: map[string]ast.Expr{}, aliases: map[string]bool{}, methods: map[string]*ast.FuncType{}, fields: map[string]map[string]string{}}
+	g := &genAST{types: map[string]ast.Expr{}, aliases: map[string]bool{}, methods: map[string]*ast.FuncType{}, funcs: map[string]bool{}, fields: map[string]map[string]string{}}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.GenDecl:
@@ -114,7 +115,10 @@ func parseGen(path string) (*genAST, error) {
 				}
 			}
 		case *ast.FuncDecl:
-			if d.Recv != nil && recvName(d.Recv.List[0].Type) == "ClientWithResponses" {
+			switch {
+			case d.Recv == nil:
+				g.funcs[d.Name.Name] = true
+			case recvName(d.Recv.List[0].Type) == "ClientWithResponses":
 				g.methods[d.Name.Name] = d.Type
 			}
 		}
@@ -228,6 +232,9 @@ func typedOf(doc *openapi3.T, g *genAST, path, method string, item *openapi3.Pat
 	fn, ok := g.methods[t.goName+"WithResponse"]
 	if !ok {
 		return t, fmt.Errorf("gen has no method %sWithResponse", t.goName)
+	}
+	if !g.funcs["Parse"+t.goName+"Response"] {
+		return t, fmt.Errorf("gen has no function Parse%sResponse", t.goName)
 	}
 	var nPath int
 	for i, fl := range fn.Params.List {
@@ -449,14 +456,17 @@ func renderMethod(b *bytes.Buffer, t typedOp) {
 	if t.body != "" {
 		args = append(args, "body")
 	}
-	lhs := "resp"
-	if t.result == "" {
-		lhs = "_"
-	}
-	fmt.Fprintf(b, "\t%s, err %s c.api.%sWithResponse(%s)\n", lhs, map[bool]string{true: "=", false: ":="}[lhs == "_"], t.goName, strings.Join(args, ", "))
+	// The generated request and parser, not XxxWithResponse, so that a
+	// failed call (already an *APIError or a call error) and an answer
+	// that does not decode (ErrMalformedResponse) stay apart.
+	fmt.Fprintf(b, "\trsp, err := c.api.%s(%s)\n", t.goName, strings.Join(args, ", "))
 	fmt.Fprintf(b, "\tif err != nil {\n\t\treturn %sopError(%s, err)\n\t}\n", zero, op)
-	if t.result != "" {
-		fmt.Fprintf(b, "\tif resp.JSON%s == nil {\n\t\treturn nil, c.unexpected(%s, resp.HTTPResponse, %q)\n\t}\n", t.status, op, fmt.Sprintf("a %s JSON %s", t.status, t.resultName))
+	if t.result == "" {
+		b.WriteString("\trsp.Body.Close() // the answer has no body to read\n")
+	} else {
+		fmt.Fprintf(b, "\tresp, err := gen.Parse%sResponse(rsp)\n", t.goName)
+		fmt.Fprintf(b, "\tif err != nil {\n\t\treturn nil, malformed(%s, \"%%v\", err)\n\t}\n", op)
+		fmt.Fprintf(b, "\tif resp.JSON%s == nil {\n\t\treturn nil, c.unexpected(%s, rsp, %q)\n\t}\n", t.status, op, fmt.Sprintf("a %s JSON %s", t.status, t.resultName))
 	}
 	fmt.Fprintf(b, "\treturn %s\n}\n\n", ret)
 }
