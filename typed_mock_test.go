@@ -121,8 +121,10 @@ func typedCases(t *testing.T) []typedCase {
 	doc := loadSpec(t, "openapi.yaml")
 	return []typedCase{
 		{
-			tag:  "Cards",
-			list: func(ctx context.Context, c *solid.Client) ([]string, error) { return ids(c.Cards(ctx, nil), func(v gen.Card) *string { return v.Id }) },
+			tag: "Cards",
+			list: func(ctx context.Context, c *solid.Client) ([]string, error) {
+				return ids(c.Cards(ctx, nil), func(v gen.Card) *string { return v.Id })
+			},
 			getOp: "getCard",
 			get: func(ctx context.Context, c *solid.Client, id string, opts ...solid.RequestOption) (*string, error) {
 				v, err := c.GetCard(ctx, id, opts...)

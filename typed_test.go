@@ -485,4 +485,3 @@ func TestWebhookEventsWalk(t *testing.T) {
 		t.Errorf("a repeating server: %d items, last error %v; want ErrMalformedResponse at once", n, last)
 	}
 }
-
