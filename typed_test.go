@@ -379,7 +379,7 @@ func deref[T any, F any](v *T, f func(*T) *F) F {
 }
 
 // documentedExample is the first example of op's 200 answer.
-func documentedExample(t *testing.T, doc *openapi3.T, op string) []byte {
+func documentedExample(t testing.TB, doc *openapi3.T, op string) []byte {
 	t.Helper()
 	for _, item := range doc.Paths.Map() {
 		for _, o := range item.Operations() {
