@@ -2,9 +2,12 @@ package solid_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
@@ -114,4 +117,52 @@ func TestFakeAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A typed method takes the path parameters, the body and per-call
+// options; WithResponseInto keeps the raw answer, for a header or a field
+// the generated type lacks.
+func ExampleClient_GetCard() {
+	srv := solidtest.NewServer() // in real use: solid.WithEnvironment(solid.Sandbox)
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var raw solid.Response
+	card, err := c.GetCard(context.Background(), solidtest.DefaultCardID,
+		solid.WithResponseInto(&raw), solid.WithCallTimeout(5*time.Second))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(*card.Id)
+	fmt.Println(raw.StatusCode, strings.HasPrefix(raw.RequestID, "req_"), json.Valid(raw.Body))
+	// Output:
+	// crd_7948d9a96706dd05360a340002de725f
+	// 200 true true
+}
+
+// A write with your own idempotency key, for this call only: every retry
+// of it sends the same key, and sending it again later gets Solid's first
+// answer rather than a second write.
+func ExampleWithCallIdempotencyKey() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	label := "travel card"
+	card, err := c.UpdateCard(context.Background(), solidtest.DefaultCardID, gen.CardUpdate{Label: &label},
+		solid.WithCallIdempotencyKey("order-42-label"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(*card.Label)
+	// Output:
+	// travel card
 }
