@@ -41,6 +41,7 @@ var (
 //
 // It returns the decoded 200 answer, *gen.Card.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/cards/activate-a-card
 func (c *Client) ActivateCard(ctx context.Context, cardID string, body gen.CardActivate, opts ...RequestOption) (*gen.Card, error) {
@@ -71,6 +72,7 @@ func (c *Client) ActivateCard(ctx context.Context, cardID string, body gen.CardA
 // Attachments: Create an Attachment.
 //
 // It returns the decoded 201 answer, *gen.Attachment.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/attachments/create-an-attachment
 func (c *Client) CreateAttachment(ctx context.Context, body gen.AttachmentCreate, opts ...RequestOption) (*gen.Attachment, error) {
@@ -98,6 +100,7 @@ func (c *Client) CreateAttachment(ctx context.Context, body gen.AttachmentCreate
 // Cards: Create a Card.
 //
 // It returns the decoded 201 answer, *gen.Card.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/cards/create-a-card
 func (c *Client) CreateCard(ctx context.Context, body gen.CardCreate, opts ...RequestOption) (*gen.Card, error) {
@@ -125,6 +128,7 @@ func (c *Client) CreateCard(ctx context.Context, body gen.CardCreate, opts ...Re
 // Card Holders: Create a Card Holder.
 //
 // It returns the decoded 201 answer, *gen.CardHolder.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/card-holders/create-a-card-holder
 func (c *Client) CreateCardHolder(ctx context.Context, body gen.CardHolderCreate, opts ...RequestOption) (*gen.CardHolder, error) {
@@ -152,6 +156,7 @@ func (c *Client) CreateCardHolder(ctx context.Context, body gen.CardHolderCreate
 // Counterparties: Create a Counterparty.
 //
 // It returns the decoded 201 answer, *gen.Counterparty.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/counterparties/create-a-counterparty
 func (c *Client) CreateCounterparty(ctx context.Context, body gen.CounterpartyCreate, opts ...RequestOption) (*gen.Counterparty, error) {
@@ -179,6 +184,7 @@ func (c *Client) CreateCounterparty(ctx context.Context, body gen.CounterpartyCr
 // Sub Accounts: Create a Sub Account.
 //
 // It returns the decoded 201 answer, *gen.SubAccount.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-accounts/create-a-sub-account
 func (c *Client) CreateSubAccount(ctx context.Context, body gen.SubAccountCreate, opts ...RequestOption) (*gen.SubAccount, error) {
@@ -206,6 +212,7 @@ func (c *Client) CreateSubAccount(ctx context.Context, body gen.SubAccountCreate
 // Sub Account Holders: Create a Sub Account Holder.
 //
 // It returns the decoded 201 answer, *gen.SubAccountHolder.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-account-holders/create-a-sub-account-holder
 func (c *Client) CreateSubAccountHolder(ctx context.Context, body gen.SubAccountHolderCreate, opts ...RequestOption) (*gen.SubAccountHolder, error) {
@@ -233,6 +240,7 @@ func (c *Client) CreateSubAccountHolder(ctx context.Context, body gen.SubAccount
 // Webhooks: Create a Webhook.
 //
 // It returns the decoded 201 answer, *gen.Webhook.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/webhooks/create-a-webhook
 func (c *Client) CreateWebhook(ctx context.Context, body gen.WebhookCreate, opts ...RequestOption) (*gen.Webhook, error) {
@@ -897,6 +905,7 @@ func (c *Client) ListWebhooks(ctx context.Context, params *gen.ListWebhooksParam
 // Transactions: Originate an ACH Pull.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-ach-pull
 func (c *Client) OriginateAchPull(ctx context.Context, body gen.AchOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -924,6 +933,7 @@ func (c *Client) OriginateAchPull(ctx context.Context, body gen.AchOrigination, 
 // Transactions: Originate an ACH Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-ach-push
 func (c *Client) OriginateAchPush(ctx context.Context, body gen.AchOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -951,6 +961,7 @@ func (c *Client) OriginateAchPush(ctx context.Context, body gen.AchOrigination, 
 // Transactions: Originate a Check Deposit.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-check-deposit
 func (c *Client) OriginateCheckDeposit(ctx context.Context, body gen.CheckDepositOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -978,6 +989,7 @@ func (c *Client) OriginateCheckDeposit(ctx context.Context, body gen.CheckDeposi
 // Transactions: Originate a Check Send.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-check-send
 func (c *Client) OriginateCheckSend(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1005,6 +1017,7 @@ func (c *Client) OriginateCheckSend(ctx context.Context, body gen.TransactionOri
 // Transactions: Originate a Debit Card Pull.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-debit-card-pull
 func (c *Client) OriginateDebitCardPull(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1032,6 +1045,7 @@ func (c *Client) OriginateDebitCardPull(ctx context.Context, body gen.Transactio
 // Transactions: Originate a Debit Card Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-debit-card-push
 func (c *Client) OriginateDebitCardPush(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1059,6 +1073,7 @@ func (c *Client) OriginateDebitCardPush(ctx context.Context, body gen.Transactio
 // Transactions: Originate a Domestic Wire.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-domestic-wire
 func (c *Client) OriginateDomesticWire(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1086,6 +1101,7 @@ func (c *Client) OriginateDomesticWire(ctx context.Context, body gen.Transaction
 // Transactions: Originate a FedNow Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-a-fednow-push
 func (c *Client) OriginateFedNowPush(ctx context.Context, body gen.FednowOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1113,6 +1129,7 @@ func (c *Client) OriginateFedNowPush(ctx context.Context, body gen.FednowOrigina
 // Transactions: Originate an International Wire.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-international-wire
 func (c *Client) OriginateInternationalWire(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1140,6 +1157,7 @@ func (c *Client) OriginateInternationalWire(ctx context.Context, body gen.Transa
 // Transactions: Originate an Intra Account Pull.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-intra-account-pull
 func (c *Client) OriginateIntraAccountPull(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1167,6 +1185,7 @@ func (c *Client) OriginateIntraAccountPull(ctx context.Context, body gen.Transac
 // Transactions: Originate an Intra Account Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-intra-account-push
 func (c *Client) OriginateIntraAccountPush(ctx context.Context, body gen.TransactionOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1194,6 +1213,7 @@ func (c *Client) OriginateIntraAccountPush(ctx context.Context, body gen.Transac
 // Transactions: Originate an RTP Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/originate-an-rtp-push
 func (c *Client) OriginateRtpPush(ctx context.Context, body gen.RtpOrigination, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1222,6 +1242,7 @@ func (c *Client) OriginateRtpPush(ctx context.Context, body gen.RtpOrigination, 
 //
 // It returns the decoded 200 answer, *gen.WalletProvisioning.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/cards/provision-a-card
 func (c *Client) ProvisionCard(ctx context.Context, cardID string, body gen.CardProvision, opts ...RequestOption) (*gen.WalletProvisioning, error) {
@@ -1253,6 +1274,7 @@ func (c *Client) ProvisionCard(ctx context.Context, cardID string, body gen.Card
 //
 // It returns the decoded 200 answer, *gen.Card.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/cards/reissue-a-card
 func (c *Client) ReissueCard(ctx context.Context, cardID string, body gen.CardReissue, opts ...RequestOption) (*gen.Card, error) {
@@ -1283,6 +1305,7 @@ func (c *Client) ReissueCard(ctx context.Context, cardID string, body gen.CardRe
 // Simulation: Simulate an Auth Transaction.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/simulation/simulate-an-auth-transaction
 func (c *Client) SimulateCardTransaction(ctx context.Context, body gen.CardTransactionSimulation, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1310,6 +1333,7 @@ func (c *Client) SimulateCardTransaction(ctx context.Context, body gen.CardTrans
 // Simulation: Simulate an Incoming ACH Pull.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/simulation/simulate-an-incoming-ach-pull
 func (c *Client) SimulateIncomingAchPull(ctx context.Context, body gen.IncomingAchSimulation, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1337,6 +1361,7 @@ func (c *Client) SimulateIncomingAchPull(ctx context.Context, body gen.IncomingA
 // Simulation: Simulate an Incoming ACH Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/simulation/simulate-an-incoming-ach-push
 func (c *Client) SimulateIncomingAchPush(ctx context.Context, body gen.IncomingAchSimulation, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1364,6 +1389,7 @@ func (c *Client) SimulateIncomingAchPush(ctx context.Context, body gen.IncomingA
 // Simulation: Simulate an Incoming Domestic Wire Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/simulation/simulate-an-incoming-domestic-wire-push
 func (c *Client) SimulateIncomingDomesticWire(ctx context.Context, body gen.IncomingDomesticWireSimulation, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1391,6 +1417,7 @@ func (c *Client) SimulateIncomingDomesticWire(ctx context.Context, body gen.Inco
 // Simulation: Simulate an Incoming International Wire Push.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/simulation/simulate-an-incoming-international-wire-push
 func (c *Client) SimulateIncomingInternationalWire(ctx context.Context, body gen.IncomingInternationalWireSimulation, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1418,6 +1445,7 @@ func (c *Client) SimulateIncomingInternationalWire(ctx context.Context, body gen
 // Transactions: Sub Ledger a Transaction.
 //
 // It returns the decoded 201 answer, *gen.Transaction.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/sub-ledger-a-transaction
 func (c *Client) SubLedgerTransaction(ctx context.Context, body gen.TransactionSubLedger, opts ...RequestOption) (*gen.Transaction, error) {
@@ -1446,6 +1474,7 @@ func (c *Client) SubLedgerTransaction(ctx context.Context, body gen.TransactionS
 //
 // It returns the decoded 201 answer, *gen.SubAccountHolder.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-account-holders/submit-a-idv
 func (c *Client) SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolderID string, opts ...RequestOption) (*gen.SubAccountHolder, error) {
@@ -1477,6 +1506,7 @@ func (c *Client) SubmitSubAccountHolderIdv(ctx context.Context, subAccountHolder
 //
 // It returns the decoded 201 answer, *gen.SubAccountHolder.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-account-holders/submit-a-kyb
 func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolderID string, opts ...RequestOption) (*gen.SubAccountHolder, error) {
@@ -1508,6 +1538,7 @@ func (c *Client) SubmitSubAccountHolderKyb(ctx context.Context, subAccountHolder
 //
 // It returns the decoded 201 answer, *gen.SubAccountHolder.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-account-holders/submit-a-kyc
 func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolderID string, opts ...RequestOption) (*gen.SubAccountHolder, error) {
@@ -1539,6 +1570,7 @@ func (c *Client) SubmitSubAccountHolderKyc(ctx context.Context, subAccountHolder
 //
 // It returns the decoded 200 answer, *gen.Card.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/cards/update-a-card
 func (c *Client) UpdateCard(ctx context.Context, cardID string, body gen.CardUpdate, opts ...RequestOption) (*gen.Card, error) {
@@ -1570,6 +1602,7 @@ func (c *Client) UpdateCard(ctx context.Context, cardID string, body gen.CardUpd
 //
 // It returns the decoded 200 answer, *gen.CardHolder.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/card-holders/update-a-card-holder
 func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderID string, body gen.CardHolderUpdate, opts ...RequestOption) (*gen.CardHolder, error) {
@@ -1601,6 +1634,7 @@ func (c *Client) UpdateCardHolder(ctx context.Context, cardHolderID string, body
 //
 // It returns the decoded 200 answer, *gen.Counterparty.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/counterparties/update-a-counterparty
 func (c *Client) UpdateCounterparty(ctx context.Context, counterpartyID string, body gen.CounterpartyUpdate, opts ...RequestOption) (*gen.Counterparty, error) {
@@ -1632,6 +1666,7 @@ func (c *Client) UpdateCounterparty(ctx context.Context, counterpartyID string, 
 //
 // It returns the decoded 200 answer, *gen.SubAccount.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-accounts/update-a-sub-account
 func (c *Client) UpdateSubAccount(ctx context.Context, subAccountID string, body gen.SubAccountUpdate, opts ...RequestOption) (*gen.SubAccount, error) {
@@ -1663,6 +1698,7 @@ func (c *Client) UpdateSubAccount(ctx context.Context, subAccountID string, body
 //
 // It returns the decoded 200 answer, *gen.SubAccountHolder.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/sub-account-holders/update-a-sub-account-holder
 func (c *Client) UpdateSubAccountHolder(ctx context.Context, subAccountHolderID string, body gen.SubAccountHolderUpdate, opts ...RequestOption) (*gen.SubAccountHolder, error) {
@@ -1694,6 +1730,7 @@ func (c *Client) UpdateSubAccountHolder(ctx context.Context, subAccountHolderID 
 //
 // It returns the decoded 200 answer, *gen.Transaction.
 // A path parameter that could change the path is refused with ErrInvalidInput before any request.
+// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.
 //
 // Solid's documentation: https://docs.solidfi.com/v2/api-reference/transactions/update-a-transaction
 func (c *Client) UpdateTransaction(ctx context.Context, transactionID string, body gen.TransactionUpdate, opts ...RequestOption) (*gen.Transaction, error) {

@@ -63,6 +63,7 @@ type typedOp struct {
 	pathArgs                 []string // Go argument names, in path order
 	pathParams               []string // the spec's names, in path order
 	query                    bool     // takes *gen.<GoName>Params
+	idemKey                  bool     // declares the idempotency-key header
 	paramsArg                bool     // the generated method takes params at all
 	body                     string   // Go type of the JSON body, "" for none
 	status                   string   // success status, e.g. "200"
@@ -221,6 +222,9 @@ func typedOf(doc *openapi3.T, g *genAST, path, method string, item *openapi3.Pat
 		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
 			t.query = true
 			query[p.Value.Name] = true
+		}
+		if p.Value != nil && p.Value.In == openapi3.ParameterInHeader && strings.EqualFold(p.Value.Name, idempotencyHeader) {
+			t.idemKey = true
 		}
 	}
 	for _, m := range typedPathParam.FindAllStringSubmatch(path, -1) {
@@ -431,6 +435,9 @@ func renderMethod(b *bytes.Buffer, t typedOp) {
 	}
 	if t.query {
 		fmt.Fprintf(b, "// params may be nil.\n")
+	}
+	if t.idemKey {
+		fmt.Fprintf(b, "// It sends an idempotency key, the same on every retry: one the SDK makes, or yours with WithCallIdempotencyKey.\n")
 	}
 	if t.docs != "" {
 		fmt.Fprintf(b, "//\n// Solid's documentation: %s\n", t.docs)
