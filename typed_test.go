@@ -485,3 +485,42 @@ func TestWebhookEventsWalk(t *testing.T) {
 		t.Errorf("a repeating server: %d items, last error %v; want ErrMalformedResponse at once", n, last)
 	}
 }
+
+// TestRequestOptionsConcurrent: options belong to their call; concurrent
+// calls on one client never see each other's key or header.
+func TestRequestOptionsConcurrent(t *testing.T) {
+	var mismatches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Label string `json:"label"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		if r.Header.Get("Idempotency-Key") != "key-"+body.Label || r.Header.Get("X-Label") != body.Label {
+			mismatches.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"crd_1","label":%q}`, body.Label)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL)
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			label := fmt.Sprint(i)
+			card, err := c.UpdateCard(context.Background(), "crd_1", gen.CardUpdate{Label: &label},
+				solid.WithCallIdempotencyKey("key-"+label), solid.WithHeader("X-Label", label))
+			if err == nil && (card.Label == nil || *card.Label != label) {
+				err = fmt.Errorf("call %s got the answer %v", label, card.Label)
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := mismatches.Load(); n != 0 {
+		t.Errorf("%d requests carried another call's key or header", n)
+	}
+}
