@@ -120,6 +120,11 @@ func TestParseBothForms(t *testing.T) {
 		if _, ok := field(resp(raw, "201"), "parts[].children[].children"); ok {
 			t.Errorf("a recursive schema was followed into itself")
 		}
+		for _, r := range mint.Responses {
+			if r.Status == "204" && (r.ContentType != "" || len(r.Fields) != 0) {
+				t.Errorf("Mintlify's placeholder gave a body: %+v", r)
+			}
+		}
 		if fs := resp(mint, "401"); len(fs) != 0 {
 			t.Errorf("`type: any` gave fields %+v", fs)
 		}

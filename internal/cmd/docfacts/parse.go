@@ -384,9 +384,11 @@ func (p *parser) mintlify(b block, op *Operation) error {
 }
 
 // pickContent returns the JSON media type of a content map, or the first
-// by name when there is no JSON one.
+// by name when there is no JSON one. Mintlify's `_mintlify/placeholder`
+// (a response without a body, such as a 204) is no media type.
 func pickContent(v any) (string, map[string]any) {
 	c, _ := v.(map[string]any)
+	delete(c, "_mintlify/placeholder")
 	if len(c) == 0 {
 		return "", nil
 	}
