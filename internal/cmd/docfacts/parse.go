@@ -267,7 +267,7 @@ func (p *parser) raw(b block, op *Operation) error {
 			if err != nil {
 				return fmt.Errorf("parameter %s: %v", name, err)
 			}
-			prm.Type, prm.Format, prm.Enum = str(eff["type"]), str(eff["format"]), list(eff["enum"])
+			prm.Type, prm.Format, prm.Enum = typeOf(eff), str(eff["format"]), list(eff["enum"])
 		}
 		key := in + " " + name
 		if i, dup := seen[key]; dup { // an operation's parameter overrides the path's
@@ -348,7 +348,7 @@ func (p *parser) mintlify(b block, op *Operation) error {
 				return fmt.Errorf("parameter %s: %v", name, err)
 			}
 			prm.Required = eff["x-required"] == true || pm["required"] == true
-			prm.Type, prm.Format, prm.Enum = str(eff["type"]), str(eff["format"]), list(eff["enum"])
+			prm.Type, prm.Format, prm.Enum = typeOf(eff), str(eff["format"]), list(eff["enum"])
 			op.Parameters = append(op.Parameters, prm)
 		}
 	}
@@ -605,8 +605,12 @@ func merge(old, f Field) Field {
 	return old
 }
 
+// typeOf is a schema's type; Mintlify's `enum<string>` is a string.
 func typeOf(eff map[string]any) string {
 	t := str(eff["type"])
+	if strings.HasPrefix(t, "enum<") && strings.HasSuffix(t, ">") {
+		t = t[len("enum<") : len(t)-1]
+	}
 	if t == "" {
 		if _, ok := eff["properties"]; ok {
 			return "object"
