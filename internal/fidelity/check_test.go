@@ -164,3 +164,22 @@ func TestCheckFindsEachKindOfGap(t *testing.T) {
 		}
 	}
 }
+
+// TestDecisionsFileIsStrict: decisions.yaml holds decisions only. A list of
+// gaps to fix later (the `pending:` of issue 18) or a misspelt key is an
+// error, not something quietly ignored.
+func TestDecisionsFileIsStrict(t *testing.T) {
+	const one = "decisions:\n  - {id: d, rule: accept, facts: [\"x status 404\"], reason: r}\n"
+	if _, err := parseDecisions([]byte(one)); err != nil {
+		t.Fatalf("a well-formed file: %v", err)
+	}
+	for name, in := range map[string]string{
+		"a pending list":   one + "pending:\n  - {id: p, rule: accept, facts: [\"x status 400\"], note: later}\n",
+		"a misspelt key":   one + "decision: []\n",
+		"an unknown field": "decisions:\n  - {id: d, rule: accept, facts: [\"x status 404\"], reason: r, note: n}\n",
+	} {
+		if _, err := parseDecisions([]byte(in)); err == nil {
+			t.Errorf("%s: accepted:\n%s", name, in)
+		}
+	}
+}
