@@ -234,6 +234,8 @@ func TestBuild(t *testing.T) {
 
 	if _, err := build(good, false); err == nil || !strings.Contains(err.Error(), "cards/show-a-card.md: not saved") {
 		t.Errorf("missing pages: error %v", err)
+	} else if strings.Contains(err.Error(), "card-holders/create-a-card-holder.md") {
+		t.Errorf("missing pages: a page known to have no stored copy is reported: %v", err)
 	}
 	rec, err := build(good, true)
 	if err != nil {
@@ -303,5 +305,19 @@ func TestTable(t *testing.T) {
 	}
 	if len(table) != 61 || noPage != 4 {
 		t.Errorf("%d operations, %d without a page; want 61 and 4", len(table), noPage)
+	}
+	for id := range noStoredCopy {
+		found := false
+		for _, e := range table {
+			if e.OperationID == id {
+				found = true
+				if e.NoPage {
+					t.Errorf("noStoredCopy: %s has no page at all (NoPage)", id)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("noStoredCopy: %s is not in the table", id)
+		}
 	}
 }

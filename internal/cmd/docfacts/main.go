@@ -11,7 +11,9 @@
 // Mintlify's resolved form; both are read. A page that cannot be read is an
 // error naming its file. The table in table.go maps each page to our
 // operationId; a page it does not name is an error, and so is a documented
-// page that was not saved, unless -allow-missing records it as not_saved.
+// page that was not saved, unless the table knows no copy of it carries the
+// OpenAPI block (noStoredCopy) or -allow-missing is given (a partial
+// refresh): such a page is recorded as not_saved.
 package main
 
 import (
@@ -105,7 +107,7 @@ func build(fsys fs.FS, allowMissing bool) (*Record, error) {
 		case ok:
 		case e.NoPage:
 			op = Operation{OperationID: e.OperationID, Tag: e.Tag, Method: e.Method, Path: e.Path, Page: e.URL(), Source: SourceNoPage}
-		case allowMissing:
+		case allowMissing || noStoredCopy[e.OperationID]:
 			op = Operation{OperationID: e.OperationID, Tag: e.Tag, Method: e.Method, Path: e.Path, Page: e.URL(), Source: SourceNotSaved}
 		default:
 			errs = append(errs, fmt.Errorf("%s/%s.md: not saved (the page of %s)", e.TagSlug, e.PageSlug, e.OperationID))

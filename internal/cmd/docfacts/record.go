@@ -14,7 +14,7 @@ const (
 	SourceOpenAPI  = "openapi"   // a raw OpenAPI 3.0.3 fragment
 	SourceMintlify = "mintlify"  // Mintlify's resolved form
 	SourceNoPage   = "no_page"   // Solid publishes no API page for it
-	SourceNotSaved = "not_saved" // a page exists but was not saved (-allow-missing)
+	SourceNotSaved = "not_saved" // a page exists but was not saved (noStoredCopy, or -allow-missing)
 )
 
 // Operation is one documented operation and what its page says.

@@ -18,6 +18,20 @@ type entry struct {
 
 func (e entry) URL() string { return pageBase + e.TagSlug + "/" + e.PageSlug }
 
+// noStoredCopy: operations whose page Solid publishes but of which no copy
+// carrying the OpenAPI block could be saved (only the rendered page and the
+// site index name their method and path; openapi.yaml builds them from the
+// rendered page and says so in each description). Such a page, absent, is
+// recorded as not_saved without -allow-missing, so a full refresh needs no
+// flag; saved, it is read like any other page, and the check then covers
+// it. Any other documented page that is absent is still an error.
+var noStoredCopy = map[string]bool{
+	"getSubAccountHolder":     true,
+	"getCounterparty":         true,
+	"createCardHolder":        true,
+	"simulateIncomingAchPush": true,
+}
+
 var table = []entry{
 	{"Master Accounts", "master-accounts", "listMasterAccounts", "GET", "/v2/accounts/master_account", "list-all-master-accounts", false},
 	{"Master Accounts", "master-accounts", "getMasterAccount", "GET", "/v2/accounts/master_account/{master_account_id}", "retrieve-a-master-account", false},
