@@ -22,11 +22,19 @@ import (
 //   - GET on an item path returns the stored object; PATCH merges the body
 //     into it;
 //   - GET on the path above an item path ("/v2/issuing/card") lists it;
+//   - DELETE on an item path removes the stored object: later reads
+//     answer 404 and lists no longer show it (until Reset);
 //   - a POST below an item path whose 200 body has a secret field
 //     (format: password) mints a token for a known item, with the prefix
 //     of the documented example token;
 //   - anything else answers with its documented example, path parameters
-//     substituted, or with a value made from its schema.
+//     substituted, or with a value made from its schema; a 2xx declared
+//     without a body (204) is answered without one.
+//
+// Every path parameter that names a kind the mock keeps must name a
+// stored object, for every operation under the path (actions, deletes
+// and answers by example included): else the operation answers the 404
+// envelope naming the resource, when it declares 404.
 
 type action int
 
@@ -36,6 +44,7 @@ const (
 	actUpdate
 	actList
 	actMint
+	actDelete
 )
 
 // plan is how the mock answers one operation.
@@ -50,6 +59,9 @@ type plan struct {
 	example any
 	schema  *openapi3.Schema
 	params  []string // the path's parameters, in order
+	// notFound: the operation declares 404, so an unknown id in any of
+	// params that names a kept kind gets it.
+	notFound bool
 	// actMint: the secret field and its token prefix.
 	field, prefix string
 }
@@ -95,13 +107,15 @@ func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind, map[string
 			res, status := twoXX(op)
 			p := &plan{op: op.OperationID, status: status, example: res.example, schema: res.schema,
 				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path),
-				body: op.RequestBody != nil}
+				body: op.RequestBody != nil, notFound: op.Responses.Status(http.StatusNotFound) != nil}
 			specOps[op.OperationID] = op
 			switch k := byItem[path]; {
 			case k != nil && method == http.MethodGet:
 				p.act, p.kind = actGet, k
 			case k != nil && method == http.MethodPatch:
 				p.act, p.kind = actUpdate, k
+			case k != nil && method == http.MethodDelete:
+				p.act, p.kind = actDelete, k
 			}
 			if p.act == actExample && method == http.MethodGet {
 				for item, k := range byItem {
@@ -232,13 +246,26 @@ func (k *kind) add(id string) {
 	obj["id"] = id
 	if _, ok := k.byID[id]; !ok {
 		k.order = append(k.order, id)
-		k.pristineOrder = append(k.pristineOrder, id)
 	}
 	k.byID[id] = obj
 	if k.pristine == nil {
 		k.pristine = map[string]map[string]any{}
 	}
+	if _, ok := k.pristine[id]; !ok {
+		k.pristineOrder = append(k.pristineOrder, id)
+	}
 	k.pristine[id] = clone(obj).(map[string]any)
+}
+
+// remove forgets id, which is stored.
+func (k *kind) remove(id string) {
+	delete(k.byID, id)
+	for i, x := range k.order {
+		if x == id {
+			k.order = append(k.order[:i:i], k.order[i+1:]...)
+			break
+		}
+	}
 }
 
 func (k *kind) reset() {
