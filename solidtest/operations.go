@@ -157,6 +157,9 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		out = clone(p.kind.byID[params[p.kind.param]])
 	case actUpdate:
 		obj := p.kind.byID[params[p.kind.param]]
+		if m, ok := readable(p.schema, patch).(map[string]any); ok {
+			patch = m
+		}
 		merge(obj, patch, false)
 		touch(obj, h.now())
 		out = clone(obj)

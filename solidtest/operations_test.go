@@ -271,6 +271,56 @@ func TestDeleteRemoves(t *testing.T) {
 	}
 }
 
+// TestUpdateKeepsOnlyReadFields: for every PATCH of an item, each
+// top-level field its request schema declares and its answer's schema
+// does not (a write-only field) is accepted, and neither the answer nor a
+// later GET returns it.
+func TestUpdateKeepsOnlyReadFields(t *testing.T) {
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := v.Doc()
+	n := 0
+	for _, path := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		op := item.Patch
+		if op == nil || item.Get == nil || op.RequestBody == nil {
+			continue
+		}
+		res, _ := twoXX(op)
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if res.schema == nil || mt == nil || mt.Schema == nil {
+			continue
+		}
+		for _, name := range specKeys(mt.Schema.Value.Properties) {
+			if res.schema.Properties[name] != nil {
+				continue
+			}
+			n++
+			t.Run(op.OperationID+"/"+name, func(t *testing.T) {
+				srv := NewServer()
+				defer srv.Close()
+				target, _ := fillPath(doc, path, op)
+				b, _ := json.Marshal(map[string]any{name: generate(mt.Schema.Value.Properties[name].Value, 0)})
+				status, m := call(t, srv.URL, http.MethodPatch, target, string(b), nil)
+				if status != successStatus(t, op) {
+					t.Fatalf("PATCH %s %s: %d %v", target, b, status, m)
+				}
+				_, got := call(t, srv.URL, http.MethodGet, target, "", nil)
+				for where, obj := range map[string]map[string]any{"answer": m, "later GET": got} {
+					if _, ok := obj[name]; ok {
+						t.Errorf("the %s returns %s, which its schema does not declare: %v", where, name, obj[name])
+					}
+				}
+			})
+		}
+	}
+	if n == 0 {
+		t.Skip("no update in openapi.yaml takes a field its answer lacks")
+	}
+}
+
 // checkListed reads each listed item at its item path (the list's path and
 // the item's id), when the spec has a GET there, and wants it as listed.
 func checkListed(t *testing.T, base string, doc *openapi3.T, path string, data []any) {

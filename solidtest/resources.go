@@ -295,6 +295,47 @@ func clone(v any) any {
 	return v
 }
 
+// readable returns v without the fields, at any depth, that the read
+// schema s does not declare: a field an update may send (say a sub
+// account holder's outside verification) that no read returns. Stored, it
+// would come back in every later read, which the spec does not declare.
+// An object schema without properties (metadata) keeps every field; one
+// with oneOf or anyOf is kept whole.
+func readable(s *openapi3.Schema, v any) any {
+	if s == nil || len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
+		return v
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		props := map[string]*openapi3.Schema{}
+		collect(s, props)
+		ap := s.AdditionalProperties.Schema
+		if len(props) == 0 && ap == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			switch p, ok := props[k]; {
+			case ok:
+				out[k] = readable(p, x)
+			case ap != nil:
+				out[k] = readable(ap.Value, x)
+			}
+		}
+		return out
+	case []any:
+		if s.Items == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = readable(s.Items.Value, x)
+		}
+		return out
+	}
+	return v
+}
+
 // merge applies a documented partial update: fields sent replace fields
 // stored, nested objects merge, and a metadata key sent as "" is removed.
 func merge(dst, patch map[string]any, inMetadata bool) {

@@ -19,7 +19,10 @@
 //   - PATCH (updateCard, updateCardHolder) applies Solid's partial update:
 //     fields sent replace fields stored, nested objects merge, a metadata
 //     key sent as "" is removed, and timestamps.updated_at moves; later
-//     reads and lists show the change;
+//     reads and lists show the change. A field the update takes but its
+//     answer's schema does not declare (a sub account holder's
+//     verification) is accepted and not stored, since no read may
+//     return it;
 //   - a list (listCards, listCardHolders) pages over the stored resources
 //     in the order they were added: limit (1 to 100, default 25),
 //     starting_after, ending_before, and the envelope's total, has_more
