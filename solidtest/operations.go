@@ -140,39 +140,43 @@ func digest(body []byte) [32]byte {
 
 // answer computes the status and body for one operation.
 func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[string]string, rnd, body []byte) (int, []byte) {
+	var patch map[string]any
+	if p.act == actUpdate && len(body) > 0 {
+		if err := json.Unmarshal(body, &patch); err != nil {
+			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
+		}
+	}
+	h.smu.Lock()
+	if param, ok := h.unknown(p, params); ok {
+		h.smu.Unlock()
+		return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(param, params[param]), "")
+	}
+	var out any
 	switch p.act {
-	case actGet, actUpdate, actMint:
+	case actGet:
+		out = clone(p.kind.byID[params[p.kind.param]])
+	case actUpdate:
+		obj := p.kind.byID[params[p.kind.param]]
+		if m, ok := readable(p.schema, patch).(map[string]any); ok {
+			patch = m
+		}
+		merge(obj, patch, false)
+		touch(obj, h.now())
+		out = clone(obj)
+	case actMint:
 		id := params[p.kind.param]
-		var patch map[string]any
-		if p.act == actUpdate && len(body) > 0 {
-			if err := json.Unmarshal(body, &patch); err != nil {
-				return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
-			}
-		}
-		h.smu.Lock()
-		obj, ok := p.kind.byID[id]
-		if !ok {
-			h.smu.Unlock()
-			return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(p.kind.param, id), "")
-		}
-		var out any
-		switch p.act {
-		case actMint:
-			out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
-		case actUpdate:
-			merge(obj, patch, false)
-			touch(obj, h.now())
-			out = clone(obj)
-		default:
-			out = clone(obj)
-		}
-		h.smu.Unlock()
-		return p.status, marshal(out)
+		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
 	case actList:
-		h.smu.Lock()
-		env := p.kind.page(r.URL.Query())
-		h.smu.Unlock()
-		return p.status, marshal(env)
+		out = p.kind.page(r.URL.Query())
+	case actDelete:
+		p.kind.remove(params[p.kind.param])
+	}
+	h.smu.Unlock()
+	if out != nil {
+		return p.status, marshal(out)
+	}
+	if p.example == nil && p.schema == nil {
+		return p.status, nil // declared without a body (204)
 	}
 	var v any
 	if p.example != nil {
@@ -181,6 +185,31 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		v = generate(p.schema, 0)
 	}
 	return p.status, marshal(substitute(v, p.params, params))
+}
+
+// unknown returns the first path parameter of p that names a kind the
+// mock keeps but no object it stores, if any. The parameter of p's own
+// kind (the item read, updated, deleted or minted for) is always checked;
+// the others when the operation declares 404, which it then answers. The
+// caller holds smu.
+func (h *Handler) unknown(p *plan, params map[string]string) (string, bool) {
+	for _, name := range p.params {
+		own := p.kind != nil && p.kind.param == name
+		if !own && !p.notFound {
+			continue
+		}
+		k := p.kind
+		if !own {
+			k = h.kinds[name]
+		}
+		if k == nil {
+			continue
+		}
+		if _, ok := k.byID[params[name]]; !ok {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // reasonOf is the message of an error answer, for the request log.

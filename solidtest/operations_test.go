@@ -153,7 +153,9 @@ func TestEveryOperationAnswered(t *testing.T) {
 // TestUnknownIDAnswers404 calls every operation that has path parameters
 // and declares a 404, its last path parameter an id the mock does not
 // know (the others their documented example): each must answer the 404
-// envelope (call checks it), whatever it does with a known id.
+// envelope (call checks it) naming the resource, whatever it does with a
+// known id: reads, updates, actions (activate, replace, provision, idv)
+// and deletes alike.
 func TestUnknownIDAnswers404(t *testing.T) {
 	v, err := specval.Default()
 	if err != nil {
@@ -179,11 +181,143 @@ func TestUnknownIDAnswers404(t *testing.T) {
 					}
 					unknown = strings.Replace(unknown, "{"+p+"}", url.PathEscape(val), 1)
 				}
-				if status, m := call(t, srv.URL, method, unknown, requestExample(op), nil); status != http.StatusNotFound {
-					t.Errorf("%s %s: status %d, want 404: %v", method, unknown, status, m)
+				status, m := call(t, srv.URL, method, unknown, requestExample(op), nil)
+				if status != http.StatusNotFound {
+					t.Fatalf("%s %s: status %d, want 404: %v", method, unknown, status, m)
+				}
+				last := params[len(params)-1]
+				want := "cannot find " + strings.ReplaceAll(strings.TrimSuffix(last, "_id"), "_", " ") + " by id unknown_" + last
+				if e, _ := m["error"].(map[string]any); e["message"] != want || e["code"] != codeNotFound {
+					t.Errorf("%s %s: error %v, want %s %q", method, unknown, e, codeNotFound, want)
 				}
 			})
 		}
+	}
+}
+
+// TestDeleteRemoves deletes, on a fresh server, the seeded object of
+// every DELETE on an item path: the delete answers its documented status,
+// later a GET of it, a second delete and any operation under its path
+// that declares 404 answer the 404 envelope, the list above it no longer
+// shows it, and Reset brings it back.
+func TestDeleteRemoves(t *testing.T) {
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := v.Doc()
+	n := 0
+	for _, path := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		if item.Delete == nil || item.Get == nil || !strings.HasSuffix(path, "}") {
+			continue
+		}
+		n++
+		op := item.Delete
+		t.Run(op.OperationID, func(t *testing.T) {
+			srv := NewServer()
+			defer srv.Close()
+			target, values := fillPath(doc, path, op)
+			id := values[len(values)-1]
+			list := path[:strings.LastIndex(path, "/")]
+			listed := func() bool {
+				if doc.Paths.Value(list) == nil || doc.Paths.Value(list).Get == nil {
+					return false
+				}
+				s, m := call(t, srv.URL, http.MethodGet, list+"?limit=100", "", nil)
+				if s != http.StatusOK {
+					t.Fatalf("GET %s: %d %v", list, s, m)
+				}
+				for _, d := range m["data"].([]any) {
+					if d.(map[string]any)["id"] == id {
+						return true
+					}
+				}
+				return false
+			}
+			before := listed()
+			if lp := doc.Paths.Value(list); lp != nil && lp.Get != nil && !before {
+				t.Fatalf("%s does not list the seeded %s", list, id)
+			}
+			if s, m := call(t, srv.URL, http.MethodDelete, target, "", nil); s != successStatus(t, op) {
+				t.Fatalf("DELETE %s: %d %v", target, s, m)
+			}
+			for _, p := range specKeys(doc.Paths.Map()) {
+				if p != path && !strings.HasPrefix(p, path+"/") {
+					continue
+				}
+				for _, m := range specKeys(doc.Paths.Value(p).Operations()) {
+					o := doc.Paths.Value(p).GetOperation(m)
+					if o.Responses.Status(http.StatusNotFound) == nil {
+						continue
+					}
+					u, _ := fillPath(doc, p, o)
+					if s, body := call(t, srv.URL, m, u, requestExample(o), nil); s != http.StatusNotFound {
+						t.Errorf("%s %s after the delete: %d %v, want 404", m, u, s, body)
+					}
+				}
+			}
+			if before && listed() {
+				t.Errorf("%s still lists %s after the delete", list, id)
+			}
+			srv.Reset()
+			if s, m := call(t, srv.URL, http.MethodGet, target, "", nil); s != http.StatusOK || listed() != before {
+				t.Errorf("after Reset: GET %d %v, listed %v (before the delete %v)", s, m, listed(), before)
+			}
+		})
+	}
+	if n == 0 {
+		t.Skip("openapi.yaml has no DELETE on an item path")
+	}
+}
+
+// TestUpdateKeepsOnlyReadFields: for every PATCH of an item, each
+// top-level field its request schema declares and its answer's schema
+// does not (a write-only field) is accepted, and neither the answer nor a
+// later GET returns it.
+func TestUpdateKeepsOnlyReadFields(t *testing.T) {
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := v.Doc()
+	n := 0
+	for _, path := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		op := item.Patch
+		if op == nil || item.Get == nil || op.RequestBody == nil {
+			continue
+		}
+		res, _ := twoXX(op)
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		if res.schema == nil || mt == nil || mt.Schema == nil {
+			continue
+		}
+		for _, name := range specKeys(mt.Schema.Value.Properties) {
+			if res.schema.Properties[name] != nil {
+				continue
+			}
+			n++
+			t.Run(op.OperationID+"/"+name, func(t *testing.T) {
+				srv := NewServer()
+				defer srv.Close()
+				target, _ := fillPath(doc, path, op)
+				b, _ := json.Marshal(map[string]any{name: generate(mt.Schema.Value.Properties[name].Value, 0)})
+				status, m := call(t, srv.URL, http.MethodPatch, target, string(b), nil)
+				if status != successStatus(t, op) {
+					t.Fatalf("PATCH %s %s: %d %v", target, b, status, m)
+				}
+				_, got := call(t, srv.URL, http.MethodGet, target, "", nil)
+				for where, obj := range map[string]map[string]any{"answer": m, "later GET": got} {
+					if _, ok := obj[name]; ok {
+						t.Errorf("the %s returns %s, which its schema does not declare: %v", where, name, obj[name])
+					}
+				}
+			})
+		}
+	}
+	if n == 0 {
+		t.Skip("no update in openapi.yaml takes a field its answer lacks")
 	}
 }
 

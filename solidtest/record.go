@@ -95,7 +95,8 @@ func (h *Handler) finish(id uint64, status int, replayed bool) {
 // Reset forgets queued faults, the latency, the request record (see
 // Requests) and the answers kept for idempotency keys, and puts every card
 // and card holder back as it was added (the documented examples, WithCards,
-// AddCard and the like), undoing updates. API keys stay. Requests already
+// AddCard and the like), and every other resource the mock seeds from the
+// documented examples, undoing updates and deletes. API keys stay. Requests already
 // waiting out the latency keep waiting.
 func (h *Handler) Reset() {
 	h.smu.Lock()

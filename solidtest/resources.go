@@ -22,11 +22,19 @@ import (
 //   - GET on an item path returns the stored object; PATCH merges the body
 //     into it;
 //   - GET on the path above an item path ("/v2/issuing/card") lists it;
+//   - DELETE on an item path removes the stored object: later reads
+//     answer 404 and lists no longer show it (until Reset);
 //   - a POST below an item path whose 200 body has a secret field
 //     (format: password) mints a token for a known item, with the prefix
 //     of the documented example token;
 //   - anything else answers with its documented example, path parameters
-//     substituted, or with a value made from its schema.
+//     substituted, or with a value made from its schema; a 2xx declared
+//     without a body (204) is answered without one.
+//
+// Every path parameter that names a kind the mock keeps must name a
+// stored object, for every operation under the path (actions, deletes
+// and answers by example included): else the operation answers the 404
+// envelope naming the resource, when it declares 404.
 
 type action int
 
@@ -36,6 +44,7 @@ const (
 	actUpdate
 	actList
 	actMint
+	actDelete
 )
 
 // plan is how the mock answers one operation.
@@ -50,6 +59,9 @@ type plan struct {
 	example any
 	schema  *openapi3.Schema
 	params  []string // the path's parameters, in order
+	// notFound: the operation declares 404, so an unknown id in any of
+	// params that names a kept kind gets it.
+	notFound bool
 	// actMint: the secret field and its token prefix.
 	field, prefix string
 }
@@ -95,13 +107,15 @@ func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind, map[string
 			res, status := twoXX(op)
 			p := &plan{op: op.OperationID, status: status, example: res.example, schema: res.schema,
 				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path),
-				body: op.RequestBody != nil}
+				body: op.RequestBody != nil, notFound: op.Responses.Status(http.StatusNotFound) != nil}
 			specOps[op.OperationID] = op
 			switch k := byItem[path]; {
 			case k != nil && method == http.MethodGet:
 				p.act, p.kind = actGet, k
 			case k != nil && method == http.MethodPatch:
 				p.act, p.kind = actUpdate, k
+			case k != nil && method == http.MethodDelete:
+				p.act, p.kind = actDelete, k
 			}
 			if p.act == actExample && method == http.MethodGet {
 				for item, k := range byItem {
@@ -232,13 +246,26 @@ func (k *kind) add(id string) {
 	obj["id"] = id
 	if _, ok := k.byID[id]; !ok {
 		k.order = append(k.order, id)
-		k.pristineOrder = append(k.pristineOrder, id)
 	}
 	k.byID[id] = obj
 	if k.pristine == nil {
 		k.pristine = map[string]map[string]any{}
 	}
+	if _, ok := k.pristine[id]; !ok {
+		k.pristineOrder = append(k.pristineOrder, id)
+	}
 	k.pristine[id] = clone(obj).(map[string]any)
+}
+
+// remove forgets id, which is stored.
+func (k *kind) remove(id string) {
+	delete(k.byID, id)
+	for i, x := range k.order {
+		if x == id {
+			k.order = append(k.order[:i:i], k.order[i+1:]...)
+			break
+		}
+	}
 }
 
 func (k *kind) reset() {
@@ -264,6 +291,47 @@ func clone(v any) any {
 			s[i] = clone(x)
 		}
 		return s
+	}
+	return v
+}
+
+// readable returns v without the fields, at any depth, that the read
+// schema s does not declare: a field an update may send (say a sub
+// account holder's outside verification) that no read returns. Stored, it
+// would come back in every later read, which the spec does not declare.
+// An object schema without properties (metadata) keeps every field; one
+// with oneOf or anyOf is kept whole.
+func readable(s *openapi3.Schema, v any) any {
+	if s == nil || len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
+		return v
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		props := map[string]*openapi3.Schema{}
+		collect(s, props)
+		ap := s.AdditionalProperties.Schema
+		if len(props) == 0 && ap == nil {
+			return v
+		}
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			switch p, ok := props[k]; {
+			case ok:
+				out[k] = readable(p, x)
+			case ap != nil:
+				out[k] = readable(ap.Value, x)
+			}
+		}
+		return out
+	case []any:
+		if s.Items == nil {
+			return v
+		}
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = readable(s.Items.Value, x)
+		}
+		return out
 	}
 	return v
 }

@@ -19,7 +19,10 @@
 //   - PATCH (updateCard, updateCardHolder) applies Solid's partial update:
 //     fields sent replace fields stored, nested objects merge, a metadata
 //     key sent as "" is removed, and timestamps.updated_at moves; later
-//     reads and lists show the change;
+//     reads and lists show the change. A field the update takes but its
+//     answer's schema does not declare (a sub account holder's
+//     verification) is accepted and not stored, since no read may
+//     return it;
 //   - a list (listCards, listCardHolders) pages over the stored resources
 //     in the order they were added: limit (1 to 100, default 25),
 //     starting_after, ending_before, and the envelope's total, has_more
@@ -28,12 +31,18 @@
 //   - a token operation (createSetPinToken, createShowToken) mints a fresh
 //     token with the documented prefix (card_pin_test_, card_show_test_)
 //     for a known card;
+//   - DELETE on a resource (deleteWebhook, deleteAttachment) removes it:
+//     later reads answer 404 and lists no longer show it, until Reset;
+//     its 204 has no body;
 //   - any other operation answers with its documented example, path
 //     parameters put into the fields named like them (and "id"), or with a
 //     value made from its schema.
 //
 // An unknown resource gets the 404 envelope, naming it ("cannot find card
-// by id crd_..."), a missing or wrong key the 401 envelope. Requests the
+// by id crd_..."): every path parameter that names a kind of resource the
+// mock keeps must name one it stores, for every operation under that path
+// that declares 404 (activateCard, reissueCard, the sub-account holder's
+// idv, deletes). A missing or wrong key gets the 401 envelope. Requests the
 // spec does not allow get an error envelope too (404 for an unknown path,
 // 405 for a wrong method, 400 otherwise, with field_name when a field is
 // at fault), never a panic or an HTML page. A body field the operation's

@@ -2,10 +2,14 @@ package solidtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/solidsdk/solid-go/internal/specval"
 )
@@ -109,3 +113,135 @@ func (r *recorder) Header() http.Header { return r.header }
 func (r *recorder) WriteHeader(s int) { r.status = s }
 
 func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
+
+// TestNullFieldNamed sends, for every operation with a documented request
+// body, its example with one field at a time set to null, at every depth:
+// a field whose schema is not nullable gets the 400 envelope naming it
+// (field_name, as for an unknown field); a nullable one is accepted.
+func TestNullFieldNamed(t *testing.T) {
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := v.Doc()
+	srv := NewServer()
+	defer srv.Close()
+	n := 0
+	for _, path := range specKeys(doc.Paths.Map()) {
+		item := doc.Paths.Value(path)
+		for _, method := range specKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			mt := op.RequestBody.Value.Content.Get("application/json")
+			var example map[string]any
+			if json.Unmarshal([]byte(requestExample(op)), &example) != nil || mt == nil || mt.Schema == nil {
+				continue
+			}
+			target, _ := fillPath(doc, path, op)
+			for _, f := range nullable(mt.Schema.Value, example, "") {
+				n++
+				t.Run(op.OperationID+"/"+f.path, func(t *testing.T) {
+					srv.Reset()
+					body := clone(example).(map[string]any)
+					setPath(body, strings.Split(f.path, "."), nil)
+					b, _ := json.Marshal(body)
+					status, m := call(t, srv.URL, method, target, string(b), nil)
+					e, _ := m["error"].(map[string]any)
+					switch {
+					case f.nullable && status == http.StatusBadRequest:
+						t.Errorf("%s is nullable, yet refused: %v", f.path, e)
+					case !f.nullable && (status != http.StatusBadRequest || e["field_name"] != f.path || e["code"] != codeInvalidField ||
+						!strings.Contains(fmt.Sprint(e["message"]), f.path)):
+						t.Errorf("%s null: %d %v, want 400 %s naming %s", f.path, status, e, codeInvalidField, f.path)
+					}
+				})
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no request body example has a field")
+	}
+}
+
+type nullField struct {
+	path     string
+	nullable bool
+}
+
+// nullable lists the fields of v (an example), at every depth, dotted,
+// with whether s lets each be null. Fields s does not declare are left
+// out; so are those below a oneOf or anyOf.
+func nullable(s *openapi3.Schema, v map[string]any, at string) []nullField {
+	props := map[string]*openapi3.Schema{}
+	collect(s, props)
+	var out []nullField
+	for _, k := range specKeys(props) {
+		p := props[k]
+		if _, ok := v[k]; ok {
+			continue
+		}
+		out = append(out, nullField{at + k, nullOK(p)}) // declared, not in the example
+	}
+	for _, k := range specKeys(v) {
+		p := props[k]
+		if p == nil {
+			continue
+		}
+		out = append(out, nullField{at + k, nullOK(p)})
+		switch x := v[k].(type) {
+		case map[string]any:
+			out = append(out, nullable(p, x, at+k+".")...)
+		case []any:
+			if p.Items == nil || p.Items.Value == nil {
+				continue
+			}
+			for i, e := range x {
+				idx := at + k + "." + strconv.Itoa(i)
+				out = append(out, nullField{idx, nullOK(p.Items.Value)})
+				if sub, ok := e.(map[string]any); ok {
+					out = append(out, nullable(p.Items.Value, sub, idx+".")...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// setPath sets the field (or array element) at path in v to x.
+func setPath(v any, path []string, x any) {
+	for i, k := range path {
+		switch c := v.(type) {
+		case map[string]any:
+			if i == len(path)-1 {
+				c[k] = x
+				return
+			}
+			v = c[k]
+		case []any:
+			n, _ := strconv.Atoi(k)
+			if i == len(path)-1 {
+				c[n] = x
+				return
+			}
+			v = c[n]
+		}
+	}
+}
+
+// nullOK reports whether s takes null: nullable, or some alternative of
+// its oneOf or anyOf is.
+func nullOK(s *openapi3.Schema) bool {
+	if s.Nullable {
+		return true
+	}
+	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+		for _, a := range alts {
+			if a.Value != nil && nullOK(a.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -67,7 +67,10 @@ func appendEnvelope(b []byte, method, id string, status int, code, msg, field st
 
 func (h *Handler) write(w http.ResponseWriter, status int, id string, body []byte) {
 	hdr := w.Header()
-	hdr["Content-Type"] = jsonType
+	if len(body) > 0 {
+		// An answer declared without a body (204) has no type either.
+		hdr["Content-Type"] = jsonType
+	}
 	hdr["X-Request-Id"] = []string{id}
 	// net/http adds Content-Length itself for a body this small.
 	w.WriteHeader(status)
