@@ -79,11 +79,12 @@ var (
 // control characters, invalid UTF-8, over 256 bytes) is refused with
 // ErrInvalidInput before any request; any other is escaped. Errors from the
 // API are *APIError. The call sends an idempotency key (one per call, the
-// same on each retry; see WithIdempotencyKey), so a retry gets Solid's
-// first answer rather than a second token.
-func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinToken, error) {
+// same on each retry; WithCallIdempotencyKey sets your own), so a retry
+// gets Solid's first answer rather than a second token. opts are the
+// per-call options every method takes.
+func (c *Client) CreateSetPinToken(ctx context.Context, cardID string, opts ...RequestOption) (*SetPinToken, error) {
 	var out SetPinToken
-	err := c.mintToken(ctx, setPinTokenRoute, cardID, "set_pin_token", &out.CardID, &out.Token, &out.RequestID,
+	err := c.mintToken(ctx, opts, setPinTokenRoute, cardID, "set_pin_token", &out.CardID, &out.Token, &out.RequestID,
 		func(ctx context.Context) (*http.Response, error) { return c.api.CreateSetPinToken(ctx, cardID, nil) },
 		func(resp *http.Response) (string, secret.String, bool, error) {
 			p, err := gen.ParseCreateSetPinTokenResponse(resp)
@@ -101,10 +102,10 @@ func (c *Client) CreateSetPinToken(ctx context.Context, cardID string) (*SetPinT
 // CreateShowToken mints a one-time show token for cardID (step 1 of
 // showing a card's number and CVV). It checks its input, retries and
 // reports errors as CreateSetPinToken does, and likewise refuses an answer
-// for another card.
-func (c *Client) CreateShowToken(ctx context.Context, cardID string) (*ShowToken, error) {
+// for another card. opts are the per-call options every method takes.
+func (c *Client) CreateShowToken(ctx context.Context, cardID string, opts ...RequestOption) (*ShowToken, error) {
 	var out ShowToken
-	err := c.mintToken(ctx, showTokenRoute, cardID, "show_token", &out.CardID, &out.Token, &out.RequestID,
+	err := c.mintToken(ctx, opts, showTokenRoute, cardID, "show_token", &out.CardID, &out.Token, &out.RequestID,
 		func(ctx context.Context) (*http.Response, error) { return c.api.CreateShowToken(ctx, cardID, nil) },
 		func(resp *http.Response) (string, secret.String, bool, error) {
 			p, err := gen.ParseCreateShowTokenResponse(resp)
@@ -123,16 +124,20 @@ func (c *Client) CreateShowToken(ctx context.Context, cardID string) (*ShowToken
 // sends through the generated client, decodes with the generated parser
 // and checks that the answer is a token for the card asked about. It
 // writes the card id, the token and the request id through the pointers.
-func (c *Client) mintToken(ctx context.Context, rt *route, cardID, field string, id *string, token *secret.String, reqID *string,
+func (c *Client) mintToken(ctx context.Context, opts []RequestOption, rt *route, cardID, field string, id *string, token *secret.String, reqID *string,
 	send func(context.Context) (*http.Response, error),
 	decode func(*http.Response) (string, secret.String, bool, error)) error {
 	op := rt.op.ID
 	if err := rt.checkArgs(cardID); err != nil {
 		return opError(op, err)
 	}
-	// The call's timeout is applied here, before the generated builder
-	// sets the request's context, so transport.Do need not copy it again.
-	ctx, cancel := c.tr.withTimeout(ctx)
+	// The call's options and timeout are applied here, before the
+	// generated builder sets the request's context, so transport.Do need
+	// not copy it again.
+	ctx, cancel, err := c.begin(ctx, op, opts)
+	if err != nil {
+		return err
+	}
 	defer cancel()
 	resp, err := send(ctx)
 	if err != nil {

@@ -49,8 +49,8 @@ import (
 // the generated ones, after checking that the token is for the card asked
 // about. The API interface lists them with these signatures.
 var handWritten = map[string]string{
-	"createSetPinToken": "CreateSetPinToken(ctx context.Context, cardID string) (*SetPinToken, error)",
-	"createShowToken":   "CreateShowToken(ctx context.Context, cardID string) (*ShowToken, error)",
+	"createSetPinToken": "CreateSetPinToken(ctx context.Context, cardID string, opts ...RequestOption) (*SetPinToken, error)",
+	"createShowToken":   "CreateShowToken(ctx context.Context, cardID string, opts ...RequestOption) (*ShowToken, error)",
 }
 
 // typedPathParam matches a path template's parameter.
