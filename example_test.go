@@ -14,27 +14,6 @@ import (
 	"github.com/solidsdk/solid-go/solidtest"
 )
 
-func ExampleClient_CreateSetPinToken() {
-	srv := solidtest.NewServer() // in real use: solid.WithEnvironment(solid.Sandbox)
-	defer srv.Close()
-
-	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	tok, err := c.CreateSetPinToken(context.Background(), "crd_7948d9a96706dd05360a340002de725f")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(tok) // printing never shows the token
-	fmt.Println(strings.HasPrefix(tok.Token.Reveal(), "card_pin_test_"), len(tok.Token.Reveal()))
-	// Output:
-	// solid.SetPinToken{CardID: "crd_7948d9a96706dd05360a340002de725f", Token: [REDACTED]}
-	// true 46
-}
-
 func ExampleAPIError() {
 	srv := solidtest.NewServer()
 	defer srv.Close()

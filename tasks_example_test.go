@@ -11,12 +11,115 @@ import (
 	"github.com/solidsdk/solid-go/solidtest"
 )
 
-// The examples below are the README's tasks, run against solidtest; in
-// real use the client gets solid.WithEnvironment(solid.Sandbox) instead of
-// the mock's URL.
+// The card program, step by step: the README's story, one Example per
+// step, each run against solidtest on every go test. In real use the
+// client gets solid.WithEnvironment(solid.Sandbox) (or Production)
+// instead of the mock's URL.
+//
+// solidtest answers a create with the operation's documented example
+// today, not with what was sent: the Outputs below show what it answers,
+// and will change when the mock keeps what is created.
 
-// Show a card: step 1 mints a one-time show token; step 2, Solid's SDK on
-// the cardholder's device, uses it to display the number and CVV.
+// Step 1: create a card holder, the person cards are issued to. A card is
+// issued only once the card holder's OFAC check passes.
+func ExampleClient_CreateCardHolder() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sub, first, last, email := "sub_bda1e562657c41e553104b10aad3fe70", "Jane", "Doe", "jane.doe@example.com"
+	holder, err := c.CreateCardHolder(context.Background(), gen.CardHolderCreate{
+		SubAccountId: &sub, // the sub account the card holder's cards spend from
+		Person:       &gen.Person{FirstName: &first, LastName: &last, Email: &email},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(*holder.Id, *holder.Status, "ofac:", *holder.Ofac.Status)
+	// Output:
+	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 activated ofac: pass
+}
+
+// Step 2: issue a virtual card to the card holder.
+func ExampleClient_CreateCard() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	holderID, label, virtual := solidtest.DefaultCardHolderID, "Online ads", gen.CardTypeVirtual
+	card, err := c.CreateCard(context.Background(), gen.CardCreate{
+		CardholderId: &holderID,
+		Type:         &virtual,
+		Label:        &label,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// solidtest answers with the documented example card, a physical one,
+	// whatever the request asks for.
+	fmt.Println(*card.Id, solid.CardHolderID(*card), *card.Type, *card.Status)
+	// Output:
+	// crd_7948d9a96706dd05360a340002de725f cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 physical activated
+}
+
+// Step 3: activate a physical card once it arrives, with what the card
+// holder reads off it: the last four digits and the expiry.
+func ExampleClient_ActivateCard() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	last4, month, year := "5275", "12", "2022"
+	card, err := c.ActivateCard(context.Background(), solidtest.DefaultCardID, gen.CardActivate{
+		Last4:       &last4,
+		ExpiryMonth: &month,
+		ExpiryYear:  &year,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(*card.Id, *card.Type, *card.Status)
+	// Output:
+	// crd_7948d9a96706dd05360a340002de725f physical activated
+}
+
+// Step 4: set its PIN. Step 1 of 2 mints a one-time PIN token; step 2,
+// Solid's PIN SDK on the card holder's device, uses it to set the PIN.
+func ExampleClient_CreateSetPinToken() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := c.CreateSetPinToken(context.Background(), solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tok) // printing never shows the token; tok.Token.Reveal() gives it to the device
+	fmt.Println(strings.HasPrefix(tok.Token.Reveal(), "card_pin_test_"), len(tok.Token.Reveal()))
+	// Output:
+	// solid.SetPinToken{CardID: "crd_7948d9a96706dd05360a340002de725f", Token: [REDACTED]}
+	// true 46
+}
+
+// Step 5: show it. Step 1 of 2 mints a one-time show token; step 2,
+// Solid's SDK on the card holder's device, uses it to display the number
+// and CVV, which never pass through your servers.
 func ExampleClient_CreateShowToken() {
 	srv := solidtest.NewServer()
 	defer srv.Close()
@@ -37,9 +140,9 @@ func ExampleClient_CreateShowToken() {
 	// true true
 }
 
-// Read a card, then relabel it and turn ATM access off. Fields not sent
-// keep their values.
-func ExampleClient_API_updateCard() {
+// Step 6: freeze it. Status blocked stops new spending; status open
+// unfreezes it. A later read shows the change.
+func ExampleClient_UpdateCard() {
 	srv := solidtest.NewServer()
 	defer srv.Close()
 	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
@@ -48,17 +151,37 @@ func ExampleClient_API_updateCard() {
 		return
 	}
 	ctx := context.Background()
-
-	got, err := c.API().GetCardWithResponse(ctx, solidtest.DefaultCardID)
+	blocked := gen.CardUpdateStatusBlocked
+	card, err := c.UpdateCard(ctx, solidtest.DefaultCardID, gen.CardUpdate{Status: &blocked})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	card := got.JSON200
-	fmt.Println(*card.Label, *card.Status, solid.CardHolderID(*card), *card.Controls.AtmEnabled)
+	fmt.Println("updated:", *card.Id, *card.Status)
 
+	card, err = c.GetCard(ctx, solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("read back:", *card.Id, *card.Status)
+	// Output:
+	// updated: crd_7948d9a96706dd05360a340002de725f blocked
+	// read back: crd_7948d9a96706dd05360a340002de725f blocked
+}
+
+// An update changes only the fields it sends: here the label and ATM
+// access, while the card's spending limit stays as it was.
+func ExampleClient_UpdateCard_controls() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	label, off := "Travel Expense Card", flex.Bool(false)
-	upd, err := c.API().UpdateCardWithResponse(ctx, solidtest.DefaultCardID, nil, gen.CardUpdate{
+	card, err := c.UpdateCard(context.Background(), solidtest.DefaultCardID, gen.CardUpdate{
 		Label:    &label,
 		Controls: &gen.CardControls{AtmEnabled: &off},
 	})
@@ -66,11 +189,71 @@ func ExampleClient_API_updateCard() {
 		fmt.Println(err)
 		return
 	}
-	card = upd.JSON200
-	fmt.Println(*card.Label, *card.Controls.AtmEnabled, *card.Controls.Limit.Period)
+	fmt.Println(*card.Label, *card.Controls.AtmEnabled, *card.Controls.Limit.Period, *card.Controls.Limit.MaxSpendAmount)
 	// Output:
-	// Travel activated cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 true
-	// Travel Expense Card false daily
+	// Travel Expense Card false daily 500.00
+}
+
+// Step 7: walk its transactions. listTransactions filters by account, not
+// by card: walk the card's sub account, and a card's own transactions
+// are those with method card_issuing and tx.Card naming it. The iterator
+// fetches the next page only when the loop asks for more.
+func ExampleClient_Transactions() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	card, err := c.GetCard(ctx, solidtest.DefaultCardID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	limit := 100
+	for tx, err := range c.Transactions(ctx, &gen.ListTransactionsParams{SubAccountId: card.SubAccountId, Limit: &limit}) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		mine := tx.Card != nil && tx.Card.Id != nil && *tx.Card.Id == *card.Id
+		fmt.Println(*tx.Id, *tx.Method, *tx.Direction, *tx.Amount, *tx.Status, "this card:", mine)
+	}
+	// Output:
+	// txn_817d2a074042bb4ec54e08fd82b1e0a8 ach credit 1500.00 settled this card: false
+}
+
+// Step 8: register a webhook, so Solid tells you when the card's status
+// changes. The answer to a create is the only one that carries the
+// webhook's signing secret: keep it (w.Secret.Reveal()) to verify events.
+func ExampleClient_CreateWebhook() {
+	srv := solidtest.NewServer()
+	defer srv.Close()
+	c, err := solid.NewClient(solidtest.DefaultAPIKey, solid.WithBaseURL(srv.URL))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	url, desc := "https://cards.example.com/solid/events", "Card status"
+	events := []gen.WebhookEventType{gen.WebhookEventTypeCardStatusBlocked, gen.WebhookEventTypeCardStatusClosed}
+	w, err := c.CreateWebhook(context.Background(), gen.WebhookCreate{Url: &url, Description: &desc, Events: &events})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// solidtest answers with the documented example webhook, which has
+	// neither your URL nor a signing secret.
+	fmt.Println(*w.Id, *w.Status, *w.Url)
+	if w.Secret != nil {
+		fmt.Println("signing secret:", *w.Secret) // prints [REDACTED]
+	} else {
+		fmt.Println("no signing secret in the answer")
+	}
+	// Output:
+	// whk_0190e7185e4874dab687e7af88f6f368 active http://test-url.com/txn-webhook
+	// no signing secret in the answer
 }
 
 // Walk every card, two per page; the iterator fetches the next page only
@@ -119,9 +302,8 @@ func ExampleClient_CardHolders() {
 	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 John activated
 }
 
-// Keep your own idempotency key with the operation in your database, and
-// pass it: a retry of the same logical call, even from another process,
-// gets Solid's first answer instead of acting twice.
+// Deprecated usage, kept while WithIdempotencyKey is: a key on the
+// context. Prefer WithCallIdempotencyKey, which holds for one call.
 func ExampleWithIdempotencyKey() {
 	srv := solidtest.NewServer()
 	defer srv.Close()
