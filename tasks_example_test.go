@@ -140,8 +140,8 @@ func ExampleClient_CreateShowToken() {
 	// true true
 }
 
-// Step 6: freeze it. Status blocked stops new spending; status open
-// unfreezes it. A later read shows the change.
+// Step 6: freeze it, with an update that sets its status to blocked; a
+// later read shows the change.
 func ExampleClient_UpdateCard() {
 	srv := solidtest.NewServer()
 	defer srv.Close()
