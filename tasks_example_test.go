@@ -119,7 +119,7 @@ func ExampleClient_CreateSetPinToken() {
 
 // Step 5: show it. Step 1 of 2 mints a one-time show token; step 2,
 // Solid's SDK on the card holder's device, uses it to display the number
-// and CVV, which never pass through your servers.
+// and CVV.
 func ExampleClient_CreateShowToken() {
 	srv := solidtest.NewServer()
 	defer srv.Close()
