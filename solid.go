@@ -6,13 +6,25 @@
 // bodies, refusal of cross-host redirects, and logging that never carries a
 // secret.
 //
-// Start with [NewClient] or [NewClientFromEnv]. The typed helpers are
-// [Client.CreateSetPinToken] and [Client.CreateShowToken] (one-time tokens
-// for Solid's SDK) and the iterators [Client.Cards] and
-// [Client.CardHolders]; every operation in the spec (retrieve and update a
-// card or card holder, and the rest) is reachable through [Client.API]
-// with the same behaviour. Writes carry Solid's idempotency key
-// ([WithIdempotencyKey]).
+// Start with [NewClient] or [NewClientFromEnv]. Every operation of the
+// spec is a typed method on [Client], named after its operationId and
+// returning the decoded answer: [Client.CreateCardHolder],
+// [Client.CreateCard], [Client.ActivateCard], [Client.UpdateCard],
+// [Client.GetCard], [Client.CreateWebhook] and the rest; each one's doc
+// names its tag and Solid's page. [Client.CreateSetPinToken] and
+// [Client.CreateShowToken] mint one-time tokens for Solid's SDK, tokens
+// that print redacted. Each list has an iterator that fetches page after
+// page and cannot loop ([Client.Cards], [Client.Transactions],
+// [Client.Webhooks], ...). The typed methods and the token helpers take
+// per-call options last: [WithCallIdempotencyKey], [WithResponseInto],
+// [WithCallTimeout], [WithCallRetries] and [WithHeader]. [API] is the
+// interface of them all, so a service can take it and its tests can pass
+// a fake (see the API example). [Client.API] gives the generated client
+// beneath, with the same behaviour.
+//
+// The examples of these methods tell a card program's life against the
+// solidtest mock: create a card holder, issue a card, activate it, set
+// its PIN, show it, freeze it, walk its transactions, register a webhook.
 package solid
 
 import "github.com/solidsdk/solid-go/internal/spec"
