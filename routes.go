@@ -17,7 +17,37 @@ type route struct {
 	params []string // parameter names, in path order
 }
 
-var routes = buildRoutes(ops.Operations)
+var (
+	routes  = buildRoutes(ops.Operations)
+	byShape = indexRoutes(routes)
+)
+
+// shape is what a request can be matched on before its path is read: its
+// method, the number of segments and its second segment (after "v2"),
+// which names the API area (issuing, accounts, payments, webhook, ...).
+type shape struct {
+	method string
+	n      int
+	area   string
+}
+
+// indexRoutes groups the routes by shape, in their order, so match reads a
+// handful of candidates rather than every operation of the spec. A template
+// with a parameter among its first two segments goes under area "*", which
+// match reads too.
+func indexRoutes(rs []route) map[shape][]*route {
+	idx := make(map[shape][]*route)
+	for i := range rs {
+		r := &rs[i]
+		area := "*"
+		if len(r.segs) > 1 && r.segs[0] != "" && r.segs[1] != "" {
+			area = r.segs[1]
+		}
+		k := shape{r.op.Method, len(r.segs), area}
+		idx[k] = append(idx[k], r)
+	}
+	return idx
+}
 
 // buildRoutes splits each operation's path template into segments and
 // orders the routes so that, of two templates a request could fit, the one
@@ -97,18 +127,20 @@ func match(basePath, method string, u *url.URL) (*route, error) {
 		return nil, fmt.Errorf("%w: %s is not below the base URL", ErrInvalidInput, u.EscapedPath())
 	}
 	n := strings.Count(rest, "/") + 1
+	area := ""
+	if _, after, ok := strings.Cut(rest, "/"); ok {
+		area, _, _ = strings.Cut(after, "/")
+	}
 	var refused error
-	for i := range routes {
-		r := &routes[i]
-		if r.op.Method != method || len(r.segs) != n {
-			continue
-		}
-		err, fits := r.matches(rest)
-		if fits && err == nil {
-			return r, nil
-		}
-		if fits && refused == nil {
-			refused = err
+	for _, bucket := range [2][]*route{byShape[shape{method, n, area}], byShape[shape{method, n, "*"}]} {
+		for _, r := range bucket {
+			err, fits := r.matches(rest)
+			if fits && err == nil {
+				return r, nil
+			}
+			if fits && refused == nil {
+				refused = err
+			}
 		}
 	}
 	if refused != nil {

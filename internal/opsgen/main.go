@@ -14,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"go/format"
@@ -46,9 +47,15 @@ func main() {
 	schemasOut := flag.String("schemas-out", "internal/schemas/schemas.gen.go", "Go file to write the schema name to Go type table into")
 	flag.Parse()
 
-	doc, err := openapi3.NewLoader().LoadFromFile(*specPath)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(*specPath)
 	if err != nil {
 		log.Fatalf("opsgen: %v", err)
+	}
+	// The validators do not validate the embedded spec at start-up
+	// (specval.Default): an invalid one is refused here, examples included.
+	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
+		log.Fatalf("opsgen: %s: %v", *specPath, err)
 	}
 	if err := checkSecrets(doc); err != nil {
 		log.Fatalf("opsgen: %s: %v", *specPath, err)

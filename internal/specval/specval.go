@@ -12,12 +12,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/getkin/kin-openapi/routers/legacy/pathpattern"
 
 	"github.com/solidsdk/solid-go/internal/spec"
 )
@@ -29,30 +30,55 @@ var ErrNoAPIKey = errors.New("api-key header missing")
 // It is safe for concurrent use.
 type Validator struct {
 	doc    *openapi3.T
-	router routers.Router
+	router *router
 	opts   *openapi3filter.Options
 }
 
 // Default returns the validator for openapi.yaml (as generated into
-// internal/spec), built once.
+// internal/spec), built once. It does not validate the document again:
+// opsgen refuses an invalid openapi.yaml at `go generate` time and
+// TestEmbeddedSpecValid checks the embedded text, so a process (say
+// `solid mock`) does not spend its start-up re-proving it.
 var Default = sync.OnceValues(func() (*Validator, error) {
-	return New([]byte(spec.YAML))
+	return load([]byte(spec.YAML), false)
 })
 
 // New loads and validates spec (examples included) and builds a router that
 // matches paths only: the spec's servers are cleared, since requests in
 // tests go to loopback hosts.
 func New(spec []byte) (*Validator, error) {
+	return load(spec, true)
+}
+
+// Validate checks spec as New does (examples included), without building
+// a validator: for generators and tests.
+func Validate(spec []byte) error {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(spec)
+	if err != nil {
+		return fmt.Errorf("specval: loading spec: %w", err)
+	}
+	if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
+		return fmt.Errorf("specval: invalid spec: %w", err)
+	}
+	return nil
+}
+
+// load loads spec, validates it when check is set, and builds the
+// validator.
+func load(spec []byte, check bool) (*Validator, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(spec)
 	if err != nil {
 		return nil, fmt.Errorf("specval: loading spec: %w", err)
 	}
-	if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
-		return nil, fmt.Errorf("specval: invalid spec: %w", err)
+	if check {
+		if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
+			return nil, fmt.Errorf("specval: invalid spec: %w", err)
+		}
 	}
 	doc.Servers = nil
-	router, err := legacy.NewRouter(doc)
+	router, err := newRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("specval: router: %w", err)
 	}
@@ -65,6 +91,55 @@ func New(spec []byte) (*Validator, error) {
 			AuthenticationFunc:    authenticate,
 		},
 	}, nil
+}
+
+// router is kin-openapi's legacy router (routers/legacy) for a document
+// without servers, built on the same path trie, minus the doc.Validate
+// that legacy.NewRouter runs first: with examples, that walk cost as much
+// as loading the document, and New has already done it.
+type router struct {
+	doc  *openapi3.T
+	root *pathpattern.Node
+}
+
+func newRouter(doc *openapi3.T) (*router, error) {
+	r := &router{doc: doc, root: &pathpattern.Node{}}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			rt := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			if err := r.root.Add(method+" "+path, rt, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r, nil
+}
+
+// FindRoute is legacy.Router.FindRoute for a document without servers.
+func (r *router) FindRoute(req *http.Request) (*routers.Route, map[string]string, error) {
+	method, path := req.Method, req.URL.Path
+	var route *routers.Route
+	node, values := r.root.Match(method + " " + path)
+	if node != nil {
+		route, _ = node.Value.(*routers.Route)
+	}
+	if route == nil {
+		item := r.doc.Paths.Value(path)
+		if item == nil {
+			return nil, nil, &routers.RouteError{Reason: routers.ErrPathNotFound.Error()}
+		}
+		if item.GetOperation(method) == nil {
+			return nil, nil, &routers.RouteError{Reason: routers.ErrMethodNotAllowed.Error()}
+		}
+		if node == nil {
+			return nil, nil, &routers.RouteError{Reason: routers.ErrPathNotFound.Error()}
+		}
+	}
+	params := make(map[string]string, len(values))
+	for i, v := range values {
+		params[strings.TrimSuffix(node.VariableNames[i], "*")] = v
+	}
+	return route, params, nil
 }
 
 // Doc returns the loaded document (servers cleared). Do not modify it.
