@@ -129,6 +129,8 @@ func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stde
 		return runConformance(ctx, args[1:], env, stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, args[1:], stdout, stderr, nil)
+	case "webhooks":
+		return runWebhooks(ctx, args[1:], env, stdout, stderr, nil)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0
