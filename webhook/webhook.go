@@ -39,8 +39,9 @@
 // # The secret
 //
 // Functions take the secret as a string. Create a Webhook's answer carries
-// it once, as a secret.String that prints [REDACTED]; pass
-// wh.Secret.Reveal() (and keep it somewhere safer than a log). No error,
+// it once, as a *secret.String that prints [REDACTED] (nil when the
+// answer carries none); pass wh.Secret.Reveal() (and keep it somewhere
+// safer than a log). No error,
 // log record or answer of this package contains the secret, or the
 // signature it expects.
 package webhook
