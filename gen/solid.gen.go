@@ -6480,7 +6480,10 @@ type ListWebhookEventsParams struct {
 type WebhookEventParams struct {
 	// SdWebhookSha256Signature HMAC-SHA256 of the raw request body keyed by the webhook's
 	// signing `secret`: lowercase hex as sent (hex or standard
-	// base64 accepted; the encoding is not documented).
+	// base64 accepted; the encoding is not documented). The
+	// example is the signature of the body example, sent as
+	// compact JSON with its keys sorted, under the example
+	// `secret` of the Webhook schema: a test vector.
 	SdWebhookSha256Signature string `json:"sd-webhook-sha256-signature"`
 }
 

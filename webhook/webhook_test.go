@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"reflect"
 	"slices"
 	"strings"
@@ -301,5 +302,55 @@ func TestSpecDeclaresTheDelivery(t *testing.T) {
 	}
 	if ok := item.Post.Responses.Value("2XX"); ok == nil {
 		t.Error("the callback declares no 2XX answer")
+	}
+}
+
+// TestImportsNoClient: the mock (solidtest), which must never import the
+// client, signs its deliveries with Sign, so this package must not import
+// the client either.
+func TestImportsNoClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	if slices.Contains(strings.Fields(string(out)), "github.com/solidsdk/solid-go") {
+		t.Error("package webhook imports the client, github.com/solidsdk/solid-go: solidtest could not use Sign")
+	}
+}
+
+// TestSpecTestVector: the header example of the callback in openapi.yaml
+// is Sign of its body example (compact JSON, keys sorted, as
+// encoding/json writes a map) under the Webhook schema's example secret,
+// and ConstructEvent accepts that pair.
+func TestSpecTestVector(t *testing.T) {
+	doc := loadSpec(t)
+	post := doc.Paths.Find("/v2/webhook").Post.Callbacks["webhookEvent"].Value.Value("{$request.body#/url}").Post
+	var sig string
+	for _, p := range post.Parameters {
+		if p.Value.Name == Header {
+			sig, _ = p.Value.Example.(string)
+		}
+	}
+	ex := post.RequestBody.Value.Content.Get("application/json").Examples["webhook_event_example"]
+	if sig == "" || ex == nil {
+		t.Fatal("the callback has no header example or no webhook_event_example")
+	}
+	body, err := json.Marshal(ex.Value.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := doc.Components.Schemas["Webhook"].Value.Properties["secret"].Value.Example.(string)
+	if got := Sign(body, secret); got != sig {
+		t.Fatalf("Sign(%s, example secret) = %s, the header example says %s", body, got, sig)
+	}
+	ev, err := ConstructEvent(body, sig, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ev.Card(); err != nil || *c.Status != "locked" {
+		t.Fatalf("Card() = %+v, %v", c, err)
 	}
 }
