@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/solidsdk/solid-go/gen"
 )
 
 // recorder is an fn that records the events it is handed.
@@ -156,5 +158,35 @@ func TestHandlerPanicsOnMisuse(t *testing.T) {
 			}()
 			f()
 		})
+	}
+}
+
+// TestGeneratedCallbackDelivers: the delivery oapi-codegen generated from
+// the webhookEvent callback (gen.CallbackInitiator), given a body signed
+// with Sign, is accepted by Handler: the path the mock's deliveries take.
+func TestGeneratedCallbackDelivers(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(Handler(testSecret, rec.fn))
+	defer srv.Close()
+	ci, err := gen.NewCallbackInitiator(gen.WithCallbackHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		secret string
+		status int
+	}{{testSecret, 200}, {"another", 401}} {
+		params := &gen.WebhookEventParams{SdWebhookSha256Signature: Sign(cardEvent, tt.secret)}
+		resp, err := ci.WebhookEventWithBody(context.Background(), srv.URL+"/hooks", params, "application/json", bytes.NewReader(cardEvent))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("signed with %q: status %d, want %d", tt.secret, resp.StatusCode, tt.status)
+		}
+	}
+	if rec.count() != 1 {
+		t.Errorf("fn called %d times, want 1", rec.count())
 	}
 }

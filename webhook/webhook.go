@@ -84,7 +84,9 @@ var (
 
 // Sign returns the signature of payload under secret as Solid sends it in
 // [Header]: the HMAC-SHA256 of payload keyed by secret, in lowercase hex.
-// It is for tests: a test server or mock signs the exact bytes it sends.
+// It is for tests: a test server or mock signs the exact bytes it sends
+// (with gen.CallbackInitiator, generated from the same callback, as
+// gen.WebhookEventParams.SdWebhookSha256Signature).
 func Sign(payload []byte, secret string) string {
 	return hex.EncodeToString(mac(payload, secret))
 }
@@ -153,7 +155,8 @@ type Event struct {
 // the envelope. payload must be the raw request body and signature the
 // value of [Header]. A signature error comes first; a signed body that is
 // not an envelope (not JSON, no eventType, data not an object) gives an
-// error wrapping [ErrBadPayload].
+// error wrapping [ErrBadPayload]. Read the body through a cap
+// (http.MaxBytesReader) before calling it; [Handler] does.
 func ConstructEvent(payload []byte, signature, secret string) (Event, error) {
 	if err := Verify(payload, signature, secret); err != nil {
 		return Event{}, err
