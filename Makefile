@@ -82,11 +82,13 @@ conformance:
 
 ## fuzz: run each fuzz target for a short bounded time (FUZZTIME)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := FuzzResponseDecoding FuzzCardIDPath FuzzListPages
+# PACKAGE:Target, one per fuzz target.
+FUZZ_TARGETS := .:FuzzResponseDecoding .:FuzzCardIDPath .:FuzzListPages ./webhook:FuzzConstructEvent
 fuzz:
-	@for f in $(FUZZ_TARGETS); do \
-		echo "fuzz $$f for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . || exit 1; \
+	@for t in $(FUZZ_TARGETS); do \
+		p=$${t%%:*}; f=$${t#*:}; \
+		echo "fuzz $$f ($$p) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
 	done
 
 ## check-breaking: fail if openapi.yaml breaks clients of the released spec

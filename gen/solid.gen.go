@@ -5637,6 +5637,41 @@ type WebhookCreate struct {
 	Url *string `json:"url,omitempty"`
 }
 
+// WebhookEvent an event as Solid delivers it to a webhook's URL (inferred: v2 does
+// not document the delivery; see the `webhookEvent` callback of
+// Create a Webhook for what is inferred and from which pages). The
+// keys are v1's; `data` is the v2 object of the event's resource.
+type WebhookEvent struct {
+	// Data the v2 object of the event's resource, as its Retrieve
+	// operation answers it: a `card` for `card.*` events, a
+	// `transaction` for `transaction.*`, and so on.
+	//
+	//
+	// Example: {"id":"crd_7948d9a96706dd05360a340002de725f"}
+	Data json.RawMessage `json:"data"`
+
+	// Env the environment that sent the event (v1 samples say `test`; not documented in v2)
+	//
+	// Example: test
+	Env *string `json:"env,omitempty"`
+
+	// EventType an event a webhook can subscribe to: `<resource>.created`,
+	// `<resource>.updated` or `<resource>.status.<status>`, the 78 values
+	// List all Webhook Events documents. `card.status.debit_blocked` and
+	// `card.status.credit_blocked` name statuses no card status enum has,
+	// and no event is documented for a card's `activated` status; all as
+	// documented.
+	//
+	//
+	// Example: transaction.status.declined
+	EventType WebhookEventType `json:"eventType"`
+
+	// ProgramId the program the event belongs to (v1 samples; not documented in v2)
+	//
+	// Example: prg-ddb08641-6565-465d-ba94-ed199497299f
+	ProgramId *string `json:"programId,omitempty"`
+}
+
 // WebhookEventList a page of the event types a webhook can subscribe to
 type WebhookEventList struct {
 	Data *[]WebhookEventType `json:"data,omitempty"`
@@ -6441,6 +6476,17 @@ type ListWebhookEventsParams struct {
 	EndingBefore *EndingBefore `form:"ending_before,omitempty" json:"ending_before,omitempty"`
 }
 
+// WebhookEventParams defines parameters for WebhookEvent.
+type WebhookEventParams struct {
+	// SdWebhookSha256Signature HMAC-SHA256 of the raw request body keyed by the webhook's
+	// signing `secret`: lowercase hex as sent (hex or standard
+	// base64 accepted; the encoding is not documented). The
+	// example is the signature of the body example, sent as
+	// compact JSON with its keys sorted, under the example
+	// `secret` of the Webhook schema: a test vector.
+	SdWebhookSha256Signature string `json:"sd-webhook-sha256-signature"`
+}
+
 // CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
 type CreateSubAccountJSONRequestBody = SubAccountCreate
 
@@ -6542,6 +6588,9 @@ type SimulateIncomingInternationalWireJSONRequestBody = IncomingInternationalWir
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
+
+// WebhookEventJSONRequestBody defines body for WebhookEvent for application/json ContentType.
+type WebhookEventJSONRequestBody = WebhookEvent
 
 // AsOccRetryError returns the union data inside the Conflict as a OccRetryError
 func (t Conflict) AsOccRetryError() (OccRetryError, error) {
@@ -23137,4 +23186,144 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 	}
 
 	return response, nil
+}
+
+// CallbackInitiator sends OpenAPI callback requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a callback expression on the parent operation's request body,
+// e.g. `{$request.body#/callbackUrl}`).
+type CallbackInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// CallbackInitiatorOption allows setting custom parameters during construction.
+type CallbackInitiatorOption func(*CallbackInitiator) error
+
+// NewCallbackInitiator creates a new CallbackInitiator with reasonable defaults.
+func NewCallbackInitiator(opts ...CallbackInitiatorOption) (*CallbackInitiator, error) {
+	initiator := CallbackInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithCallbackHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithCallbackHTTPClient(doer HttpRequestDoer) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithCallbackRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the callback request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithCallbackRequestEditorFn(fn RequestEditorFn) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *CallbackInitiator) applyCallbackEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CallbackInitiatorInterface is the interface specification for the callback initiator.
+type CallbackInitiatorInterface interface {
+	// WebhookEventWithBody fires the webhookEvent callback with any body
+	WebhookEventWithBody(ctx context.Context, targetURL string, params *WebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookEvent(ctx context.Context, targetURL string, params *WebhookEventParams, body WebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *CallbackInitiator) WebhookEventWithBody(ctx context.Context, targetURL string, params *WebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookEventCallbackRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) WebhookEvent(ctx context.Context, targetURL string, params *WebhookEventParams, body WebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookEventCallbackRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewWebhookEventCallbackRequest builds a application/json POST request for the webhookEvent callback
+func NewWebhookEventCallbackRequest(targetURL string, params *WebhookEventParams, body WebhookEventJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookEventCallbackRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookEventCallbackRequestWithBody builds a POST request for the webhookEvent callback with any body
+func NewWebhookEventCallbackRequestWithBody(targetURL string, params *WebhookEventParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "sd-webhook-sha256-signature", params.SdWebhookSha256Signature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("sd-webhook-sha256-signature", headerParam0)
+
+	}
+	return req, nil
 }

@@ -91,6 +91,9 @@ Usage:
         does Solid's API still match openapi.yaml? one line per difference
   solid proxy --target URL [--addr 127.0.0.1:4020]
         forward to URL, checking every request and answer against openapi.yaml
+  solid webhooks listen --addr ADDR --secret-env NAME
+        receive webhook events, verify each signature with the secret in
+        the environment variable NAME, print verified events as JSON lines
   solid --version
         print the version (solid-go's, solid.Version) and the build
 
@@ -129,6 +132,8 @@ func runIn(args []string, env func(string) string, stdin io.Reader, stdout, stde
 		return runConformance(ctx, args[1:], env, stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, args[1:], stdout, stderr, nil)
+	case "webhooks":
+		return runWebhooks(ctx, args[1:], env, stdout, stderr, nil)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0

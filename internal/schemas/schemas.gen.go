@@ -128,6 +128,7 @@ var New = map[string]func() any{
 	"WalletProvisioning":                     func() any { return new(gen.WalletProvisioning) },
 	"Webhook":                                func() any { return new(gen.Webhook) },
 	"WebhookCreate":                          func() any { return new(gen.WebhookCreate) },
+	"WebhookEvent":                           func() any { return new(gen.WebhookEvent) },
 	"WebhookEventList":                       func() any { return new(gen.WebhookEventList) },
 	"WebhookEventType":                       func() any { return new(gen.WebhookEventType) },
 	"WebhookList":                            func() any { return new(gen.WebhookList) },
