@@ -166,3 +166,37 @@ func TestConformanceExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestConformanceKeepsTheWebhookSecret: the signing secret of the webhook
+// --writes creates is in no report, text or --json, wherever the server
+// echoes it.
+func TestConformanceKeepsTheWebhookSecret(t *testing.T) {
+	const secret = "pPibTgWHeiAAlJR7I0gzuXJpU3iNcwlz"
+	for _, asJSON := range []bool{false, true} {
+		srv := driftingServer(t, func(op string, h http.Header, body map[string]any) {
+			switch op {
+			case "createWebhook":
+				body["secret"] = secret
+				body["status"] = secret
+				h.Set("X-Request-Id", "req_"+secret)
+			}
+		})
+		args := []string{"conformance", "--writes", "--base-url", srv, "--card", solidtest.DefaultCardID}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, func(k string) string { return map[string]string{"SOLID_API_KEY": confKey}[k] }, &stdout, &stderr); code != 1 {
+			t.Errorf("json=%v: exit %d, want 1 (createWebhook /status)\n%s%s", asJSON, code, &stdout, &stderr)
+		}
+		out := stdout.String() + stderr.String()
+		if !strings.Contains(out, "createWebhook") {
+			t.Errorf("json=%v: no finding on createWebhook:\n%s", asJSON, out)
+		}
+		for i := 0; i+8 <= len(secret); i++ {
+			if strings.Contains(out, secret[i:i+8]) {
+				t.Fatalf("json=%v: the output holds %q of the webhook's secret:\n%s", asJSON, secret[i:i+8], out)
+			}
+		}
+	}
+}

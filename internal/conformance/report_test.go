@@ -254,6 +254,8 @@ func TestRunRefusesBeforeAnyRequest(t *testing.T) {
 		{"a key with a space", Config{BaseURL: "http://127.0.0.1:1", Card: "crd_1", APIKey: "sk test"}, nil},
 		{"production", Config{BaseURL: solid.Production.BaseURL(), Card: "crd_1"}, ErrProduction},
 		{"production, spelt otherwise", Config{BaseURL: "https://API.Prod.SolidFi.com.:443/v2", Card: "crd_1"}, ErrProduction},
+		{"writes against production, even allowed", Config{BaseURL: solid.Production.BaseURL(), Card: "crd_1", Writes: true, AllowProduction: true}, ErrWritesProduction},
+		{"writes against production, spelt otherwise, even allowed", Config{BaseURL: "https://api.prod.solidfi.com.", Card: "crd_1", Writes: true, AllowProduction: true}, ErrWritesProduction},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

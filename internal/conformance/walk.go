@@ -151,7 +151,7 @@ func (w *walker) walk(ctx context.Context, gets []getOp, called map[string]bool)
 			w.r.skip(g.op.OperationID, why)
 			continue
 		}
-		if _, err := w.get(ctx, g.op.OperationID, path, nil); err != nil && errors.Is(err, solid.ErrInvalidInput) {
+		if x, err := w.get(ctx, g.op.OperationID, path, nil); x.req == nil && errors.Is(err, solid.ErrInvalidInput) {
 			w.r.skip(g.op.OperationID, "the SDK refuses the id the list gave: "+strings.TrimPrefix(err.Error(), "solid: "))
 		}
 	}
