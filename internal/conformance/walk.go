@@ -172,7 +172,10 @@ func (w *walker) fill(g getOp) (path, why string) {
 		if !ok {
 			return "", fmt.Sprintf("no list at %s to take its %s from", above, p)
 		}
-		got := w.first[above]
+		got, walked := w.first[above]
+		if !walked {
+			got.why = "it was not walked"
+		}
 		if got.id == "" {
 			return "", fmt.Sprintf("%s gave no %s: %s", l.op.OperationID, p, got.why)
 		}

@@ -104,6 +104,7 @@ func TestRunLifecycleGoesOnPastAFailedStep(t *testing.T) {
 		skipped map[string]string // operation: reason
 		ran     []string          // lifecycle steps sent
 		problem string
+		finding string // "operation pointer", the only finding
 	}{
 		{
 			name: "createCard answers 400",
@@ -134,6 +135,16 @@ func TestRunLifecycleGoesOnPastAFailedStep(t *testing.T) {
 				"simulateCardTransaction": "createCard made none: createCardHolder made none",
 			},
 			ran: []string{"createWebhook", "deleteWebhook"},
+		},
+		{
+			name: "createCard answers what the SDK cannot decode: its id is read raw",
+			plant: func(op string, a *answer) {
+				if op == "createCard" {
+					set(a.body, 5275, "last4")
+				}
+			},
+			ran:     lifecycle,
+			finding: "createCard /last4",
 		},
 		{
 			name: "createWebhook answers without an id",
@@ -175,6 +186,9 @@ func TestRunLifecycleGoesOnPastAFailedStep(t *testing.T) {
 			}
 			if strings.Join(ran, " ") != strings.Join(tt.ran, " ") {
 				t.Errorf("lifecycle ran %v, want %v", ran, tt.ran)
+			}
+			if got := strings.Join(keys(res.Findings), ","); got != tt.finding {
+				t.Errorf("findings %q, want %q", got, tt.finding)
 			}
 			problems := strings.Join(res.Problems, "\n")
 			if (tt.problem == "") != (problems == "") || !strings.Contains(problems, tt.problem) {
