@@ -20,21 +20,35 @@ import (
 
 const conformanceUsage = `Usage: solid conformance --card ID [--env sandbox] [--base-url URL] [--writes] [--json] [--allow-production]
 
-Does Solid's API still match openapi.yaml? Calls every operation that is
-safe to run (the reads, a few pages of each list, the token operations on
-the card you name) and checks each answer strictly against openapi.yaml:
-undeclared fields and statuses, values of the wrong JSON type or outside
-an enum, a field the spec keeps only as a deprecated spelling, a missing
-X-Request-Id. One line per finding (operation, JSON pointer, expected vs
-seen, request id), secrets redacted; --json for a report. A finding does
-not stop the run. Error answers the spec declares (a refused key, an
-unknown card) go to stderr and into the report's "problems".
+Does Solid's API still match openapi.yaml? Calls every GET of openapi.yaml
+and the token operations on the card you name, and checks each answer
+strictly against openapi.yaml: undeclared fields and statuses, values of
+the wrong JSON type or outside an enum, a field the spec keeps only as a
+deprecated spelling, a missing X-Request-Id. One line per finding
+(operation, JSON pointer, expected vs seen, request id), secrets redacted;
+--json for a report. A finding does not stop the run. Error answers the
+spec declares (a refused key, an unknown card) go to stderr and into the
+report's "problems".
+
+Reads: getCard on --card, its card holder, the token operations on it;
+then every other GET, read from openapi.yaml: each list (two pages at
+most), each item (/x/{x_id}) with the id of the first item its list
+gives, and the literal ones (getBankInfo with the spec's example query).
+An item whose list gives no id is reported as skipped, which is not
+drift.
+
+Writes: none, unless --writes, which runs a card program's life in the
+sandbox: create a card holder (under the first sub account listed) and a
+virtual card, update the card's label, simulate an authorization on it,
+create a webhook and delete it. Request bodies are the spec's documented
+examples. A step that fails skips the steps that need what it was to
+make, saying why. --writes is refused against production, even with
+--allow-production: it would create a real card holder, card and webhook,
+and simulation exists only in the sandbox.
 
 Where: --base-url, else --env, else SOLID_BASE_URL, else SOLID_ENV
-(default sandbox). Writes: none, unless --writes, and then one PATCH that
-sets the card's label to the value it already has. The key comes from
-SOLID_API_KEY. Production is refused unless --allow-production, however
-it is named.
+(default sandbox). The key comes from SOLID_API_KEY. Production is
+refused unless --allow-production, however it is named.
 Exit status: 0 the API matches the spec, 1 drift, a refused key, an
 unknown card or a failed call, 2 usage error.
 
@@ -48,7 +62,7 @@ func runConformance(ctx context.Context, args []string, env func(string) string,
 	envFlag := fs.String("env", "", "environment, sandbox or production; SOLID_ENV sets the default (sandbox)")
 	baseFlag := fs.String("base-url", "", "base URL to run against instead of the environment's, e.g. a mock's; SOLID_BASE_URL sets the default")
 	card := fs.String("card", "", "a card of yours for the token operations and getCard (required)")
-	writes := fs.Bool("writes", false, "also send one PATCH setting the card's label to the value it has")
+	writes := fs.Bool("writes", false, "also run the write lifecycle in the sandbox (never production): card holder, virtual card, label, authorization, webhook")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	allowProd := fs.Bool("allow-production", false, "allow running against production")
 	pos, code, ok := parseInterspersed(fs, conformanceUsage, args, stdout, stderr)
@@ -64,6 +78,9 @@ func runConformance(ctx context.Context, args []string, env func(string) string,
 	base, prod, err := conformanceTarget(*envFlag, *baseFlag, env)
 	if err != nil {
 		return usageError(fs, conformanceUsage, stderr, "%v", err)
+	}
+	if prod && *writes {
+		return usageError(fs, conformanceUsage, stderr, "%v; --allow-production does not allow --writes", conformance.ErrWritesProduction)
 	}
 	if prod && !*allowProd {
 		return usageError(fs, conformanceUsage, stderr, "%v: pass --allow-production to run against it", conformance.ErrProduction)
@@ -96,7 +113,11 @@ func runConformance(ctx context.Context, args []string, env func(string) string,
 		for _, f := range res.Findings {
 			fmt.Fprintln(stdout, f)
 		}
-		fmt.Fprintf(stdout, "solid conformance: %d calls, %d findings against openapi.yaml\n", len(res.Calls), len(res.Findings))
+		for _, sk := range res.Skipped {
+			fmt.Fprintf(stdout, "solid conformance: %s\n", sk)
+		}
+		fmt.Fprintf(stdout, "solid conformance: %d calls, %d of %d GETs reached, %d skipped, %d findings against openapi.yaml\n",
+			len(res.Calls), res.GETs.Reached, res.GETs.Total, len(res.Skipped), len(res.Findings))
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(stderr, "solid conformance: %s\n", p)

@@ -69,7 +69,15 @@ func TestConformanceExitCodes(t *testing.T) {
 		}
 	})
 	refusing := driftingServer(t, nil, "sk_test_another_key_000000000000")
+	emptyHooks := driftingServer(t, func(op string, _ http.Header, body map[string]any) {
+		if op == "listWebhooks" {
+			body["data"], body["total"], body["has_more"] = []any{}, 0, "false"
+		}
+	})
 	good := driftingServer(t, nil)
+	// The mock's createWebhook answers its example, whose id is the seeded
+	// webhook's: each --writes run deletes it, so each needs its own mock.
+	good2 := driftingServer(t, nil)
 	card := solidtest.DefaultCardID
 	key := map[string]string{"SOLID_API_KEY": confKey}
 	with := func(kv ...string) map[string]string {
@@ -88,7 +96,7 @@ func TestConformanceExitCodes(t *testing.T) {
 		stderr string // regexp
 	}{
 		{"a wrong JSON type is a finding", []string{"--base-url", wrongType, "--card", card}, key, 1,
-			`(?s)getCard /last4: expected a string, seen an integer 5275.*solid conformance: 6 calls, 1 findings`, ``},
+			`(?s)getCard /last4: expected a string, seen an integer 5275.*solid conformance: 22 calls, 20 of 20 GETs reached, 0 skipped, 1 findings`, ``},
 		{"a wrong JSON type is a finding, --json", []string{"--json", "--base-url", wrongType, "--card", card}, key, 1,
 			`(?s)"operation": "getCard",\s*"pointer": "/last4"`, ``},
 		{"an undeclared field", []string{"--base-url", undeclared, "--card", card}, key, 1,
@@ -103,7 +111,16 @@ func TestConformanceExitCodes(t *testing.T) {
 			`"problems": \[\s*"card \\"crd_nope\\" was not found`, `was not found`},
 		{"the key in answers, text", []string{"--base-url", leaky, "--card", card}, key, 1, `getCard /status`, ``},
 		{"the key in answers, --json", []string{"--json", "--base-url", leaky, "--card", card}, key, 1, `"request_id": "req_0+`, ``},
-		{"a good run", []string{"--base-url", good, "--card", card}, key, 0, `6 calls, 0 findings`, `^$`},
+		{"a good run", []string{"--base-url", good, "--card", card}, key, 0, `22 calls, 20 of 20 GETs reached, 0 skipped, 0 findings`, `^$`},
+		{"a good run with --writes", []string{"--writes", "--base-url", good, "--card", card}, key, 0, `28 calls, 20 of 20 GETs reached, 0 skipped, 0 findings`, `^$`},
+		{"a good run with --writes, --json", []string{"--json", "--writes", "--base-url", good2, "--card", card}, key, 0,
+			`(?s)"operation": "simulateCardTransaction".*"operation": "deleteWebhook".*"findings": \[\].*"skipped": \[\].*"reached": 20,\s*"total": 20`, `^$`},
+		{"a list with no items: its item GET is skipped", []string{"--base-url", emptyHooks, "--card", card}, key, 0,
+			`(?m)^solid conformance: skipped getWebhook: listWebhooks gave no webhook_id: it has no items$`, `^$`},
+
+		{"--writes at production, even allowed", []string{"--writes", "--allow-production", "--env", "production", "--card", card}, key, 2, ``, `writes refused against production.*--allow-production does not allow --writes`},
+		{"--writes at a production base URL, even allowed", []string{"--writes", "--allow-production", "--base-url", "https://API.prod.solidfi.com.", "--card", card}, key, 2, ``, `writes refused against production`},
+		{"--writes with SOLID_ENV=production, even allowed", []string{"--writes", "--allow-production", "--card", card}, with("SOLID_ENV", "production"), 2, ``, `writes refused against production`},
 
 		{"--env production", []string{"--env", "production", "--card", card}, key, 2, ``, `production refused`},
 		{"--env PRODUCTION", []string{"--env", "PRODUCTION", "--card", card}, key, 2, ``, `production refused`},
@@ -147,5 +164,39 @@ func TestConformanceExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConformanceKeepsTheWebhookSecret: the signing secret of the webhook
+// --writes creates is in no report, text or --json, wherever the server
+// echoes it.
+func TestConformanceKeepsTheWebhookSecret(t *testing.T) {
+	const secret = "pPibTgWHeiAAlJR7I0gzuXJpU3iNcwlz"
+	for _, asJSON := range []bool{false, true} {
+		srv := driftingServer(t, func(op string, h http.Header, body map[string]any) {
+			switch op {
+			case "createWebhook":
+				body["secret"] = secret
+				body["status"] = secret
+				h.Set("X-Request-Id", "req_"+secret)
+			}
+		})
+		args := []string{"conformance", "--writes", "--base-url", srv, "--card", solidtest.DefaultCardID}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run(args, func(k string) string { return map[string]string{"SOLID_API_KEY": confKey}[k] }, &stdout, &stderr); code != 1 {
+			t.Errorf("json=%v: exit %d, want 1 (createWebhook /status)\n%s%s", asJSON, code, &stdout, &stderr)
+		}
+		out := stdout.String() + stderr.String()
+		if !strings.Contains(out, "createWebhook") {
+			t.Errorf("json=%v: no finding on createWebhook:\n%s", asJSON, out)
+		}
+		for i := 0; i+8 <= len(secret); i++ {
+			if strings.Contains(out, secret[i:i+8]) {
+				t.Fatalf("json=%v: the output holds %q of the webhook's secret:\n%s", asJSON, secret[i:i+8], out)
+			}
+		}
 	}
 }

@@ -113,7 +113,7 @@ func TestRun(t *testing.T) {
 		{name: "create-set-pin-token with its own idempotency key", args: []string{"create-set-pin-token", "--idempotency-key", "cli-key-1", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv,
 			code: 0, stdout: `"set_pin_token":"card_pin_test_[0-9a-f]{32}"`},
 		{name: "conformance against the mock", args: []string{"conformance", "--base-url", srv.URL, "--card", solidtest.DefaultCardID}, env: keyEnv, code: 0,
-			stdout: `^solid conformance: 6 calls, 0 findings against openapi.yaml\n$`},
+			stdout: `^solid conformance: 22 calls, 20 of 20 GETs reached, 0 skipped, 0 findings against openapi.yaml\n$`},
 		{name: "conformance --json --writes", args: []string{"conformance", "--json", "--writes", "--base-url", srv.URL, "--card", solidtest.DefaultCardID}, env: keyEnv, code: 0,
 			stdout: `(?s)"operation": "updateCard".*"findings": \[\]`},
 		{name: "conformance against a server that drifts", args: []string{"conformance", "--base-url", broken.URL, "--card", "crd_1"}, env: keyEnv, code: 1,

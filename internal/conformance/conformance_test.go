@@ -24,8 +24,9 @@ const (
 	driftToken = "card_pin_test_0123456789abcdef0123456789abcdef"
 )
 
-// drift is a server that answers as Solid's docs allow in their other
-// forms, with one planted difference per answer, and records what it got.
+// drift is a server that answers the card operations as Solid's docs
+// allow in their other forms, with one planted difference per answer,
+// and every other operation as solidtest does; it records what it got.
 type drift struct {
 	mu   sync.Mutex
 	seen []string // "METHOD path body"
@@ -64,8 +65,10 @@ func (d *drift) server(t *testing.T) *httptest.Server {
 	card["new_field"] = "x"
 	card["type"] = driftKey
 	holder := example(t, "card_holder_example")
+	mock := solidtest.NewHandler(solidtest.WithAPIKeys(driftKey))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		d.mu.Lock()
 		d.seen = append(d.seen, r.Method+" "+r.URL.Path+" "+string(body))
 		d.mu.Unlock()
@@ -79,11 +82,11 @@ func (d *drift) server(t *testing.T) *httptest.Server {
 			js(card)
 		case r.URL.Path == "/v2/issuing/card/"+driftCard && r.Method == http.MethodPatch:
 			js(card)
-		case r.URL.Path == "/v2/issuing/card":
-			js(map[string]any{"total": 1, "data": []any{}, "has_more": true})
+		case r.URL.Path == "/v2/issuing/card" && r.Method == http.MethodGet:
+			js(map[string]any{"total": 1, "data": []any{}, "has_more": false})
 		case r.URL.Path == "/v2/issuing/card_holder/cah_a120a61f60dfd40fdb07b2e8bcd1f6f0":
 			js(holder)
-		case r.URL.Path == "/v2/issuing/card_holder":
+		case r.URL.Path == "/v2/issuing/card_holder" && r.Method == http.MethodGet:
 			w.Header().Set("Content-Type", "text/html")
 			w.Header().Set("X-Request-Id", "req_drift")
 			w.WriteHeader(500)
@@ -94,7 +97,7 @@ func (d *drift) server(t *testing.T) *httptest.Server {
 		case strings.HasSuffix(r.URL.Path, "/show_token"):
 			js(map[string]any{"id": driftCard, "show_token": "card_show_test_0123456789abcdef0123456789abcdef", "debug": driftToken})
 		default:
-			http.NotFound(w, r)
+			mock.ServeHTTP(w, r)
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -110,27 +113,72 @@ func keys(fs []Finding) []string {
 	return out
 }
 
+// lifecycle is what a --writes run sends beyond the reads, in order.
+var lifecycle = []string{"createCardHolder", "createCard", "updateCard", "simulateCardTransaction", "createWebhook", "deleteWebhook"}
+
+// specGETCount counts the GET operations of openapi.yaml, apart from the
+// code under test.
+func specGETCount(t *testing.T) (n int, ids map[string]bool) {
+	t.Helper()
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = map[string]bool{}
+	for _, item := range v.Doc().Paths.Map() {
+		if item.Get != nil {
+			ids[item.Get.OperationID] = true
+		}
+	}
+	return len(ids), ids
+}
+
 func TestRunAgainstSolidtest(t *testing.T) {
-	srv := solidtest.NewServer()
-	defer srv.Close()
+	total, gets := specGETCount(t)
+	if total < 20 {
+		t.Fatalf("openapi.yaml has %d GETs, want the whole API's 20 or more", total)
+	}
 	for _, writes := range []bool{false, true} {
+		srv := solidtest.NewServer()
 		res, err := Run(context.Background(), Config{BaseURL: srv.URL, APIKey: solidtest.DefaultAPIKey, Card: solidtest.DefaultCardID, Writes: writes})
+		srv.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Findings) != 0 {
-			t.Errorf("writes=%v: findings against solidtest: %v", writes, res.Findings)
+		if !res.OK() || len(res.Skipped) != 0 {
+			t.Errorf("writes=%v: findings %v, problems %q, skipped %v against solidtest", writes, res.Findings, res.Problems, res.Skipped)
 		}
-		ops := map[string]bool{}
+		reached := map[string]bool{}
+		var writesSent []string
 		for _, c := range res.Calls {
-			ops[c.Operation] = true
+			if c.Status/100 != 2 {
+				t.Errorf("writes=%v: %s %s answered %d", writes, c.Method, c.Path, c.Status)
+			}
+			switch {
+			case c.Method == http.MethodGet:
+				if reached[c.Operation] && c.Operation != "listCards" {
+					// A list may be read twice (two pages); nothing else.
+					t.Errorf("writes=%v: %s called twice", writes, c.Operation)
+				}
+				reached[c.Operation] = true
+			case c.Operation != "createSetPinToken" && c.Operation != "createShowToken":
+				writesSent = append(writesSent, c.Operation)
+			}
 		}
-		want := 6 // the reads and the two token operations
+		for id := range gets {
+			if !reached[id] {
+				t.Errorf("writes=%v: the GET %s was not reached", writes, id)
+			}
+		}
+		if len(reached) != total || res.GETs != (Coverage{Reached: total, Total: total}) {
+			t.Errorf("writes=%v: reached %d GETs, reported %+v, want all %d", writes, len(reached), res.GETs, total)
+		}
+		want := []string(nil)
 		if writes {
-			want = 7
+			want = lifecycle
 		}
-		if len(ops) != want {
-			t.Errorf("writes=%v: ran %d operations %v, want %d", writes, len(ops), ops, want)
+		if strings.Join(writesSent, " ") != strings.Join(want, " ") {
+			t.Errorf("writes=%v: sent %v, want %v", writes, writesSent, want)
 		}
 	}
 }
@@ -162,25 +210,32 @@ func TestRunReportsEachPlantedDifferenceOnce(t *testing.T) {
 				t.Errorf("the report holds a secret (%.12s...): %s", secret, out)
 			}
 		}
-		// Writes: none without Writes; with it, one PATCH setting the label
-		// the card already has.
-		var patches []string
+		// Writes: none without Writes; with it, the lifecycle, the card's
+		// new label the spec's example.
+		var sent []string
 		for _, s := range d.seen {
 			method := strings.Fields(s)[0]
 			switch {
-			case method == "PATCH":
-				patches = append(patches, s)
 			case method == "GET":
 			case method == "POST" && (strings.Contains(s, "/set_pin_token") || strings.Contains(s, "/show_token")):
 			default:
-				t.Errorf("an unexpected request: %s", s)
+				sent = append(sent, s)
 			}
 		}
-		switch {
-		case !writes && len(patches) != 0:
-			t.Errorf("writes off, but sent %v", patches)
-		case writes && (len(patches) != 1 || !strings.HasSuffix(patches[0], `{"label":"Travel"}`)):
-			t.Errorf("writes on: %v, want one PATCH of the same label", patches)
+		want = nil
+		if writes {
+			want = []string{"POST /v2/issuing/card_holder ", "POST /v2/issuing/card ",
+				"PATCH /v2/issuing/card/" + driftCard + ` {"label":"Travel Expense Card"}`,
+				"POST /v2/simulate/incoming/card_issuing ", "POST /v2/webhook ", "DELETE /v2/webhook/"}
+		}
+		if len(sent) != len(want) {
+			t.Errorf("writes=%v: sent %q, want %q", writes, sent, want)
+		} else {
+			for i := range want {
+				if !strings.HasPrefix(sent[i], want[i]) {
+					t.Errorf("writes=%v: request %d is %q, want %q...", writes, i, sent[i], want[i])
+				}
+			}
 		}
 	}
 }

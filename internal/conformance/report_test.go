@@ -97,7 +97,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 		card     string
 		findings []string // "operation pointer" that must be found
 		problems []string // substrings of Problems, in order
-		ops      int      // distinct operations called
+		ops      int      // distinct operations called (all 28 a run with writes can call)
 	}{
 		{
 			name: "a number where the spec says string",
@@ -107,7 +107,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"getCard /last4"},
-			ops:      7, // getCardHolder and updateCard too: read from the raw answer
+			ops:      28, // getCardHolder too: its id read from the raw answer
 		},
 		{
 			name: "a wrong type inside a list item",
@@ -120,7 +120,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"listCards /data/0/last4", "getCardHolder /purpose"},
-			ops:      7,
+			ops:      28,
 		},
 		{
 			name: "an undeclared field",
@@ -130,19 +130,19 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"createShowToken /debug"},
-			ops:      7,
+			ops:      28,
 		},
 		{
 			name:     "401 on every call",
 			keys:     []string{"sk_test_another_key_000000000000"},
 			problems: []string{"the API key was refused", "401 on every call"},
-			ops:      5, // no card, so no card holder and no write
+			ops:      15, // the card operations, every list and getBankInfo, createWebhook: nothing gives an id
 		},
 		{
 			name:     "the card is not found",
 			card:     "crd_00000000000000000000000000000000",
 			problems: []string{`card "crd_00000000000000000000000000000000" was not found`, "getCard"},
-			ops:      5, // no card holder and no write
+			ops:      28, // getCardHolder reads the first card holder listed
 		},
 		{
 			name: "the request id holds the key, past where it is cut",
@@ -154,7 +154,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"getCard /status", "getCard /[REDACTED]"},
-			ops:      7,
+			ops:      28,
 		},
 		{
 			// Each page valid, the list endless: the SDK stops it, and
@@ -167,7 +167,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"listCards "},
-			ops:      7,
+			ops:      28,
 		},
 		{
 			name: "an id for another card, holding the key and a token",
@@ -178,7 +178,7 @@ func TestRunReportsDriftAndGoesOn(t *testing.T) {
 				}
 			},
 			findings: []string{"createSetPinToken /id"},
-			ops:      7,
+			ops:      28,
 		},
 	}
 	for _, tt := range tests {
@@ -254,6 +254,8 @@ func TestRunRefusesBeforeAnyRequest(t *testing.T) {
 		{"a key with a space", Config{BaseURL: "http://127.0.0.1:1", Card: "crd_1", APIKey: "sk test"}, nil},
 		{"production", Config{BaseURL: solid.Production.BaseURL(), Card: "crd_1"}, ErrProduction},
 		{"production, spelt otherwise", Config{BaseURL: "https://API.Prod.SolidFi.com.:443/v2", Card: "crd_1"}, ErrProduction},
+		{"writes against production, even allowed", Config{BaseURL: solid.Production.BaseURL(), Card: "crd_1", Writes: true, AllowProduction: true}, ErrWritesProduction},
+		{"writes against production, spelt otherwise, even allowed", Config{BaseURL: "https://api.prod.solidfi.com.", Card: "crd_1", Writes: true, AllowProduction: true}, ErrWritesProduction},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	solid "github.com/solidsdk/solid-go"
 	"github.com/solidsdk/solid-go/gen"
+	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
 
@@ -27,13 +27,14 @@ type Config struct {
 	APIKey string
 	// Card is the card the token operations (and getCard) run on.
 	Card string
-	// Writes allows the one write Run makes: a PATCH that sets the card's
-	// label to the value it already has.
+	// Writes runs the sandbox lifecycle (see Run): it creates a card
+	// holder, a card and a webhook, and simulates card activity. Run
+	// refuses it against production, even with AllowProduction.
 	Writes bool
-	// AllowProduction lets Run call Solid's production host (IsProduction);
-	// without it Run refuses before any request.
+	// AllowProduction lets Run read from Solid's production host
+	// (IsProduction); without it Run refuses before any request.
 	AllowProduction bool
-	// Pages bounds how many pages of each list are read (default 3).
+	// Pages bounds how many pages of each list are read (default 2).
 	Pages int
 	// Transport sends the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
@@ -56,6 +57,11 @@ type Result struct {
 	// schema: the key refused, the card not found, another error answer
 	// the spec declares. Each fails the run, like a finding.
 	Problems []string `json:"problems"`
+	// Skipped are the operations not called, and why (Skip); they do not
+	// fail the run.
+	Skipped []Skip `json:"skipped"`
+	// GETs counts the GET operations of openapi.yaml the run reached.
+	GETs Coverage `json:"gets"`
 }
 
 // OK reports whether the run found nothing wrong.
@@ -72,6 +78,12 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // ErrProduction is wrapped by the ConfigError for production without
 // Config.AllowProduction.
 var ErrProduction = errors.New("production refused")
+
+// ErrWritesProduction is wrapped by the ConfigError for Config.Writes
+// against production, which AllowProduction does not lift: the lifecycle
+// creates card holders, cards and webhooks, which would be real there,
+// and simulates card activity, which only the sandbox has.
+var ErrWritesProduction = errors.New("writes refused against production: the lifecycle creates a card holder, a card and a webhook, which would be real there, and simulates card activity, which only the sandbox has")
 
 // IsProduction reports whether baseURL may reach Solid's production host:
 // its host in any case, with a trailing dot, on any port. A host outside
@@ -97,23 +109,38 @@ func hostKey(h string) string { return strings.TrimRight(strings.ToLower(h), "."
 // maxBody bounds an answer Run keeps.
 const maxBody = 1 << 20
 
-// Run calls every operation of openapi.yaml that is safe to run: the
-// reads (getCard on cfg.Card, its card holder, a few pages of each list),
-// the token operations on cfg.Card, and, only with cfg.Writes, updateCard
-// setting the label it already has. Each answer is checked strictly
-// against openapi.yaml (Check); an answer the SDK cannot decode is a
-// finding too, and the run goes on. It sends through the SDK, one attempt
+// Run checks Solid's answers against openapi.yaml, strictly (Check):
+//
+//   - the card operations on cfg.Card: getCard, getCardHolder on its
+//     card holder, createSetPinToken and createShowToken;
+//   - every other GET of openapi.yaml, read from the spec: each list (up
+//     to cfg.Pages pages), each literal GET (getBankInfo, with its query
+//     parameters from the spec's examples), and each item GET with the id
+//     of the first item of the list above it; an item GET with no id to
+//     read is a Skip, not drift;
+//   - only with cfg.Writes, never against production: the sandbox
+//     lifecycle (lifecycle.go): create a card holder and a virtual card,
+//     update the card's label, simulate an authorization, create and
+//     delete a webhook.
+//
+// An error answer and an answer the SDK cannot decode are findings or
+// problems, and the run goes on. It sends through the SDK, one attempt
 // per call. The error is a *ConfigError for a Config refused before any
-// request, or else says why a call could not be made at all.
+// request, or else says why the card operations could not be made at all.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Card == "" {
 		return nil, &ConfigError{fmt.Errorf("%w: no card to run the token operations on", solid.ErrInvalidInput)}
 	}
-	if IsProduction(cfg.BaseURL) && !cfg.AllowProduction {
-		return nil, &ConfigError{ErrProduction}
+	if IsProduction(cfg.BaseURL) {
+		switch {
+		case cfg.Writes:
+			return nil, &ConfigError{ErrWritesProduction}
+		case !cfg.AllowProduction:
+			return nil, &ConfigError{ErrProduction}
+		}
 	}
 	if cfg.Pages <= 0 {
-		cfg.Pages = 3
+		cfg.Pages = 2
 	}
 	v, err := specval.Default()
 	if err != nil {
@@ -132,7 +159,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, &ConfigError{errors.New(Scrub(err.Error(), cfg.APIKey, maxText))}
 	}
 	api := c.API()
-	r := &runner{rec: rec, undecoded: map[int]error{}}
+	raw, ok := api.ClientInterface.(*gen.Client)
+	if !ok {
+		return nil, errors.New("conformance: the SDK's generated client is not a *gen.Client")
+	}
+	r := &runner{rec: rec, key: cfg.APIKey, undecoded: map[int]error{}, checked: map[int][]Finding{}}
 
 	from := rec.len()
 	got, err := api.GetCardWithResponse(ctx, cfg.Card)
@@ -144,17 +175,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, r.stop
 	}
 	var holderID string
-	var label *string
 	if err == nil && got.JSON200 != nil {
-		holderID, label = solid.CardHolderID(*got.JSON200), got.JSON200.Label
+		holderID = solid.CardHolderID(*got.JSON200)
 	} else if i, ok := r.undecodedSince(from); ok {
 		// The SDK refused the card; the run goes on with what it says.
-		holderID, label = rawCard(rec.at(i).body)
-	}
-	limit := 10
-	from = rec.len()
-	if r.note(from, walkPages(c.Cards(ctx, &gen.ListCardsParams{Limit: &limit}), cfg.Pages, limit)) {
-		return nil, r.stop
+		holderID = rawCard(rec.at(i).body)
 	}
 	if holderID != "" {
 		from = rec.len()
@@ -162,10 +187,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if r.note(from, err) {
 			return nil, r.stop
 		}
-	}
-	from = rec.len()
-	if r.note(from, walkPages(c.CardHolders(ctx, &gen.ListCardHoldersParams{Limit: &limit}), cfg.Pages, limit)) {
-		return nil, r.stop
 	}
 	from = rec.len()
 	_, err = api.CreateSetPinTokenWithResponse(ctx, cfg.Card, nil)
@@ -177,51 +198,76 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if r.note(from, err) {
 		return nil, r.stop
 	}
-	if cfg.Writes && label != nil {
-		from = rec.len()
-		_, err := api.UpdateCardWithResponse(ctx, cfg.Card, nil, gen.CardUpdate{Label: label})
-		if r.note(from, err) {
-			return nil, r.stop
+
+	doc := v.Doc()
+	gets := specGETs(doc)
+	called := map[string]bool{}
+	for _, x := range rec.exchanges() {
+		if rt, err := findRoute(v, x.req, c.BaseURL()); err == nil {
+			called[rt.Operation.OperationID] = true
 		}
 	}
-
-	base, err := url.Parse(cfg.BaseURL)
-	if err != nil {
-		return nil, err
+	w := &walker{r: r, do: raw.Client, base: strings.TrimSuffix(c.BaseURL(), "/"), pages: cfg.Pages, limit: 10}
+	w.walk(ctx, gets, called)
+	if cfg.Writes {
+		r.lifecycle(ctx, c, doc, w)
 	}
-	res := &Result{Calls: []Call{}, Findings: []Finding{}, Problems: []string{}}
+
+	res := &Result{Calls: []Call{}, Findings: []Finding{}, Problems: []string{}, Skipped: []Skip{}}
 	var tally problems
+	reached := map[string]bool{}
 	for i, x := range rec.exchanges() {
 		if x.err != nil {
 			continue // no answer to check
 		}
-		req := x.req.Clone(ctx)
-		req.URL.Path = strings.TrimPrefix(req.URL.Path, strings.TrimSuffix(base.Path, "/"))
-		req.URL.RawPath = ""
-		rt, err := v.FindRoute(req)
-		call := Call{Method: req.Method, Path: Scrub(req.URL.Path, cfg.APIKey, maxText), Status: x.status,
-			RequestID: Scrub(x.header.Get("X-Request-Id"), cfg.APIKey, maxID)}
+		rt, err := findRoute(v, x.req, c.BaseURL())
+		call := Call{Method: x.req.Method, Path: r.scrub(x.req.URL.Path, maxText), Status: x.status,
+			RequestID: r.scrub(x.header.Get("X-Request-Id"), maxID)}
 		if err != nil {
-			res.Findings = append(res.Findings, Finding{Pointer: "", Expected: "an operation of openapi.yaml", Seen: Scrub(req.Method+" "+req.URL.Path, cfg.APIKey, maxText)})
+			res.Findings = append(res.Findings, Finding{Pointer: "", Expected: "an operation of openapi.yaml", Seen: r.scrub(x.req.Method+" "+x.req.URL.Path, maxText)})
 			res.Calls = append(res.Calls, call)
 			continue
 		}
 		call.Operation = rt.Operation.OperationID
+		if x.req.Method == http.MethodGet {
+			reached[call.Operation] = true
+		}
 		res.Calls = append(res.Calls, call)
-		found := Check(rt.Operation, x.status, x.header, x.body, cfg.APIKey)
+		found, ok := r.checked[i]
+		if !ok {
+			found = Check(rt.Operation, x.status, x.header, x.body, cfg.APIKey)
+		}
 		if err := r.undecoded[i]; err != nil && len(found) == 0 {
 			// The SDK refused an answer the strict check let pass: the
 			// spec and the generated types disagree, which is drift too.
 			found = append(found, Finding{Operation: call.Operation, Expected: "an answer the SDK can use",
-				Seen: Scrub(err.Error(), cfg.APIKey, maxText), RequestID: call.RequestID})
+				Seen: r.scrub(err.Error(), maxText), RequestID: call.RequestID})
 		}
 		res.Findings = append(res.Findings, found...)
 		tally.add(rt, x, cfg.Card)
 	}
+	res.Findings = append(res.Findings, r.extra...)
 	for _, p := range tally.report(len(res.Calls), cfg.Card) {
-		res.Problems = append(res.Problems, Scrub(p, cfg.APIKey, 4*maxText))
+		res.Problems = append(res.Problems, r.scrub(p, 4*maxText))
 	}
+	res.Problems = append(res.Problems, r.problems...)
+	res.Skipped = append(res.Skipped, r.skipped...)
+	res.GETs = Coverage{Reached: len(reached), Total: len(gets)}
+	r.redact(res)
 	return res, nil
+}
+
+// findRoute is the operation of openapi.yaml that req, sent below base,
+// is a call of.
+func findRoute(v *specval.Validator, req *http.Request, base string) (*specval.Route, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.URL.Path = strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(u.Path, "/"))
+	r.URL.RawPath = ""
+	return v.FindRoute(r)
 }
 
 // cardError is the SDK refusing the card before any request, said so.
@@ -243,6 +289,56 @@ type runner struct {
 	// received but could not use.
 	undecoded map[int]error
 	stop      error // why the run cannot go on
+	// checked holds, by exchange, the findings a lifecycle step made from
+	// the answer it captured with solid.WithResponseInto.
+	checked  map[int][]Finding
+	extra    []Finding // what only the walk sees: a list's cursors
+	problems []string
+	skipped  []Skip
+	key      string   // the API key
+	secrets  []string // other secrets met on the way: a webhook's signing secret
+}
+
+// scrub is Scrub with the run's key.
+func (r *runner) scrub(s string, n int) string { return Scrub(s, r.key, n) }
+
+func (r *runner) skip(op, why string) {
+	r.skipped = append(r.skipped, Skip{Operation: op, Reason: r.scrub(why, 2*maxText)})
+}
+
+func (r *runner) problem(p string) { r.problems = append(r.problems, r.scrub(p, 4*maxText)) }
+
+// redact masks in every text of res the secrets the run met (each piece
+// of minPiece bytes or more), which Scrub does not know of.
+func (r *runner) redact(res *Result) {
+	if len(r.secrets) == 0 {
+		return
+	}
+	m := func(s *string) {
+		for _, sec := range r.secrets {
+			if sec != "" {
+				*s = maskPieces(strings.ReplaceAll(*s, sec, redact.Mask), sec)
+			}
+		}
+	}
+	for i := range res.Calls {
+		c := &res.Calls[i]
+		m(&c.Path)
+		m(&c.RequestID)
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		m(&f.Pointer)
+		m(&f.Expected)
+		m(&f.Seen)
+		m(&f.RequestID)
+	}
+	for i := range res.Problems {
+		m(&res.Problems[i])
+	}
+	for i := range res.Skipped {
+		m(&res.Skipped[i].Reason)
+	}
 }
 
 // note files err, the outcome of a call whose exchanges start at from,
@@ -276,23 +372,19 @@ func (r *runner) undecodedSince(from int) (int, bool) {
 	return 0, false
 }
 
-// rawCard reads a card's holder and label from an answer the SDK could
-// not decode, when they are strings.
-func rawCard(body []byte) (holderID string, label *string) {
+// rawCard reads a card's holder from an answer the SDK could not decode,
+// when it is a string.
+func rawCard(body []byte) (holderID string) {
 	var m map[string]any
 	if json.Unmarshal(body, &m) != nil {
-		return "", nil
+		return ""
 	}
 	for _, k := range []string{"card_holder_id", "cardholder_id"} {
 		if s, ok := m[k].(string); ok && s != "" {
-			holderID = s
-			break
+			return s
 		}
 	}
-	if s, ok := m["label"].(string); ok {
-		label = &s
-	}
-	return holderID, label
+	return ""
 }
 
 // problems tallies the declared error answers of a run.
@@ -354,22 +446,6 @@ func errorCode(body []byte) string {
 		return ""
 	}
 	return " " + env.Error.Code
-}
-
-// walkPages reads at most pages pages of a list through its iterator
-// (which fetches a page only when the loop asks for more), and returns
-// the first error.
-func walkPages[T any](seq iter.Seq2[T, error], pages, limit int) error {
-	n := 0
-	for _, err := range seq {
-		if err != nil {
-			return err
-		}
-		if n++; n >= pages*limit {
-			return nil
-		}
-	}
-	return nil
 }
 
 // recorder keeps every exchange that passes through it, the answer's body
