@@ -4,6 +4,7 @@ package solidtest
 // example card (the one DefaultCardID names) with id as its id. It is
 // listed after the cards already known, and Reset keeps it.
 func (h *Handler) AddCard(id string) {
+	h.ensureKind("card_id")
 	h.smu.Lock()
 	h.kind("card_id").add(id)
 	h.smu.Unlock()
@@ -13,6 +14,7 @@ func (h *Handler) AddCard(id string) {
 // documented example card holder (DefaultCardHolderID) with id as its id.
 // It is listed after the card holders already known, and Reset keeps it.
 func (h *Handler) AddCardHolder(id string) {
+	h.ensureKind("card_holder_id")
 	h.smu.Lock()
 	h.kind("card_holder_id").add(id)
 	h.smu.Unlock()
@@ -36,6 +38,7 @@ func (h *Handler) knownKey(k string) bool {
 }
 
 func (h *Handler) knownCard(id string) bool {
+	h.ensureKind("card_id")
 	h.smu.Lock()
 	_, ok := h.kinds["card_id"].byID[id]
 	h.smu.Unlock()
@@ -43,7 +46,8 @@ func (h *Handler) knownCard(id string) bool {
 }
 
 // kind returns the resource kind of a path parameter, made empty if the
-// spec documents no such resource. The caller holds smu or owns h.
+// spec documents no such resource. The caller holds smu, after
+// ensureKind(param).
 func (h *Handler) kind(param string) *kind {
 	k := h.kinds[param]
 	if k == nil {
