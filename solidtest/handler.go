@@ -51,6 +51,7 @@ type Handler struct {
 	byRoute   map[string]*specval.Operation // by "METHOD path"
 	cards     []string                      // WithCards, added when the cards are first used
 	holders   []string                      // WithCardHolders, likewise
+	cardsMade atomic.Bool                   // the card kind is made (knownCard)
 
 	// Options for `solid mock` and users' tests (extras.go).
 	logger  *slog.Logger
@@ -244,8 +245,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		status, code, msg = http.StatusTooManyRequests, codeTooManyRequests, "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
 	default:
-		p := h.plan(op)
-		if p != nil && !p.body && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !h.plan(op).body {
 			// Declaring no body, the operation has no answer to refuse one
 			// with: the body is ignored, as a server that reads none would.
 			c.note = "request body ignored: " + op + " takes none"
@@ -265,7 +265,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.note = ignored
 		}
 		if op != fastOp || headerValue(r.Header, "Idempotency-Key") != "" {
-			h.serveOp(w, r, c, rnd[:], p, params)
+			h.serveOp(w, r, c, rnd[:], h.plan(op), params)
 			return
 		}
 		if !h.knownCard(cardID) {

@@ -172,3 +172,29 @@ func matchOrder(s string, parts []string) bool {
 	}
 	return true
 }
+
+// TestFastPathBeforeCardsMade: the fast path answers the default card and
+// WithCards' without making the cards (no card is loaded for them), and
+// any other card as before: 404 for an unknown one, 200 for the seed.
+func TestFastPathBeforeCardsMade(t *testing.T) {
+	h := newHandler(specval.Embedded(), WithCards("crd_opt"))
+	for _, tt := range []struct {
+		id     string
+		status int
+		made   bool
+	}{
+		{DefaultCardID, 200, false},
+		{"crd_opt", 200, false},
+		{"crd_unknown", 404, true},
+		{DefaultCardID, 200, true},
+		{"crd_opt", 200, true},
+	} {
+		r := httptest.NewRequest(http.MethodPost, pinPath(tt.id), nil)
+		r.Header.Set("api-key", DefaultAPIKey)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tt.status || h.cardsMade.Load() != tt.made {
+			t.Errorf("%s: %d (cards made %t), want %d (%t)", tt.id, w.Code, h.cardsMade.Load(), tt.status, tt.made)
+		}
+	}
+}

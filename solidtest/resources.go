@@ -240,6 +240,7 @@ func (h *Handler) ensureKind(param string) {
 			for _, id := range h.cards {
 				cards.add(id)
 			}
+			h.cardsMade.Store(true)
 		case "card_holder_id":
 			for _, id := range h.holders {
 				h.kind("card_holder_id").add(id)
