@@ -271,3 +271,29 @@ func TestLazyFirstRequestsConcurrent(t *testing.T) {
 		seen[o.Path] = d
 	}
 }
+
+// TestPathsAfterDocShareIt: a path first used after Doc loaded the whole
+// document is validated against it, not a slice; one used before keeps
+// its slice.
+func TestPathsAfterDocShareIt(t *testing.T) {
+	v := Embedded()
+	route := func(path string) *openapi3.T {
+		t.Helper()
+		rt, err := v.FindRoute(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Header: http.Header{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rt.Input.Route.Spec
+	}
+	before := route("/v2/issuing/card/crd_1")
+	doc := v.Doc()
+	if before == doc {
+		t.Error("a path used before Doc was loaded from the whole document")
+	}
+	if after := route("/v2/issuing/card_holder/cah_1"); after != doc {
+		t.Error("a path first used after Doc loaded its slice")
+	}
+	if again := route("/v2/issuing/card/crd_1"); again != before {
+		t.Error("a loaded path was loaded again")
+	}
+}
