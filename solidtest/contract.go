@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
 )
@@ -111,7 +113,7 @@ func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if declared(rt, resp.StatusCode) {
 		err = c.v.ValidateResponse(rt, resp.StatusCode, resp.Header, rb)
 	} else if isJSON(resp.Header.Get("Content-Type")) {
-		err = validateEnvelope(c.v, rb)
+		err = validateRouteEnvelope(c.v, rt, rb)
 	}
 	if err != nil {
 		c.t.Errorf("solidtest: response %d to %s violates openapi.yaml: %s", resp.StatusCode, where, redact.Secrets(err.Error(), key))
@@ -136,9 +138,25 @@ func isJSON(ct string) bool {
 }
 
 // validateEnvelope checks body against components.schemas.ErrorEnvelope,
-// the shape of every error the mock sends, declared or not.
+// the shape of every error the mock sends, declared or not, in the whole
+// document.
 func validateEnvelope(v *specval.Validator, body []byte) error {
-	ref := v.Doc().Components.Schemas["ErrorEnvelope"]
+	return checkEnvelope(v.Doc().Components.Schemas["ErrorEnvelope"], body)
+}
+
+// validateRouteEnvelope is validateEnvelope with the ErrorEnvelope of the
+// part of the spec rt was routed with, which has it when its path
+// declares any error (so the whole document need not be loaded).
+func validateRouteEnvelope(v *specval.Validator, rt *specval.Route, body []byte) error {
+	if doc := rt.Input.Route.Spec; doc != nil && doc.Components != nil {
+		if ref := doc.Components.Schemas["ErrorEnvelope"]; ref != nil {
+			return checkEnvelope(ref, body)
+		}
+	}
+	return validateEnvelope(v, body)
+}
+
+func checkEnvelope(ref *openapi3.SchemaRef, body []byte) error {
 	if ref == nil || ref.Value == nil {
 		return errors.New("no ErrorEnvelope schema in openapi.yaml")
 	}

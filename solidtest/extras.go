@@ -179,12 +179,13 @@ func (h *Handler) preferred(r *http.Request, op, id string) (status int, body []
 	if code == "" && name == "" {
 		return 0, nil, "", false
 	}
-	so := h.specOps[op]
-	if so == nil {
+	p := h.plan(op)
+	if p == nil {
 		return 0, nil, "", false
 	}
+	so := p.so
 	if code == "" {
-		code = strconv.Itoa(h.plans[op].status)
+		code = strconv.Itoa(p.status)
 	}
 	n, err := strconv.Atoi(code)
 	resp := so.Responses.Value(code)

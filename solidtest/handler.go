@@ -13,9 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/solidsdk/solid-go/internal/redact"
 	"github.com/solidsdk/solid-go/internal/specval"
@@ -28,22 +26,32 @@ import (
 type Handler struct {
 	v *specval.Validator
 
-	// The fast path (validate.go): createSetPinToken's route, found once,
-	// so a request for it skips the generic router (it is still validated
-	// in full).
-	route          *routers.Route
-	opts           *openapi3filter.Options
+	// The fast path (validate.go): createSetPinToken's route, loaded on
+	// its first request, so a request for it skips the generic router (it
+	// is still validated in full). Nil when the spec has no such path.
+	route          *fastRoute
 	prefix, suffix string // the path around {card_id}
 
 	// The API keys the mock knows (state.go).
 	mu   sync.RWMutex
 	keys map[string]struct{}
 
-	// How each operation is answered, and the resources it keeps
-	// (resources.go, operations.go), guarded by smu.
-	plans   map[string]*plan
-	specOps map[string]*openapi3.Operation
-	kinds   map[string]*kind // by path parameter, e.g. "card_id"
+	// How each operation is answered (resources.go, operations.go): one
+	// entry per operation of the spec, its plan built on first use.
+	// The map is never written after NewHandler.
+	plans map[string]*lazyPlan
+	// The resources the mock keeps, by path parameter (e.g. "card_id"),
+	// guarded by smu; each kind is made and seeded on the first use of an
+	// operation touching it (ensureKind), once: kindInit never changes
+	// after NewHandler.
+	kinds     map[string]*kind
+	kindInit  map[string]*sync.Once
+	items     map[string][]string           // path parameter -> the item paths ending in it
+	itemPaths []string                      // every item path (ending in a parameter), sorted
+	byRoute   map[string]*specval.Operation // by "METHOD path"
+	cards     []string                      // WithCards, added when the cards are first used
+	holders   []string                      // WithCardHolders, likewise
+	cardsMade atomic.Bool                   // the card kind is made (knownCard)
 
 	// Options for `solid mock` and users' tests (extras.go).
 	logger  *slog.Logger
@@ -72,9 +80,13 @@ type Handler struct {
 }
 
 // NewHandler returns the mock as an http.Handler, with the same behaviour
-// as NewServer but without a listener. The embedded spec is parsed once
-// per process and shared. It panics only if the embedded openapi.yaml is
-// invalid, which the SDK's own tests rule out.
+// as NewServer but without a listener. It costs well under a millisecond:
+// the embedded spec is read a path at a time, on the first request routed
+// to the path (a few milliseconds), once per process, and shared; each
+// operation's plan and each kind of resource (the documented example
+// card, card holder, ...) is made on first use, once per Handler. It
+// panics only if the embedded openapi.yaml is invalid, which the SDK's
+// own tests rule out.
 func NewHandler(opts ...Option) *Handler {
 	var cfg config
 	for _, o := range opts {
@@ -113,25 +125,11 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 			h.keys[k] = struct{}{}
 		}
 	}
-	h.plans, h.kinds, h.specOps = buildPlans(v.Doc())
+	h.cards, h.holders = cfg.cards, cfg.holders
+	h.initPlans()
 	h.logger, h.control, h.ctlFrom, h.strict = cfg.logger, cfg.control, cfg.ctlFrom, cfg.strict
 	if cfg.reads > 0 || cfg.writes > 0 {
 		h.limiter = &rateLimiter{reads: cfg.reads, writes: cfg.writes}
-	}
-	for _, k := range h.kinds {
-		if id, ok := k.seed["id"].(string); ok && id != "" {
-			k.add(id)
-		}
-	}
-	cards := h.kind("card_id")
-	if _, ok := cards.byID[DefaultCardID]; !ok {
-		cards.add(DefaultCardID)
-	}
-	for _, id := range cfg.cards {
-		cards.add(id)
-	}
-	for _, id := range cfg.holders {
-		h.kind("card_holder_id").add(id)
 	}
 	h.initFastPath()
 	return h
@@ -212,7 +210,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var status int
 	var code, msg, field string
 	var tooBig *http.MaxBytesError
-	p := h.plans[op]
 	switch {
 	case errors.As(vErr, &tooBig):
 		// 413 is declared nowhere; 400 is, by every operation with a body.
@@ -248,7 +245,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		status, code, msg = http.StatusTooManyRequests, codeTooManyRequests, "rate limit: "+limitText(h.limiter, r.Method != http.MethodGet)
 	default:
-		if p != nil && !p.body && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !h.plan(op).body {
 			// Declaring no body, the operation has no answer to refuse one
 			// with: the body is ignored, as a server that reads none would.
 			c.note = "request body ignored: " + op + " takes none"
@@ -268,7 +265,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.note = ignored
 		}
 		if op != fastOp || headerValue(r.Header, "Idempotency-Key") != "" {
-			h.serveOp(w, r, c, rnd[:], p, params)
+			h.serveOp(w, r, c, rnd[:], h.plan(op), params)
 			return
 		}
 		if !h.knownCard(cardID) {
@@ -295,9 +292,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pick returns the first of statuses that op declares, or the first when
 // it declares none (TestEveryStatusDeclared then fails on it).
 func (h *Handler) pick(op string, statuses ...int) int {
-	if so := h.specOps[op]; so != nil {
+	if so := h.v.Operation(op); so != nil {
 		for _, s := range statuses {
-			if so.Responses.Status(s) != nil {
+			if so.Declares(s) {
 				return s
 			}
 		}
@@ -305,10 +302,11 @@ func (h *Handler) pick(op string, statuses ...int) int {
 	return statuses[0]
 }
 
-// declares reports whether operation op declares status.
+// declares reports whether operation op declares status. It reads the
+// spec's skeleton, so it loads nothing.
 func (h *Handler) declares(op string, status int) bool {
-	so := h.specOps[op]
-	return so != nil && so.Responses.Status(status) != nil
+	so := h.v.Operation(op)
+	return so != nil && so.Declares(status)
 }
 
 func limitText(l *rateLimiter, write bool) string {

@@ -9,13 +9,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/solidsdk/solid-go/internal/specval"
 )
 
 // The mock's behaviour per operation is read from openapi.yaml by the
-// shape of each path, never from a list of operationIds:
+// shape of each path, never from a list of operationIds, on the
+// operation's first use (plan, ensureKind):
 //
 //   - an item path ("/v2/issuing/card/{card_id}") with a GET is a kind of
 //     resource; its documented 200 example is the seed object;
@@ -64,6 +68,8 @@ type plan struct {
 	notFound bool
 	// actMint: the secret field and its token prefix.
 	field, prefix string
+	// so is the operation's definition, from its path's part of the spec.
+	so *openapi3.Operation
 }
 
 // kind is one kind of resource the mock keeps, in insertion order.
@@ -80,68 +86,208 @@ type kind struct {
 
 var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
 
-// buildPlans reads every operation of doc into a plan, and the resource
-// kinds they share.
-func buildPlans(doc *openapi3.T) (map[string]*plan, map[string]*kind, map[string]*openapi3.Operation) {
-	specOps := map[string]*openapi3.Operation{}
-	kinds := map[string]*kind{} // by path parameter name
-	byItem := map[string]*kind{}
-	paths := doc.Paths.Map()
-	for path, item := range paths {
-		if item.Get == nil || !strings.HasSuffix(path, "}") {
-			continue
+// lazyPlan is one operation's plan, built on its first use.
+type lazyPlan struct {
+	op   *specval.Operation
+	once sync.Once
+	p    *plan
+}
+
+// initPlans makes an entry per operation of the spec, to be planned on
+// first use, and indexes the item paths kinds are found by. It reads the
+// spec's skeleton only: it loads nothing.
+func (h *Handler) initPlans() {
+	ops := h.v.Operations()
+	h.plans = make(map[string]*lazyPlan, len(ops))
+	h.kinds = map[string]*kind{}
+	h.kindInit = map[string]*sync.Once{}
+	h.items = map[string][]string{}
+	h.byRoute = make(map[string]*specval.Operation, len(ops))
+	seen := map[string]bool{}
+	for _, o := range ops {
+		h.plans[o.ID] = &lazyPlan{op: o}
+		h.byRoute[o.Method+" "+o.Path] = o
+		for _, name := range pathParams(o.Path) {
+			if h.kindInit[name] == nil {
+				h.kindInit[name] = new(sync.Once)
+			}
 		}
-		param := path[strings.LastIndex(path, "{")+1 : len(path)-1]
-		ex, _ := twoXX(item.Get)
-		seed, ok := ex.example.(map[string]any)
-		if !ok {
-			continue
-		}
-		k := &kind{item: path, param: param, seed: seed, byID: map[string]map[string]any{}}
-		kinds[param] = k
-		byItem[path] = k
-	}
-	plans := map[string]*plan{}
-	for path, item := range paths {
-		for method, op := range item.Operations() {
-			res, status := twoXX(op)
-			p := &plan{op: op.OperationID, status: status, example: res.example, schema: res.schema,
-				write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path),
-				body: op.RequestBody != nil, notFound: op.Responses.Status(http.StatusNotFound) != nil}
-			specOps[op.OperationID] = op
-			switch k := byItem[path]; {
-			case k != nil && method == http.MethodGet:
-				p.act, p.kind = actGet, k
-			case k != nil && method == http.MethodPatch:
-				p.act, p.kind = actUpdate, k
-			case k != nil && method == http.MethodDelete:
-				p.act, p.kind = actDelete, k
-			}
-			if p.act == actExample && method == http.MethodGet {
-				for item, k := range byItem {
-					if strings.HasPrefix(item, path+"/{") && !strings.Contains(item[len(path)+1:], "/") {
-						p.act, p.kind = actList, k
-					}
-				}
-			}
-			if p.act == actExample && method == http.MethodPost && res.schema != nil {
-				if item := itemOf(path); item != "" {
-					if field, prefix, ok := secretField(res); ok {
-						k := byItem[item]
-						if k == nil {
-							// No GET documents the item: it still has ids.
-							param := item[strings.LastIndex(item, "{")+1 : len(item)-1]
-							k = &kind{item: item, param: param, seed: map[string]any{}, byID: map[string]map[string]any{}}
-							byItem[item], kinds[param] = k, k
-						}
-						p.act, p.kind, p.field, p.prefix = actMint, k, field, prefix
-					}
-				}
-			}
-			plans[op.OperationID] = p
+		if strings.HasSuffix(o.Path, "}") && !seen[o.Path] {
+			seen[o.Path] = true
+			param := lastParam(o.Path)
+			h.items[param] = append(h.items[param], o.Path)
+			h.itemPaths = append(h.itemPaths, o.Path)
 		}
 	}
-	return plans, kinds, specOps
+	for _, name := range []string{"card_id", "card_holder_id"} {
+		if h.kindInit[name] == nil {
+			h.kindInit[name] = new(sync.Once)
+		}
+	}
+	for _, paths := range h.items {
+		sort.Strings(paths)
+	}
+	sort.Strings(h.itemPaths)
+}
+
+// lastParam is the name of the last path parameter of an item path:
+// "card_id" for "/v2/issuing/card/{card_id}".
+func lastParam(path string) string {
+	return path[strings.LastIndex(path, "{")+1 : len(path)-1]
+}
+
+// plan returns how the mock answers operation op, building it on first
+// use (loading the operation's part of the spec, and the kinds of
+// resource it touches); nil when the spec has no such operation.
+func (h *Handler) plan(op string) *plan {
+	lp := h.plans[op]
+	if lp == nil {
+		return nil
+	}
+	lp.once.Do(func() { lp.p = h.buildPlan(lp.op) })
+	return lp.p
+}
+
+// buildPlan reads one operation into a plan, and makes the kinds of
+// resource it touches: the kind of its item path, the one it lists or
+// mints tokens for, and the kind each of its path parameters names.
+func (h *Handler) buildPlan(o *specval.Operation) *plan {
+	_, op, err := h.v.Load(o)
+	if err != nil {
+		// Requests reach a plan only once routed and validated against
+		// the same part of the spec, which therefore loaded.
+		panic("solidtest: " + err.Error())
+	}
+	path, method := o.Path, o.Method
+	res, status := twoXX(op)
+	p := &plan{op: op.OperationID, so: op, status: status, example: res.example, schema: res.schema,
+		write: method == http.MethodPost || method == http.MethodPatch, params: pathParams(path),
+		body: op.RequestBody != nil, notFound: op.Responses.Status(http.StatusNotFound) != nil}
+	if strings.HasSuffix(path, "}") {
+		switch k := h.itemKind(path); {
+		case k != nil && method == http.MethodGet:
+			p.act, p.kind = actGet, k
+		case k != nil && method == http.MethodPatch:
+			p.act, p.kind = actUpdate, k
+		case k != nil && method == http.MethodDelete:
+			p.act, p.kind = actDelete, k
+		}
+	}
+	if p.act == actExample && method == http.MethodGet {
+		for _, item := range h.itemPaths {
+			if strings.HasPrefix(item, path+"/{") && !strings.Contains(item[len(path)+1:], "/") {
+				if k := h.itemKind(item); k != nil {
+					p.act, p.kind = actList, k
+				}
+			}
+		}
+	}
+	if p.act == actExample && method == http.MethodPost && res.schema != nil {
+		if item := itemOf(path); item != "" {
+			if field, prefix, ok := secretField(res); ok {
+				// The item's kind: seeded from its GET, or, when no GET
+				// documents one, an empty kind minted for (resolveKind).
+				if k := h.itemKind(item); k != nil {
+					p.act, p.kind, p.field, p.prefix = actMint, k, field, prefix
+				}
+			}
+		}
+	}
+	for _, name := range p.params {
+		h.ensureKind(name)
+	}
+	return p
+}
+
+// itemKind returns the kind of resource kept at item path, making it on
+// first use, or nil when the path keeps none.
+func (h *Handler) itemKind(path string) *kind {
+	param := lastParam(path)
+	h.ensureKind(param)
+	h.smu.Lock()
+	k := h.kinds[param]
+	h.smu.Unlock()
+	if k == nil || k.item != path {
+		return nil
+	}
+	return k
+}
+
+// ensureKind makes the kind of resource path parameter param names, once:
+// seeded with its documented example and, for cards and card holders,
+// the ones the options add. It must not be called with smu held.
+func (h *Handler) ensureKind(param string) {
+	once := h.kindInit[param]
+	if once == nil {
+		return
+	}
+	once.Do(func() {
+		k := h.resolveKind(param)
+		h.smu.Lock()
+		defer h.smu.Unlock()
+		if k != nil {
+			h.kinds[param] = k
+			if id, ok := k.seed["id"].(string); ok && id != "" {
+				k.add(id)
+			}
+		}
+		switch param {
+		case "card_id":
+			cards := h.kind("card_id")
+			if _, ok := cards.byID[DefaultCardID]; !ok {
+				cards.add(DefaultCardID)
+			}
+			for _, id := range h.cards {
+				cards.add(id)
+			}
+			h.cardsMade.Store(true)
+		case "card_holder_id":
+			for _, id := range h.holders {
+				h.kind("card_holder_id").add(id)
+			}
+		}
+	})
+}
+
+// resolveKind reads from the spec the kind of resource param names, if
+// any, without seeding it:
+//
+//   - an item path ending in {param} with a GET whose 2xx example is an
+//     object is a kind of resource, that example its seed;
+//   - else, a POST below such an item path whose 2xx body has a secret
+//     field (a token) makes the item a kind with no seed: it still has
+//     ids, which tokens are minted for.
+func (h *Handler) resolveKind(param string) *kind {
+	for _, item := range h.items[param] {
+		o := h.byRoute[http.MethodGet+" "+item]
+		if o == nil {
+			continue
+		}
+		_, op, err := h.v.Load(o)
+		if err != nil {
+			continue
+		}
+		ex, _ := twoXX(op)
+		if seed, ok := ex.example.(map[string]any); ok {
+			return &kind{item: item, param: param, seed: seed, byID: map[string]map[string]any{}}
+		}
+	}
+	for _, o := range h.v.Operations() {
+		item := itemOf(o.Path)
+		if o.Method != http.MethodPost || item == "" || lastParam(item) != param {
+			continue
+		}
+		_, op, err := h.v.Load(o)
+		if err != nil {
+			continue
+		}
+		if res, _ := twoXX(op); res.schema != nil {
+			if _, _, ok := secretField(res); ok {
+				return &kind{item: item, param: param, seed: map[string]any{}, byID: map[string]map[string]any{}}
+			}
+		}
+	}
+	return nil
 }
 
 type answer struct {

@@ -23,9 +23,9 @@ type Server struct {
 // NewServer starts a mock on a random loopback port, as
 // httptest.NewServer does, and returns it; the caller must Close it.
 // Starting costs a listening socket and a goroutine; the embedded spec is
-// parsed once per process (a few milliseconds, on the first call) and
-// shared by every server. NewServer panics if it cannot listen, as
-// httptest.NewServer does.
+// parsed a path at a time, on the first request to the path (a
+// millisecond or a few), once per process, and shared by every server.
+// NewServer panics if it cannot listen, as httptest.NewServer does.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
 	s.start(false)

@@ -7,30 +7,43 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 )
 
-// initFastPath finds createSetPinToken in the spec and routes a sample
-// request to it, keeping the route for requests of the same shape.
+// fastRoute is createSetPinToken's route, loaded on first use.
+type fastRoute struct {
+	get func() (*routers.Route, *openapi3filter.Options)
+}
+
+// initFastPath finds createSetPinToken in the spec's skeleton and routes
+// a sample request to it there, keeping the path around {card_id} for
+// requests of the same shape; its route is loaded on the first of them.
 func (h *Handler) initFastPath() {
-	for path, item := range h.v.Doc().Paths.Map() {
-		op := item.Post
-		if op == nil || op.OperationID != fastOp {
-			continue
-		}
-		prefix, suffix, ok := strings.Cut(path, "{card_id}")
-		if !ok || strings.Contains(suffix, "{") {
-			return
-		}
-		req := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: prefix + "x" + suffix}, Header: http.Header{}}
-		rt, err := h.v.FindRoute(req)
-		if err != nil || rt.Input.PathParams["card_id"] != "x" {
-			return
-		}
-		h.route, h.opts, h.prefix, h.suffix = rt.Input.Route, rt.Input.Options, prefix, suffix
+	o := h.v.Operation(fastOp)
+	if o == nil || o.Method != http.MethodPost {
 		return
 	}
+	prefix, suffix, ok := strings.Cut(o.Path, "{card_id}")
+	if !ok || strings.Contains(suffix, "{") {
+		return
+	}
+	sample := prefix + "x" + suffix
+	if so, params, err := h.v.Match(http.MethodPost, sample); err != nil || so != o || params["card_id"] != "x" {
+		return
+	}
+	v := h.v
+	h.route = &fastRoute{get: sync.OnceValues(func() (*routers.Route, *openapi3filter.Options) {
+		req := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: sample}, Header: http.Header{}}
+		rt, err := v.FindRoute(req)
+		if err != nil {
+			return nil, nil
+		}
+		return rt.Input.Route, rt.Input.Options
+	})}
+	h.prefix, h.suffix = prefix, suffix
 }
 
 // fastOp is the operation validated without the generic router.
@@ -45,13 +58,14 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) (op stri
 	if h.route != nil && r.Method == http.MethodPost &&
 		len(path) > len(h.prefix)+len(h.suffix) && strings.HasPrefix(path, h.prefix) && strings.HasSuffix(path, h.suffix) {
 		seg := path[len(h.prefix) : len(path)-len(h.suffix)]
-		if !strings.Contains(seg, "/") {
+		route, opts := h.route.get()
+		if !strings.Contains(seg, "/") && route != nil {
 			if id, err := url.PathUnescape(seg); err == nil {
 				in := &openapi3filter.RequestValidationInput{
 					Request:    r,
 					PathParams: map[string]string{"card_id": id},
-					Route:      h.route,
-					Options:    h.opts,
+					Route:      route,
+					Options:    opts,
 				}
 				// createSetPinToken declares no body: none is read.
 				return fastOp, in.PathParams, openapi3filter.ValidateRequest(r.Context(), in), nil
@@ -89,15 +103,15 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) (op stri
 	return op, params, nil, nil
 }
 
-// allowed lists the methods the spec allows on path, for a 405.
+// allowed lists the methods the spec allows on path, for a 405, from the
+// spec's skeleton: it loads nothing.
 func (h *Handler) allowed(r *http.Request, path string) string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodTrace} {
 		if m == r.Method {
 			continue
 		}
-		req := &http.Request{Method: m, URL: &url.URL{Path: path}, Header: http.Header{}}
-		if _, err := h.v.FindRoute(req); err == nil {
+		if _, _, err := h.v.Match(m, path); err == nil {
 			allow = append(allow, m)
 		}
 	}

@@ -26,6 +26,20 @@ func TestEmbeddedSpecValid(t *testing.T) {
 	if _, err := Default(); err != nil {
 		t.Fatal(err)
 	}
+	// Each path's slice is a valid document on its own, examples
+	// included, and has its path's operations.
+	for _, o := range spec.Operations {
+		b := spec.Slice(o.Path)
+		if b == nil {
+			t.Fatalf("no slice for %s", o.Path)
+		}
+		if err := Validate(b); err != nil {
+			t.Errorf("slice of %s: %v", o.Path, err)
+		}
+	}
+	if err := Embedded().LoadAll(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestValidateChangesNothing: skipping doc.Validate is only the same
@@ -62,9 +76,15 @@ func TestInvalidSpecRefused(t *testing.T) {
 // TestRouterMatchesLegacy: the router routes every request as kin-openapi's
 // legacy router does (same route, same parameters, same error), for every
 // path of the spec under every method, with parameters filled in, and for
-// paths the spec does not have.
+// paths the spec does not have; the lazy router of Default to the same
+// operation, with the same parameters and error, its route from the
+// path's slice.
 func TestRouterMatchesLegacy(t *testing.T) {
-	v, err := Default()
+	v, err := New([]byte(spec.YAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +110,12 @@ func TestRouterMatchesLegacy(t *testing.T) {
 			wantRt, wantParams, wantErr := want.FindRoute(req)
 			if (gotRt == nil) != (wantRt == nil) || gotRt != nil && *gotRt != *wantRt || !reflect.DeepEqual(gotParams, wantParams) || !reflect.DeepEqual(gotErr, wantErr) {
 				t.Errorf("%s %s: got %v %v %v, legacy router %v %v %v", m, p, gotRt, gotParams, gotErr, wantRt, wantParams, wantErr)
+			}
+			lazyRt, lazyParams, lazyErr := lazy.router.FindRoute(req)
+			if (lazyRt == nil) != (wantRt == nil) || lazyRt != nil && (lazyRt.Path != wantRt.Path || lazyRt.Method != wantRt.Method ||
+				lazyRt.Operation.OperationID != wantRt.Operation.OperationID || lazyRt.Spec == v.Doc()) ||
+				!reflect.DeepEqual(lazyParams, wantParams) || !reflect.DeepEqual(lazyErr, wantErr) {
+				t.Errorf("%s %s: lazy router %v %v %v, legacy router %v %v %v", m, p, lazyRt, lazyParams, lazyErr, wantRt, wantParams, wantErr)
 			}
 			if gotErr == nil {
 				n++
