@@ -2,6 +2,7 @@ package solid_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,7 +22,8 @@ import (
 // Outputs print its shape, not its value), built from the operation's
 // documented example and what was sent, and later reads and lists show it.
 
-// shape prints a fresh id as its prefix and the shape of the rest.
+// shape prints an id as its prefix and the shape of the rest: fresh ids
+// are random.
 func shape(id string) string {
 	i := strings.IndexByte(id, '_')
 	rest := id[i+1:]
@@ -109,8 +111,21 @@ func ExampleClient_ActivateCard() {
 		return
 	}
 	fmt.Println(*card.Id, *card.Type, *card.Status)
+
+	// What is sent must be what is printed on the card.
+	wrong := "0000"
+	_, err = c.ActivateCard(context.Background(), solidtest.DefaultCardID, gen.CardActivate{
+		Last4:       &wrong,
+		ExpiryMonth: &month,
+		ExpiryYear:  &year,
+	})
+	var apiErr *solid.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.FieldName)
+	}
 	// Output:
 	// crd_7948d9a96706dd05360a340002de725f physical activated
+	// 400 last4
 }
 
 // Step 4: set its PIN. Step 1 of 2 mints a one-time PIN token; step 2,
@@ -230,6 +245,15 @@ func ExampleClient_Transactions() {
 		fmt.Println(err)
 		return
 	}
+	// In the sandbox, make the card spend: the mock keeps the simulated
+	// authorization as a transaction of the card's sub account.
+	amount, auth, pending := "93.50", gen.CardTransactionSimulationTypeAuth, gen.CardTransactionSimulationStatusPending
+	if _, err := c.SimulateCardTransaction(ctx, gen.CardTransactionSimulation{
+		CardId: card.Id, Amount: &amount, Type: &auth, Status: &pending,
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	limit := 100
 	for tx, err := range c.Transactions(ctx, &gen.ListTransactionsParams{SubAccountId: card.SubAccountId, Limit: &limit}) {
 		if err != nil {
@@ -237,10 +261,11 @@ func ExampleClient_Transactions() {
 			return
 		}
 		mine := tx.Card != nil && tx.Card.Id != nil && *tx.Card.Id == *card.Id
-		fmt.Println(*tx.Id, *tx.Method, *tx.Direction, *tx.Amount, *tx.Status, "this card:", mine)
+		fmt.Println(shape(*tx.Id), *tx.Method, *tx.Direction, *tx.Amount, *tx.Status, "this card:", mine)
 	}
 	// Output:
-	// txn_817d2a074042bb4ec54e08fd82b1e0a8 ach credit 1500.00 settled this card: false
+	// txn_<32 hex> ach credit 1500.00 settled this card: false
+	// txn_<32 hex> card_issuing debit 93.50 pending this card: true
 }
 
 // Step 8: register a webhook, so Solid tells you when the card's status

@@ -397,7 +397,6 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 	}
 	obj["id"] = id
 	stamp(obj, h.now())
-	h.lifecycleOnCreate(k, obj, req)
 	// Secrets are the create's answer only.
 	out := obj
 	var secrets map[string]any

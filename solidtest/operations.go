@@ -169,6 +169,13 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		touch(obj, h.now())
 		out = clone(obj)
 		evs = h.changes(p.kind, "updated", obj, before)
+	case actAction:
+		var fail string
+		out, fail, evs = h.act(p, params, body)
+		if fail != "" {
+			h.smu.Unlock()
+			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, fail+" does not match the "+notFoundNoun(p.kind.param)+"'s", fail)
+		}
 	case actMint:
 		id := params[p.kind.param]
 		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}

@@ -50,6 +50,7 @@ const (
 	actMint
 	actDelete
 	actCreate
+	actAction
 )
 
 // plan is how the mock answers one operation.
@@ -76,6 +77,9 @@ type plan struct {
 	// actCreate: the body fields that must name a stored resource, and
 	// the path parameter of its kind.
 	parents map[string]string
+	// actAction: the status the action sets (activate: activated), or ""
+	// for an action that stores what it is sent (replace).
+	sets string
 }
 
 // kind is one kind of resource the mock keeps, in insertion order.
@@ -200,6 +204,13 @@ func (h *Handler) buildPlan(o *specval.Operation) *plan {
 				if k := h.itemKind(item); k != nil {
 					p.act, p.kind, p.field, p.prefix = actMint, k, field, prefix
 				}
+			}
+		}
+	}
+	if p.act == actExample && p.write && p.body && res.ref != "" {
+		if item := itemOf(path); item != "" {
+			if k := h.itemKind(item); k != nil && k.ref == res.ref {
+				p.act, p.kind, p.sets = actAction, k, actionStatus(path, k)
 			}
 		}
 	}

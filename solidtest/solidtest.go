@@ -52,6 +52,21 @@
 //   - DELETE on a resource (deleteWebhook, deleteAttachment) removes it:
 //     later reads answer 404 and lists no longer show it, until Reset;
 //     its 204 has no body;
+//   - a card's life (Cards pages of docs.solidfi.com/v2/api-reference):
+//     activateCard (Activate a Card: "the request repeats what is printed
+//     on it") checks the last4, expiry_month and expiry_year sent against
+//     the stored card, 400 ERROR_CODE_INVALID_FIELD naming the first that
+//     differs, and sets the status activated; reissueCard (Reissue a Card:
+//     "the answer is the card") answers the stored card with the shipping
+//     address sent, for any of its reasons (lost, stolen, damaged,
+//     expired); updateCard sets any status its enum allows (open, closed,
+//     blocked), since no page documents which transitions are allowed. A
+//     new card takes the documented example's status (activated), virtual
+//     or physical: no page documents another status before activation.
+//     These are read from the shape of the spec, not per operation: an
+//     action below an item that answers the item's schema acts on the
+//     stored item, checking what it is sent when its verb names a status
+//     (activate: activated), else storing it;
 //   - a create or an update emits the events the spec's WebhookEventType
 //     lists for it: <kind>.created, <kind>.updated and, when the status
 //     moves, <kind>.status.<status> (card.status.blocked), the kind being
