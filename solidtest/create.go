@@ -38,7 +38,9 @@ import (
 //     example for the field is the seeded id (see parentFields). The new
 //     resource takes the
 //     parent's other *_id fields it has and the request did not send (a
-//     card its card holder's sub_account_id, ...);
+//     card its card holder's sub_account_id, ...), and an object of it
+//     named after the parent's kind gets the parent's id (a simulated
+//     transaction's card.id);
 //   - a field of the answer marked format: password that a read does not
 //     return (a webhook's signing secret) gets a fresh value in the create's
 //     answer only: the prefix of its documented example when that ends in
@@ -342,7 +344,8 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 	id := token(k.idPrefix(), rnd[:16])
 
 	h.smu.Lock()
-	var inherit []map[string]any
+	var inherit []*kind
+	var parentObjs []map[string]any
 	for _, f := range sortedKeys(p.parents) {
 		v, sent := req[f].(string)
 		if !sent {
@@ -358,7 +361,7 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 			}
 			return status, appendEnvelope(nil, r.Method, reqID, status, code, notFoundMsg(p.parents[f], v), f)
 		}
-		inherit = append(inherit, parent)
+		inherit, parentObjs = append(inherit, h.kinds[p.parents[f]]), append(parentObjs, parent)
 	}
 	var obj map[string]any
 	if ex, ok := p.example.(map[string]any); ok {
@@ -386,7 +389,14 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 			}
 		}
 	}
-	for _, parent := range inherit {
+	for i, parent := range parentObjs {
+		// An object named after the parent's kind holds its id (a
+		// transaction's card.id).
+		if m, ok := obj[inherit[i].family()].(map[string]any); ok {
+			if _, has := m["id"]; has {
+				m["id"] = parent["id"]
+			}
+		}
 		for f, v := range parent {
 			if _, has := obj[f]; has && f != "id" && strings.HasSuffix(f, "_id") {
 				if _, sent := overlay[f]; !sent && !sentAs(overlay, f) {

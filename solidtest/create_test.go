@@ -97,6 +97,11 @@ func TestCreateStores(t *testing.T) {
 					t.Errorf("list filtered on another %s: %v, want none", k, ids)
 				}
 			}
+			if tt.prefix == "crd_" {
+				if s, tok := call(t, srv.URL, http.MethodPost, tt.item+id+"/set_pin_token", "", nil); s != http.StatusOK || tok["id"] != id {
+					t.Errorf("a PIN token for the new card: %d %v", s, tok)
+				}
+			}
 			srv.Reset()
 			if s, _ := call(t, srv.URL, http.MethodGet, tt.item+id, "", nil); s != http.StatusNotFound {
 				t.Errorf("after Reset: %d, want 404", s)
@@ -273,5 +278,25 @@ func TestEmittedEvents(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSimulateOnCreatedCard: a simulated authorization on a card created
+// in the mock is that card's transaction: its card.id and sub account are
+// the card's.
+func TestSimulateOnCreatedCard(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	_, card := call(t, srv.URL, http.MethodPost, "/v2/issuing/card", `{"cardholder_id":"`+DefaultCardHolderID+`","type":"virtual"}`, nil)
+	id := card["id"].(string)
+	status, tx := call(t, srv.URL, http.MethodPost, "/v2/simulate/incoming/card_issuing", `{"card_id":"`+id+`","amount":"5.00","type":"auth","status":"pending"}`, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("%d %v", status, tx)
+	}
+	if c, _ := tx["card"].(map[string]any); c["id"] != id || tx["sub_account_id"] != card["sub_account_id"] || tx["amount"] != "5.00" {
+		t.Errorf("transaction %v: want card %s, sub account %v, amount 5.00", tx, id, card["sub_account_id"])
+	}
+	if ids := listed(t, srv.URL, "/v2/payments/transaction?limit=100"); !slices.Contains(ids, tx["id"].(string)) {
+		t.Errorf("not listed: %v", ids)
 	}
 }
