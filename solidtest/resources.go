@@ -31,6 +31,12 @@ import (
 //   - a POST below an item path whose 200 body has a secret field
 //     (format: password) mints a token for a known item, with the prefix
 //     of the documented example token;
+//   - a POST on a path without parameters answering 201 with the schema
+//     an item GET answers creates an item of that kind (create.go);
+//   - a POST or PATCH with a body below an item path, answering the
+//     item's schema, acts on the stored item (action.go);
+//   - GET on a list filters on the query parameters that are fields of
+//     the item (filters);
 //   - anything else answers with its documented example, path parameters
 //     substituted, or with a value made from its schema; a 2xx declared
 //     without a body (204) is answered without one.
