@@ -300,3 +300,38 @@ func TestSimulateOnCreatedCard(t *testing.T) {
 		t.Errorf("not listed: %v", ids)
 	}
 }
+
+// TestConcurrentCreates: creates at once each store their own resource,
+// with distinct ids, all listed and each emitted once.
+func TestConcurrentCreates(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	var mu sync.Mutex
+	emitted := map[string]int{}
+	srv.onEmit = func(typ string, _ []byte) {
+		mu.Lock()
+		emitted[typ]++
+		mu.Unlock()
+	}
+	const n = 20
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, m := call(t, srv.URL, http.MethodPost, "/v2/issuing/card_holder", `{"person":{"first_name":"P"}}`, nil)
+			ids[i], _ = m["id"].(string)
+		})
+	}
+	wg.Wait()
+	all := listed(t, srv.URL, "/v2/issuing/card_holder?limit=100")
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] || !slices.Contains(all, id) {
+			t.Errorf("id %q: empty, repeated or not listed (%v)", id, all)
+		}
+		seen[id] = true
+	}
+	if emitted["card_holder.created"] != n {
+		t.Errorf("emitted %v, want %d card_holder.created", emitted, n)
+	}
+}
