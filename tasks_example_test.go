@@ -2,6 +2,7 @@ package solid_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,9 +17,21 @@ import (
 // client gets solid.WithEnvironment(solid.Sandbox) (or Production)
 // instead of the mock's URL.
 //
-// solidtest answers a create with the operation's documented example
-// today, not with what was sent: the Outputs below show what it answers,
-// and will change when the mock keeps what is created.
+// solidtest keeps what is created: a create answers a new resource with a
+// fresh id (the documented prefix and 32 random hex digits, so the
+// Outputs print its shape, not its value), built from the operation's
+// documented example and what was sent, and later reads and lists show it.
+
+// shape prints an id as its prefix and the shape of the rest: fresh ids
+// are random.
+func shape(id string) string {
+	i := strings.IndexByte(id, '_')
+	rest := id[i+1:]
+	if i < 0 || len(rest) != 32 || strings.Trim(rest, "0123456789abcdef") != "" {
+		return id
+	}
+	return id[:i+1] + "<32 hex>"
+}
 
 // Step 1: create a card holder, the person cards are issued to. A card is
 // issued only once the card holder's OFAC check passes.
@@ -39,9 +52,18 @@ func ExampleClient_CreateCardHolder() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(*holder.Id, *holder.Status, "ofac:", *holder.Ofac.Status)
+	fmt.Println(shape(*holder.Id), *holder.Person.FirstName, *holder.Status, "ofac:", *holder.Ofac.Status)
+
+	// The mock keeps it: a read by its id shows it.
+	again, err := c.GetCardHolder(context.Background(), *holder.Id)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("read back:", *again.Id == *holder.Id, *again.Person.Email)
 	// Output:
-	// cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 activated ofac: pass
+	// cah_<32 hex> Jane activated ofac: pass
+	// read back: true jane.doe@example.com
 }
 
 // Step 2: issue a virtual card to the card holder.
@@ -63,11 +85,9 @@ func ExampleClient_CreateCard() {
 		fmt.Println(err)
 		return
 	}
-	// solidtest answers with the documented example card, a physical one,
-	// whatever the request asks for.
-	fmt.Println(*card.Id, solid.CardHolderID(*card), *card.Type, *card.Status)
+	fmt.Println(shape(*card.Id), solid.CardHolderID(*card), *card.Type, *card.Label, *card.Status)
 	// Output:
-	// crd_7948d9a96706dd05360a340002de725f cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 physical activated
+	// crd_<32 hex> cah_a120a61f60dfd40fdb07b2e8bcd1f6f0 virtual Online ads activated
 }
 
 // Step 3: activate a physical card once it arrives, with what the card
@@ -91,8 +111,21 @@ func ExampleClient_ActivateCard() {
 		return
 	}
 	fmt.Println(*card.Id, *card.Type, *card.Status)
+
+	// What is sent must be what is printed on the card.
+	wrong := "0000"
+	_, err = c.ActivateCard(context.Background(), solidtest.DefaultCardID, gen.CardActivate{
+		Last4:       &wrong,
+		ExpiryMonth: &month,
+		ExpiryYear:  &year,
+	})
+	var apiErr *solid.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.FieldName)
+	}
 	// Output:
 	// crd_7948d9a96706dd05360a340002de725f physical activated
+	// 400 last4
 }
 
 // Step 4: set its PIN. Step 1 of 2 mints a one-time PIN token; step 2,
@@ -212,6 +245,15 @@ func ExampleClient_Transactions() {
 		fmt.Println(err)
 		return
 	}
+	// In the sandbox, make the card spend: the mock keeps the simulated
+	// authorization as a transaction of the card's sub account.
+	amount, auth, pending := "93.50", gen.CardTransactionSimulationTypeAuth, gen.CardTransactionSimulationStatusPending
+	if _, err := c.SimulateCardTransaction(ctx, gen.CardTransactionSimulation{
+		CardId: card.Id, Amount: &amount, Type: &auth, Status: &pending,
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	limit := 100
 	for tx, err := range c.Transactions(ctx, &gen.ListTransactionsParams{SubAccountId: card.SubAccountId, Limit: &limit}) {
 		if err != nil {
@@ -219,10 +261,11 @@ func ExampleClient_Transactions() {
 			return
 		}
 		mine := tx.Card != nil && tx.Card.Id != nil && *tx.Card.Id == *card.Id
-		fmt.Println(*tx.Id, *tx.Method, *tx.Direction, *tx.Amount, *tx.Status, "this card:", mine)
+		fmt.Println(shape(*tx.Id), *tx.Method, *tx.Direction, *tx.Amount, *tx.Status, "this card:", mine)
 	}
 	// Output:
-	// txn_817d2a074042bb4ec54e08fd82b1e0a8 ach credit 1500.00 settled this card: false
+	// txn_<32 hex> ach credit 1500.00 settled this card: false
+	// txn_<32 hex> card_issuing debit 93.50 pending this card: true
 }
 
 // Step 8: register a webhook, so Solid tells you when the card's status
@@ -243,17 +286,23 @@ func ExampleClient_CreateWebhook() {
 		fmt.Println(err)
 		return
 	}
-	// solidtest answers with the documented example webhook, which has
-	// neither your URL nor a signing secret.
-	fmt.Println(*w.Id, *w.Status, *w.Url)
+	fmt.Println(shape(*w.Id), *w.Status, *w.Url)
 	if w.Secret != nil {
-		fmt.Println("signing secret:", *w.Secret) // prints [REDACTED]
-	} else {
-		fmt.Println("no signing secret in the answer")
+		// solidtest's secrets are its own format: whsec_ and 32 hex digits.
+		fmt.Println("signing secret:", *w.Secret, shape(w.Secret.Reveal())) // *w.Secret prints [REDACTED]
 	}
+
+	// No later read carries the secret.
+	again, err := c.GetWebhook(context.Background(), *w.Id)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("read back:", *again.Url, "secret:", again.Secret != nil)
 	// Output:
-	// whk_0190e7185e4874dab687e7af88f6f368 active http://test-url.com/txn-webhook
-	// no signing secret in the answer
+	// whk_<32 hex> active https://cards.example.com/solid/events
+	// signing secret: [REDACTED] whsec_<32 hex>
+	// read back: https://cards.example.com/solid/events secret: false
 }
 
 // Walk every card, two per page; the iterator fetches the next page only

@@ -75,6 +75,9 @@ type Handler struct {
 	next  uint64     // the id the next recorded request gets; never reset
 	first uint64     // the id of the first request recorded since Reset
 
+	// Events and webhook secrets (create.go).
+	evState
+
 	done      chan struct{} // closed by close: requests waiting out the latency end
 	closeOnce sync.Once
 }

@@ -146,12 +146,16 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
 		}
 	}
+	if p.act == actCreate {
+		return h.create(r, reqID, p, body)
+	}
 	h.smu.Lock()
 	if param, ok := h.unknown(p, params); ok {
 		h.smu.Unlock()
 		return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(param, params[param]), "")
 	}
 	var out any
+	var evs []event
 	switch p.act {
 	case actGet:
 		out = clone(p.kind.byID[params[p.kind.param]])
@@ -160,18 +164,29 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		if m, ok := readable(p.schema, patch).(map[string]any); ok {
 			patch = m
 		}
+		before := obj["status"]
 		merge(obj, patch, false)
 		touch(obj, h.now())
 		out = clone(obj)
+		evs = h.changes(p.kind, "updated", obj, before)
+	case actAction:
+		var fail string
+		out, fail, evs = h.act(p, params, body)
+		if fail != "" {
+			h.smu.Unlock()
+			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, fail+" does not match the "+notFoundNoun(p.kind.param)+"'s", fail)
+		}
 	case actMint:
 		id := params[p.kind.param]
 		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
 	case actList:
-		out = p.kind.page(r.URL.Query())
+		out = p.kind.page(r.URL.Query(), p.filters)
 	case actDelete:
 		p.kind.remove(params[p.kind.param])
+		delete(h.secrets, params[p.kind.param])
 	}
 	h.smu.Unlock()
+	h.announce(evs)
 	if out != nil {
 		return p.status, marshal(out)
 	}

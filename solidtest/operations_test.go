@@ -433,7 +433,11 @@ func seededID(doc *openapi3.T, param string) string {
 
 // requestExample is the JSON of op's first documented application/json
 // request example (its example, else its examples by name), {} for a
-// body without one, "" when op takes no body.
+// body without one, "" when op takes no body. A top-level field naming an
+// id of a kind the mock seeds (sub_account_id, or cardholder_id, with the
+// letters of card_holder_id) gets the seeded id, as fillPath does for
+// path parameters: the spec's examples do not agree with each other on
+// ids, and a create checks that the resources its body names exist.
 func requestExample(op *openapi3.Operation) string {
 	if op.RequestBody == nil || op.RequestBody.Value == nil {
 		return ""
@@ -454,8 +458,43 @@ func requestExample(op *openapi3.Operation) string {
 	if v == nil {
 		return "{}"
 	}
+	if m, ok := v.(map[string]any); ok {
+		v = seedIDs(m)
+	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// seedIDs returns a copy of m with its top-level *_id fields that name a
+// seeded kind set to the seeded id.
+func seedIDs(m map[string]any) map[string]any {
+	v, err := specval.Default()
+	if err != nil {
+		return m
+	}
+	doc := v.Doc()
+	out := make(map[string]any, len(m))
+	for f, x := range m {
+		out[f] = x
+		if _, ok := x.(string); !ok || !strings.HasSuffix(f, "_id") {
+			continue
+		}
+		bare := strings.ReplaceAll(f, "_", "")
+		for _, p := range specKeys(doc.Paths.Map()) {
+			if !strings.HasSuffix(p, "}") {
+				continue
+			}
+			param := p[strings.LastIndex(p, "{")+1 : len(p)-1]
+			if strings.ReplaceAll(param, "_", "") != bare {
+				continue
+			}
+			if id := seededID(doc, param); id != "" {
+				out[f] = id
+				break
+			}
+		}
+	}
+	return out
 }
 
 // successStatus is the lowest 2xx status op declares.

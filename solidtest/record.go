@@ -103,6 +103,7 @@ func (h *Handler) Reset() {
 	for _, k := range h.kinds {
 		k.reset()
 	}
+	h.secrets = nil
 	h.smu.Unlock()
 	h.idem.reset()
 	h.fmu.Lock()

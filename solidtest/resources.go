@@ -31,6 +31,12 @@ import (
 //   - a POST below an item path whose 200 body has a secret field
 //     (format: password) mints a token for a known item, with the prefix
 //     of the documented example token;
+//   - a POST on a path without parameters answering 201 with the schema
+//     an item GET answers creates an item of that kind (create.go);
+//   - a POST or PATCH with a body below an item path, answering the
+//     item's schema, acts on the stored item (action.go);
+//   - GET on a list filters on the query parameters that are fields of
+//     the item (filters);
 //   - anything else answers with its documented example, path parameters
 //     substituted, or with a value made from its schema; a 2xx declared
 //     without a body (204) is answered without one.
@@ -49,6 +55,8 @@ const (
 	actList
 	actMint
 	actDelete
+	actCreate
+	actAction
 )
 
 // plan is how the mock answers one operation.
@@ -70,6 +78,14 @@ type plan struct {
 	field, prefix string
 	// so is the operation's definition, from its path's part of the spec.
 	so *openapi3.Operation
+	// actList: the query parameters that filter on a field of the item.
+	filters []string
+	// actCreate: the body fields that must name a stored resource, and
+	// the path parameter of its kind.
+	parents map[string]string
+	// actAction: the status the action sets (activate: activated), or ""
+	// for an action that stores what it is sent (replace).
+	sets string
 }
 
 // kind is one kind of resource the mock keeps, in insertion order.
@@ -77,8 +93,12 @@ type kind struct {
 	item  string // item path template
 	param string // the item's path parameter
 	seed  map[string]any
-	order []string
-	byID  map[string]map[string]any
+	// ref is the schema the item's GET answers ("#/components/schemas/Card"),
+	// schema that schema; both unset for a kind only minted for.
+	ref    string
+	schema *openapi3.Schema
+	order  []string
+	byID   map[string]map[string]any
 	// pristine is the state Reset restores.
 	pristine      map[string]map[string]any
 	pristineOrder []string
@@ -177,7 +197,7 @@ func (h *Handler) buildPlan(o *specval.Operation) *plan {
 		for _, item := range h.itemPaths {
 			if strings.HasPrefix(item, path+"/{") && !strings.Contains(item[len(path)+1:], "/") {
 				if k := h.itemKind(item); k != nil {
-					p.act, p.kind = actList, k
+					p.act, p.kind, p.filters = actList, k, filters(op, k)
 				}
 			}
 		}
@@ -191,6 +211,18 @@ func (h *Handler) buildPlan(o *specval.Operation) *plan {
 					p.act, p.kind, p.field, p.prefix = actMint, k, field, prefix
 				}
 			}
+		}
+	}
+	if p.act == actExample && p.write && p.body && res.ref != "" {
+		if item := itemOf(path); item != "" {
+			if k := h.itemKind(item); k != nil && k.ref == res.ref {
+				p.act, p.kind, p.sets = actAction, k, actionStatus(path, k)
+			}
+		}
+	}
+	if p.act == actExample && method == http.MethodPost && status == http.StatusCreated && len(p.params) == 0 && res.ref != "" {
+		if k := h.refKind(res.ref); k != nil {
+			p.act, p.kind, p.parents = actCreate, k, h.parentFields(op)
 		}
 	}
 	for _, name := range p.params {
@@ -269,7 +301,7 @@ func (h *Handler) resolveKind(param string) *kind {
 		}
 		ex, _ := twoXX(op)
 		if seed, ok := ex.example.(map[string]any); ok {
-			return &kind{item: item, param: param, seed: seed, byID: map[string]map[string]any{}}
+			return &kind{item: item, param: param, seed: seed, ref: ex.ref, schema: ex.schema, byID: map[string]map[string]any{}}
 		}
 	}
 	for _, o := range h.v.Operations() {
@@ -293,6 +325,7 @@ func (h *Handler) resolveKind(param string) *kind {
 type answer struct {
 	example any
 	schema  *openapi3.Schema
+	ref     string // the schema's $ref, if it is one
 }
 
 // twoXX returns the lowest 2xx answer of op: its first example (by name)
@@ -318,7 +351,7 @@ func twoXX(op *openapi3.Operation) (answer, int) {
 		return a, codes[0]
 	}
 	if mt.Schema != nil {
-		a.schema = mt.Schema.Value
+		a.schema, a.ref = mt.Schema.Value, mt.Schema.Ref
 	}
 	a.example = mt.Example
 	if a.example == nil {
@@ -506,19 +539,21 @@ func merge(dst, patch map[string]any, inMetadata bool) {
 	}
 }
 
-// page returns a page of k as Solid's list envelope. Records come in the
+// page returns a page of k as Solid's list envelope, over the records
+// whose fields match the filters sent (see filtered). Records come in the
 // order they were added; starting_after gives the records after a cursor,
 // ending_before the limit records just before one; has_more says whether
 // records remain beyond the page in the direction walked. A cursor that
 // names no record gives an empty page (the spec declares no 400 for lists).
 // The limit was validated against the spec already.
-func (k *kind) page(q url.Values) map[string]any {
+func (k *kind) page(q url.Values, filters []string) map[string]any {
+	order := k.filtered(q, filters)
 	limit := 25
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 && n <= 100 {
 		limit = n
 	}
 	index := func(id string) int {
-		for i, x := range k.order {
+		for i, x := range order {
 			if x == id {
 				return i
 			}
@@ -531,11 +566,11 @@ func (k *kind) page(q url.Values) map[string]any {
 	case q.Get("starting_after") != "":
 		i := index(q.Get("starting_after"))
 		if i < 0 {
-			i = len(k.order) - 1
+			i = len(order) - 1
 		}
 		from = i + 1
-		to = min(from+limit, len(k.order))
-		more = to < len(k.order)
+		to = min(from+limit, len(order))
+		more = to < len(order)
 	case q.Get("ending_before") != "":
 		i := index(q.Get("ending_before"))
 		if i < 0 {
@@ -545,17 +580,17 @@ func (k *kind) page(q url.Values) map[string]any {
 		from = max(0, to-limit)
 		more = from > 0
 	default:
-		to = min(limit, len(k.order))
-		more = to < len(k.order)
+		to = min(limit, len(order))
+		more = to < len(order)
 	}
 	data := make([]any, 0, to-from)
-	for _, id := range k.order[from:to] {
+	for _, id := range order[from:to] {
 		data = append(data, clone(k.byID[id]))
 	}
-	env := map[string]any{"total": len(k.order), "data": data, "has_more": strconv.FormatBool(more)}
+	env := map[string]any{"total": len(order), "data": data, "has_more": strconv.FormatBool(more)}
 	if len(data) > 0 {
-		env["starting_after"] = k.order[to-1]
-		env["ending_before"] = k.order[from]
+		env["starting_after"] = order[to-1]
+		env["ending_before"] = order[from]
 	}
 	return env
 }

@@ -23,17 +23,54 @@
 //     answer's schema does not declare (a sub account holder's
 //     verification) is accepted and not stored, since no read may
 //     return it;
+//   - a create (createCard, createCardHolder, createWebhook, and every
+//     origination and simulation that answers a Transaction: a POST
+//     answering 201 with the schema an item GET answers) stores a new
+//     resource with a fresh id in the documented prefix (crd_, cah_,
+//     txn_, whk_, ... and 32 random hex digits), made of the documented
+//     example and the request's fields that a read returns, its
+//     timestamps now; reads, lists, updates and deletes then see it, and
+//     Reset forgets it. A body id naming a resource the mock keeps
+//     (a card's cardholder_id, a card holder's sub_account_id, a simulated
+//     transaction's card_id) must name a stored one, else the 404 envelope
+//     (400 naming the field where the operation declares no 404); the new
+//     resource takes its parent's other ids (a card its card holder's
+//     sub_account_id). createWebhook's answer alone carries a fresh
+//     signing secret, in the mock's own format (whsec_ and 32 hex
+//     digits); no read returns it;
 //   - a list (listCards, listCardHolders) pages over the stored resources
 //     in the order they were added: limit (1 to 100, default 25),
 //     starting_after, ending_before, and the envelope's total, has_more
 //     (the string "true" or "false", as documented) and cursors; a cursor
-//     that names no record gives an empty page;
+//     that names no record gives an empty page. A query parameter that is
+//     a top-level field of the listed item (listCards' card_holder_id,
+//     listTransactions' sub_account_id) keeps the records whose field
+//     equals it; the others are ignored;
 //   - a token operation (createSetPinToken, createShowToken) mints a fresh
 //     token with the documented prefix (card_pin_test_, card_show_test_)
 //     for a known card;
 //   - DELETE on a resource (deleteWebhook, deleteAttachment) removes it:
 //     later reads answer 404 and lists no longer show it, until Reset;
 //     its 204 has no body;
+//   - a card's life (Cards pages of docs.solidfi.com/v2/api-reference):
+//     activateCard (Activate a Card: "the request repeats what is printed
+//     on it") checks the last4, expiry_month and expiry_year sent against
+//     the stored card, 400 ERROR_CODE_INVALID_FIELD naming the first that
+//     differs, and sets the status activated; reissueCard (Reissue a Card:
+//     "the answer is the card") answers the stored card with the shipping
+//     address sent, for any of its reasons (lost, stolen, damaged,
+//     expired); updateCard sets any status its enum allows (open, closed,
+//     blocked), since no page documents which transitions are allowed. A
+//     new card takes the documented example's status (activated), virtual
+//     or physical: no page documents another status before activation.
+//     These are read from the shape of the spec, not per operation: an
+//     action below an item that answers the item's schema acts on the
+//     stored item, checking what it is sent when its verb names a status
+//     (activate: activated), else storing it;
+//   - a create or an update emits the events the spec's WebhookEventType
+//     lists for it: <kind>.created, <kind>.updated and, when the status
+//     moves, <kind>.status.<status> (card.status.blocked), the kind being
+//     the resource's (card, card_holder, transaction, ...);
 //   - any other operation answers with its documented example, path
 //     parameters put into the fields named like them (and "id"), or with a
 //     value made from its schema.
