@@ -75,6 +75,8 @@ type Handler struct {
 	next  uint64     // the id the next recorded request gets; never reset
 	first uint64     // the id of the first request recorded since Reset
 
+	dl deliverer // webhook deliveries (delivery.go, events.go)
+
 	done      chan struct{} // closed by close: requests waiting out the latency end
 	closeOnce sync.Once
 }
@@ -132,6 +134,7 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 		h.limiter = &rateLimiter{reads: cfg.reads, writes: cfg.writes}
 	}
 	h.initFastPath()
+	h.dl.init(cfg.delivery)
 	return h
 }
 
@@ -316,4 +319,9 @@ func limitText(l *rateLimiter, write bool) string {
 	return fmt.Sprintf("over %d reads a second", l.reads)
 }
 
-func (h *Handler) close() { h.closeOnce.Do(func() { close(h.done) }) }
+func (h *Handler) close() {
+	h.closeOnce.Do(func() {
+		close(h.done)
+		h.stopDeliveries()
+	})
+}

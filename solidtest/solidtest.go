@@ -128,6 +128,7 @@ type config struct {
 	strict        bool
 	keys          []string
 	set           bool               // WithAPIKeys was used
+	delivery      deliveryConfig     // WithDeliveryRetries
 	v             *specval.Validator // for tests; specval.Default() when nil
 }
 

@@ -1,0 +1,38 @@
+package solidtest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/solidsdk/solid-go/gen"
+)
+
+// emit announces a change of state: eventType (a gen.WebhookEventType
+// value, say "card.updated") happened to resource, the v2 object as its
+// Retrieve operation answers it. It builds the event's body once, a
+// gen.WebhookEvent with env "sandbox" and programId ProgramID, and queues
+// it for every webhook subscribed to eventType (delivery.go). It returns
+// at once: it never waits for a receiver, and holds no lock of the
+// Handler's but the delivery queue's, so it may be called with smu held.
+func (h *Handler) emit(eventType string, resource []byte) {
+	var obj struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(resource, &obj) // an object without an id is queued under ""
+	env, program := deliveryEnv, ProgramID
+	body, err := json.Marshal(gen.WebhookEvent{
+		EventType: gen.WebhookEventType(eventType),
+		ProgramId: &program,
+		Env:       &env,
+		Data:      json.RawMessage(resource),
+	})
+	if err != nil {
+		if h.logger != nil {
+			h.logger.LogAttrs(context.Background(), slog.LevelError, "solidtest webhook event not sent: its resource is not JSON",
+				slog.String("event", eventType))
+		}
+		return
+	}
+	h.enqueue(event{typ: eventType, resource: obj.ID, body: body})
+}
