@@ -367,6 +367,67 @@ func TestDeliveryOffTheRequestPath(t *testing.T) {
 	}
 }
 
+func TestDeliveryControlAndSecrets(t *testing.T) {
+	var logs syncBuffer
+	srv := NewServer(fastRetries, WithControl(), WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	rc := newReceiver(t, testWebhookSecret, nil, nil)
+	const password = "pw-in-the-url-1c2d3e4f"
+	hookURL := strings.Replace(rc.URL, "http://", "http://user:"+password+"@", 1) + "/hooks"
+	srv.SubscribeWebhook(hookURL, testWebhookSecret, "card.updated")
+
+	control := func(method, path, body string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, bad := range []string{`{"count":-1}`, `{}`, `{"n":1}`, `[]`} {
+		if status, _ := control("POST", "/_solidtest/deliveries/fail", bad); status != 400 {
+			t.Errorf("POST deliveries/fail %s: %d, want 400", bad, status)
+		}
+	}
+	if status, b := control("POST", "/_solidtest/deliveries/fail", `{"count":1}`); status != 204 {
+		t.Fatalf("POST deliveries/fail: %d %s", status, b)
+	}
+	srv.emit("card.updated", card("crd_s", 1))
+	d, err := srv.WaitForEvent(waitCtx(t), "card.updated")
+	if err != nil || d.Attempts != 2 {
+		t.Fatalf("%+v, %v: want delivered at the second attempt", d, err)
+	}
+	status, listed := control("GET", "/_solidtest/deliveries", "")
+	var ds []Delivery
+	if err := json.Unmarshal(listed, &ds); status != 200 || err != nil || len(ds) != 1 || !ds[0].Delivered || ds[0].Attempts != 2 {
+		t.Fatalf("GET deliveries: %d %s (%v)", status, listed, err)
+	}
+	if !bytes.Equal(ds[0].Body, d.Body) || strings.Contains(ds[0].URL, password) || !strings.Contains(ds[0].URL, "user:") {
+		t.Errorf("GET deliveries: %+v", ds[0])
+	}
+	srv.Close()
+
+	sig := webhook.Sign(d.Body, testWebhookSecret)
+	for name, text := range map[string]string{
+		"Deliveries":     fmt.Sprintf("%+v %#v", srv.Deliveries(), srv.Deliveries()),
+		"control API":    string(listed),
+		"log":            logs.String(),
+		"WaitForEvent's": fmt.Sprintf("%+v", d),
+	} {
+		for _, s := range []string{testWebhookSecret, sig, password} {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds a secret (%.8s...):\n%s", name, s, text)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "webhook delivered") || !strings.Contains(logs.String(), "attempt failed") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+}
+
 // A webhook the mock has no secret for (the documented examples it
 // starts with) gets nothing.
 func TestDeliveryNeedsASecret(t *testing.T) {
