@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/solidsdk/solid-go/internal/specval"
 	"github.com/solidsdk/solid-go/webhook"
 )
 
@@ -461,4 +462,48 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// The body sent is the webhookEvent callback's WebhookEvent, its data the
+// card as getCard answers it; an undocumented event type is not sent.
+func TestDeliveryMatchesSpec(t *testing.T) {
+	h := NewHandler(fastRetries)
+	defer h.close()
+	rc := newReceiver(t, testWebhookSecret, nil, nil)
+	h.SubscribeWebhook(rc.URL, testWebhookSecret, "card.status.active", "card.updated")
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/v2/issuing/card/"+DefaultCardID, nil)
+	req.Header.Set("api-key", DefaultAPIKey)
+	h.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("getCard: %d", w.Code)
+	}
+	// No event is documented for a card's active status: none is sent.
+	h.emit("card.status.active", w.Body.Bytes())
+	h.emit("card.updated", w.Body.Bytes())
+	d, err := h.WaitForEvent(waitCtx(t), "card.updated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := specval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas := v.Doc().Components.Schemas
+	var body map[string]any
+	if err := json.Unmarshal(d.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if err := schemas["WebhookEvent"].Value.VisitJSON(body); err != nil {
+		t.Errorf("the body is not a WebhookEvent: %v", err)
+	}
+	if err := schemas["Card"].Value.VisitJSON(body["data"]); err != nil {
+		t.Errorf("its data is not a Card: %v", err)
+	}
+	if body["env"] != "sandbox" || body["programId"] != ProgramID || d.ResourceID != DefaultCardID {
+		t.Errorf("body %s", d.Body)
+	}
+	if events, _ := rc.got(); len(events) != 1 || events[0].Type != "card.updated" || !bytes.Equal(events[0].Data, w.Body.Bytes()) {
+		t.Errorf("the receiver got %+v", events)
+	}
 }
