@@ -242,6 +242,8 @@ func (h *Handler) work(i int) {
 		if len(s.q) == 0 || d.closed {
 			s.running = false
 			d.mu.Unlock()
+			// Idle keep-alive connections hold goroutines of their own.
+			d.tr.CloseIdleConnections()
 			return
 		}
 		ev := s.q[0]

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/solidsdk/solid-go/internal/specval"
 	"github.com/solidsdk/solid-go/webhook"
 )
@@ -505,5 +507,35 @@ func TestDeliveryMatchesSpec(t *testing.T) {
 	}
 	if events, _ := rc.got(); len(events) != 1 || events[0].Type != "card.updated" || !bytes.Equal(events[0].Data, w.Body.Bytes()) {
 		t.Errorf("the receiver got %+v", events)
+	}
+}
+
+// A Handler nobody closes (NewHandler's users often do not) keeps no
+// goroutine once its deliveries are done.
+func TestDeliveryWorkersEndWhenIdle(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	h := NewHandler(fastRetries)
+	rc := newReceiver(t, testWebhookSecret, nil, nil)
+	h.SubscribeWebhook(rc.URL, testWebhookSecret, "card.updated")
+	for i := range 8 {
+		h.emit("card.updated", card(fmt.Sprintf("crd_%d", i), i))
+	}
+	for range 8 {
+		if _, err := h.WaitForEvent(waitCtx(t), "card.updated"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	go func() { h.dl.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-waitCtx(t).Done():
+		t.Fatal("the workers did not end")
+	}
+	// Nothing of the mock's is left: no worker, no connection to the
+	// receiver (whose own goroutines, serving it, are not the mock's).
+	if err := goleak.Find(before, goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1")); err != nil {
+		t.Error(err)
 	}
 }
