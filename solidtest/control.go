@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ func (h *Handler) control1(w http.ResponseWriter, r *http.Request) (int, string)
 			v = reqs
 		case "/_solidtest/faults":
 			v = h.Faults()
+		case "/_solidtest/deliveries":
+			v = h.Deliveries()
+			w.Header().Set("Solidtest-Dropped-Events", strconv.Itoa(h.DroppedEvents()))
 		default:
 			return fail(http.StatusNotFound, "control API: no "+truncate(r.URL.EscapedPath()))
 		}
@@ -105,6 +109,14 @@ func (h *Handler) control1(w http.ResponseWriter, r *http.Request) (int, string)
 		h.SetLatency(d)
 	case "/_solidtest/reset":
 		h.Reset()
+	case "/_solidtest/deliveries/fail":
+		var f struct {
+			Count *int `json:"count"`
+		}
+		if err := dec.Decode(&f); err != nil || f.Count == nil || *f.Count < 0 {
+			return fail(http.StatusBadRequest, `deliveries/fail: send {"count":n}, n >= 0`)
+		}
+		h.FailNextDeliveries(*f.Count)
 	default:
 		return fail(http.StatusNotFound, "control API: no "+truncate(r.URL.EscapedPath()))
 	}

@@ -152,8 +152,8 @@ func (k *kind) filtered(q url.Values, filters []string) []string {
 	return out
 }
 
-// event is a change to announce once the state lock is released.
-type event struct {
+// change is a change to announce once the state lock is released.
+type change struct {
 	typ string
 	obj []byte
 }
@@ -161,13 +161,13 @@ type event struct {
 // changes returns the events for a change of obj of kind k: typ
 // ("created", "updated") and, when its status moved from before, the
 // status event, those the spec's WebhookEventType lists.
-func (h *Handler) changes(k *kind, typ string, obj map[string]any, before any) []event {
+func (h *Handler) changes(k *kind, typ string, obj map[string]any, before any) []change {
 	var types []string
 	types = append(types, k.family()+"."+typ)
 	if st, ok := obj["status"].(string); ok && typ != "created" && st != before {
 		types = append(types, k.family()+".status."+st)
 	}
-	var out []event
+	var out []change
 	var b []byte
 	for _, t := range types {
 		if !h.eventTypes()[t] {
@@ -176,13 +176,13 @@ func (h *Handler) changes(k *kind, typ string, obj map[string]any, before any) [
 		if b == nil {
 			b = marshal(obj)
 		}
-		out = append(out, event{t, b})
+		out = append(out, change{t, b})
 	}
 	return out
 }
 
 // announce emits events, after the state lock is released.
-func (h *Handler) announce(evs []event) {
+func (h *Handler) announce(evs []change) {
 	for _, e := range evs {
 		if h.onEmit != nil {
 			h.onEmit(e.typ, e.obj)

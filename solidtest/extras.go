@@ -49,6 +49,9 @@ const RateLimitsSandbox = 50
 //	POST /_solidtest/reset    {} or no body: Reset
 //	GET  /_solidtest/requests the request record (Requests) as a JSON array
 //	GET  /_solidtest/faults   the queued faults (Faults) as a JSON array
+//	GET  /_solidtest/deliveries       the webhook deliveries (Deliveries) as a JSON array,
+//	                                  with DroppedEvents in the header Solidtest-Dropped-Events
+//	POST /_solidtest/deliveries/fail  {"count":2}: FailNextDeliveries
 //
 // A POST answers 204, or 400 with a message. It must say Content-Type:
 // application/json (else 415): a web page can send the other types

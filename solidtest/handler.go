@@ -78,6 +78,8 @@ type Handler struct {
 	// Events and webhook secrets (create.go).
 	evState
 
+	dl deliverer // webhook deliveries (delivery.go, events.go)
+
 	done      chan struct{} // closed by close: requests waiting out the latency end
 	closeOnce sync.Once
 }
@@ -135,6 +137,7 @@ func newHandlerConfig(v *specval.Validator, cfg config) *Handler {
 		h.limiter = &rateLimiter{reads: cfg.reads, writes: cfg.writes}
 	}
 	h.initFastPath()
+	h.dl.init(cfg.delivery)
 	return h
 }
 
@@ -319,4 +322,9 @@ func limitText(l *rateLimiter, write bool) string {
 	return fmt.Sprintf("over %d reads a second", l.reads)
 }
 
-func (h *Handler) close() { h.closeOnce.Do(func() { close(h.done) }) }
+func (h *Handler) close() {
+	h.closeOnce.Do(func() {
+		close(h.done)
+		h.stopDeliveries()
+	})
+}

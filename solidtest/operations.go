@@ -155,7 +155,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(param, params[param]), "")
 	}
 	var out any
-	var evs []event
+	var evs []change
 	switch p.act {
 	case actGet:
 		out = clone(p.kind.byID[params[p.kind.param]])

@@ -113,6 +113,16 @@
 // for answers from before the request was handled, so a retry with the
 // same key goes on.
 //
+// Webhooks hear of changes: each event is POSTed, signed as the webhook
+// package verifies it ([webhook.Handler]), to every active webhook that
+// subscribes to its type and whose secret the mock knows, off the request
+// path, in order per resource, retried with backoff
+// ([WithDeliveryRetries]) and stopped by deleteWebhook.
+// [Handler.SubscribeWebhook] registers a webhook with a secret the test
+// chooses; [Handler.WaitForEvent] and [Handler.Deliveries] show what was
+// sent, without secrets; [Handler.FailNextDeliveries] makes receivers seem
+// down.
+//
 // For testing retry and timeout handling, the server can answer the next
 // requests with an error status and Retry-After ([Handler.QueueFault]),
 // drop the connection, or wait before answering ([Handler.SetLatency]).
@@ -165,6 +175,7 @@ type config struct {
 	strict        bool
 	keys          []string
 	set           bool               // WithAPIKeys was used
+	delivery      deliveryConfig     // WithDeliveryRetries
 	v             *specval.Validator // for tests; specval.Default() when nil
 }
 
