@@ -266,6 +266,19 @@ func TestMix(t *testing.T) {
 	if code != 1 || !strings.Contains(out.String(), "undeclared=10") {
 		t.Errorf("run = %d, %q; want 1 and undeclared=10", code, out.String())
 	}
+	// ... unless -any-status; but a run with no 2xx at all fails.
+	out.Reset()
+	code = run([]string{"-mix", mix, "-base", srv.URL, "-H", "api-key: k1", "-c", "2", "-n", "10", "-any-status"}, &out, &errb)
+	if code != 1 {
+		t.Errorf("run -any-status, no 2xx = %d, %q; want 1", code, out.String())
+	}
+	mix2 := write(`{"entries":[{"operation":"c","method":"DELETE","path":"/c","weight":1,"declared":[204]},
+		{"operation":"a","method":"GET","path":"/a?x=1","weight":1,"declared":[200]}]}`)
+	out.Reset()
+	code = run([]string{"-mix", mix2, "-base", srv.URL, "-H", "api-key: k1", "-c", "1", "-n", "10", "-any-status"}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "undeclared=5") {
+		t.Errorf("run -any-status = %d, %q; want 0 and undeclared=5", code, out.String())
+	}
 
 	// A callback placeholder gets -callback.
 	mix = write(`{"entries":[{"operation":"d","method":"POST","path":"/d","body":{"url":"@CALLBACK_URL@"},"weight":1}]}`)
