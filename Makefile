@@ -147,8 +147,10 @@ bench:
 	$(GO) run ./internal/cmd/benchratio < bench.out
 
 ## bench-mock: the mock as a process under load beside a constant server
-## (scripts/bench-mock.sh with internal/cmd/loadgen; PRISM=1 adds Prism).
-## Loopback only; not in make ci
+## (scripts/bench-mock.sh with internal/cmd/loadgen; PRISM=1 adds Prism;
+## MIX=1 sends every operation of testdata/bench/mix.json instead of one,
+## to constant, solid mock --quiet and Prism -v error). Loopback only; not
+## in make ci
 bench-mock:
 	scripts/bench-mock.sh
 

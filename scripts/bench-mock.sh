@@ -5,6 +5,7 @@
 #
 #   scripts/bench-mock.sh                 # constant and solid mock
 #   PRISM=1 scripts/bench-mock.sh         # and Prism 5.16.0 (needs npm the first time)
+#   MIX=1 scripts/bench-mock.sh           # the mixed workload: constant, solid mock, Prism
 #
 # For each target: t0, start the server on a free loopback port, time to the
 # first 200 (loadgen -await), closed-loop load at c=1 and c=32, peak RSS
@@ -15,6 +16,21 @@
 # PRISM=1, PRISM_N1 / PRISM_N32 (default N1 / N32), PRISM_ARGS (extra
 # arguments for `prism mock`, e.g. "-v error"; default none), PIN=1 to pin the server
 # to CPU 0 and loadgen to CPU 1 (taskset), GO (default go).
+#
+# MIX=1: instead of the one request, every operation of openapi.yaml, as
+# testdata/bench/mix.json lists them (internal/cmd/mixgen writes it from
+# the spec; MIXFILE overrides), each loadgen worker cycling through the
+# list. Three targets in one run: the constant server (the upper bound:
+# one fixed 200 for any request), `solid mock --quiet` and Prism with
+# `-v error` (both without a log line per request; PRISM=0 leaves Prism
+# out), on the same spec and the same mix. Prism runs from tools/prism
+# (npm ci with its lockfile) when installed there, else from the npx
+# cache. createWebhook's url, where a callback goes, is a loopback sink (a
+# second constant server) that Prism delivers its callback to; solid mock
+# delivers none. Prints one table with the ratios to Prism and to the
+# constant server. Non-2xx answers are counted (the mock answers the two
+# deletes of an id it does not store with their declared 404, Prism, which
+# keeps no state, 204); an answer the operation does not declare fails.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,12 +39,15 @@ N1=${N1:-3000}
 N32=${N32:-20000}
 WARMUP1=${WARMUP1:-300}
 WARMUP32=${WARMUP32:-2000}
-PRISM=${PRISM:-0}
+MIX=${MIX:-0}
+# With MIX=1 Prism is in by default.
+if [ "$MIX" = 1 ]; then PRISM=${PRISM:-1}; else PRISM=${PRISM:-0}; fi
 PRISM_PKG=@stoplight/prism-cli@5.16.0
 PRISM_N1=${PRISM_N1:-$N1}
 PRISM_N32=${PRISM_N32:-$N32}
 PRISM_ARGS=${PRISM_ARGS:-}
 PIN=${PIN:-0}
+MIXFILE=${MIXFILE:-testdata/bench/mix.json}
 
 CARD=crd_7948d9a96706dd05360a340002de725f
 PATH_=/v2/issuing/card/$CARD/set_pin_token
@@ -209,6 +228,104 @@ startup_only() {
 	launch "$name" "$key" 300s "$@" || return 1
 	stop "$pid"
 }
+
+# prism_bin: Prism's entry point, from tools/prism (npm ci, lockfile) or
+# else the npx cache (filled through npx if need be); sets $bin.
+prism_bin() {
+	local d want=${PRISM_PKG##*@}
+	bin=
+	for d in "$PWD/tools/prism/node_modules/@stoplight/prism-cli" "$(npm config get cache)"/_npx/*/node_modules/@stoplight/prism-cli; do
+		if grep -q "\"version\": \"$want\"" "$d/package.json" 2>/dev/null; then
+			bin=$d/dist/index.js
+			break
+		fi
+	done
+}
+
+if [ "$MIX" = 1 ]; then
+	[ -f "$MIXFILE" ] || { echo "bench-mock: no mix file $MIXFILE (go run ./internal/cmd/mixgen)" >&2; exit 1; }
+	nops=$(grep -c '"operation":' "$MIXFILE")
+	# The callback sink: where createWebhook's url points.
+	sink_port=$(free_port)
+	setsid "${srv_cpu[@]}" "$tmp/constserver" -addr "127.0.0.1:$sink_port" >"$tmp/sink.log" 2>&1 &
+	sink_pid=$!
+	pids+=("$sink_pid")
+	sink_url=http://127.0.0.1:$sink_port/webhook
+
+	names=() r1s=() r32s=() rsss=() starts=()
+	# measure_mix NAME KEY N1 N32 CMD...: one target under the mix.
+	# EXTRA...: loadgen arguments, before the command after "--".
+	measure_mix() {
+		local name=$1 key=$2 n1=$3 n32=$4
+		shift 4
+		local extra=()
+		while [ "$1" != -- ]; do extra+=("$1"); shift; done
+		shift
+		local port url r1 r32 spid rss_kb base
+		launch "$name" "$key" 120s "$@" || return 1
+		base=http://127.0.0.1:$port
+		local mixargs=(-mix "$MIXFILE" -base "$base" -callback "$sink_url" -H "api-key: $key" -json "${extra[@]+"${extra[@]}"}")
+		r1=$(lg "${mixargs[@]}" -c 1 -n "$n1" -warmup "$WARMUP1") ||
+			{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
+		r32=$(lg "${mixargs[@]}" -c 32 -n "$n32" -warmup "$WARMUP32") ||
+			{ echo "bench-mock: $name at c=32: $r32" >&2; return 1; }
+		spid=$(listener_pid "$port")
+		rss_kb=$(hwm_kb "${spid:-$pid}")
+		stop "$pid"
+		names+=("$name") r1s+=("$r1") r32s+=("$r32") rsss+=("$rss_kb") starts+=("$startup")
+		echo "  $name: start-up ${startup} ms; c=1: $r1" >&2
+		echo "  $name: c=32: $r32" >&2
+	}
+
+	echo "mixed workload: $nops operations from $MIXFILE; callback sink $sink_url" >&2
+	echo "measuring constant" >&2
+	# The constant server answers 200 to everything, which the spec does not
+	# declare for a create (201) or a delete (204): counted, not a failure.
+	measure_mix constant "$MOCK_KEY" "$N1" "$N32" -any-status -- "$tmp/constserver" -addr 127.0.0.1:@PORT@
+	echo "measuring solid mock --quiet" >&2
+	measure_mix "solid mock" "$MOCK_KEY" "$N1" "$N32" -- "$tmp/solid" mock --quiet --addr 127.0.0.1:@PORT@
+	prism_i=
+	if [ "$PRISM" = 1 ]; then
+		prism_bin
+		if [ -z "$bin" ]; then
+			echo "prism: not in tools/prism nor the npx cache; fetching $PRISM_PKG through npx" >&2
+			npx --yes "$PRISM_PKG" --version >/dev/null
+			prism_bin
+		fi
+		[ -n "$bin" ] && [ -f "$bin" ] || { echo "bench-mock: cannot find Prism $PRISM_PKG" >&2; exit 1; }
+		echo "measuring prism -v error ($bin)" >&2
+		prism_i=${#names[@]}
+		measure_mix "prism ${PRISM_PKG##*@} -v error" "any-key" "$PRISM_N1" "$PRISM_N32" -- \
+			node "$bin" mock -p @PORT@ -h 127.0.0.1 -v error "$PWD/openapi.yaml"
+	fi
+	stop "$sink_pid"
+
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else printf "-"}'; }
+	echo
+	echo "| target | start-up ms | req/s c=1 | p50/p99 ms c=1 | req/s c=32 | p50/p99 ms c=32 | peak RSS MB | non-2xx c=1 / c=32 | req/s vs Prism c=1 / c=32 | req/s c=32 vs constant |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	c1=$(json_field "${r1s[0]}" req_per_s) c32=$(json_field "${r32s[0]}" req_per_s)
+	p1= p32=
+	if [ -n "$prism_i" ]; then
+		p1=$(json_field "${r1s[$prism_i]}" req_per_s) p32=$(json_field "${r32s[$prism_i]}" req_per_s)
+	fi
+	for i in "${!names[@]}"; do
+		a1=$(json_field "${r1s[$i]}" req_per_s) a32=$(json_field "${r32s[$i]}" req_per_s)
+		vsp="-"
+		[ -z "$p1" ] || vsp="$(ratio "$a1" "$p1") / $(ratio "$a32" "$p32")"
+		printf '| %s | %s | %.0f | %.2f / %.2f | %.0f | %.2f / %.2f | %.1f | %s / %s | %s | %.2f |\n' \
+			"${names[$i]}" "${starts[$i]}" "$a1" "$(json_field "${r1s[$i]}" p50_ms)" "$(json_field "${r1s[$i]}" p99_ms)" \
+			"$a32" "$(json_field "${r32s[$i]}" p50_ms)" "$(json_field "${r32s[$i]}" p99_ms)" \
+			"$(awk -v k="${rsss[$i]}" 'BEGIN {printf "%.1f", k / 1024}')" \
+			"$(json_field "${r1s[$i]}" non2xx)" "$(json_field "${r32s[$i]}" non2xx)" "$vsp" \
+			"$(awk -v a="$a32" -v b="$c32" 'BEGIN {printf "%.2f", a / b}')"
+	done
+	echo
+	echo "Mix: $nops operations ($MIXFILE), each worker cycling through them from its own place; c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32$([ -z "$prism_i" ] || [ "$PRISM_N1/$PRISM_N32" = "$N1/$N32" ] || echo "; Prism: $PRISM_N1 and $PRISM_N32"). pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no)."
+	[ -z "$prism_i" ] || echo "Prism $(node --version): node on $bin, -v error; it delivers createWebhook's callback to the loopback sink, solid mock delivers none."
+	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+	exit 0
+fi
 
 echo "measuring constant" >&2
 measure constant "$MOCK_KEY" "$N1" "$N32" "$tmp/constserver" -addr 127.0.0.1:@PORT@

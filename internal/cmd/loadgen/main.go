@@ -6,6 +6,22 @@
 //	loadgen -url URL [-method POST] [-H 'api-key: ...']... -c 32 -n 20000 [-warmup 1000] [-json]
 //	c=32 n=20000 ok=20000 non2xx=0 errors=0 req/s=12345 p50=1.2ms p99=4.5ms
 //
+// With -mix it sends a mixed workload instead of one request: a mix file
+// (testdata/bench/mix.json, written from openapi.yaml by
+// internal/cmd/mixgen) lists requests by operation, with a path, an
+// optional JSON body, a weight and the statuses the operation declares.
+// Each worker cycles through the list (expanded by weight) from its own
+// place, against -base. A body field a callback is sent to holds
+// @CALLBACK_URL@, replaced by -callback, which must be loopback too (a
+// mock that delivers callbacks, as Prism does, would otherwise send them
+// to the documented example's host):
+//
+//	loadgen -mix testdata/bench/mix.json -base http://127.0.0.1:4010 -callback http://127.0.0.1:4011/webhook -H 'api-key: ...' -c 32 -n 20000
+//
+// A mix's non-2xx answers are counted by operation and status
+// (non2xx_by_op) and reported; they fail the run only when the status is
+// not one the operation declares (undeclared), unless -any-status.
+//
 // With -await it instead polls URL (about every millisecond) until the first
 // 200 and prints the milliseconds since -t0 (Unix nanoseconds; default: when
 // loadgen started), for measuring a server's start-up time:
@@ -15,7 +31,8 @@
 // It only talks to loopback addresses (127.0.0.0/8, ::1, localhost), both
 // by the URL's host and by the address actually dialled: load is not to be
 // sent anywhere else. Exit status: 0 success; 1 when any request failed or
-// got a non-2xx answer, or -await timed out; 2 usage error.
+// got a non-2xx answer (with -mix: an undeclared one), or -await timed
+// out; 2 usage error.
 package main
 
 import (
@@ -61,6 +78,10 @@ type config struct {
 	c, n    int
 	warmup  int
 	timeout time.Duration // per request
+	// mix, when set, replaces url and method: each worker cycles through
+	// these requests against base, starting at its own place in them.
+	mix  []mixEntry
+	base string
 }
 
 // result is what a load run measured. Latencies are of requests that got
@@ -79,11 +100,30 @@ type result struct {
 	MaxMs   float64 `json:"max_ms"`
 	// FirstError is the first transport error, for diagnosis.
 	FirstError string `json:"first_error,omitempty"`
+	// With -mix: the non-2xx answers by "operation status", and how many
+	// answers had a status their operation does not declare.
+	Non2xxByOp map[string]int `json:"non2xx_by_op,omitempty"`
+	Undeclared int            `json:"undeclared,omitempty"`
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("c=%d n=%d ok=%d non2xx=%d errors=%d req/s=%.0f p50=%s p99=%s",
+	s := fmt.Sprintf("c=%d n=%d ok=%d non2xx=%d errors=%d req/s=%.0f p50=%s p99=%s",
 		r.C, r.N, r.OK, r.Non2xx, r.Errors, r.RPS, fmtMs(r.P50ms), fmtMs(r.P99ms))
+	if len(r.Non2xxByOp) > 0 {
+		keys := make([]string, 0, len(r.Non2xxByOp))
+		for k := range r.Non2xxByOp {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			keys[i] = fmt.Sprintf("%s:%d", strings.ReplaceAll(k, " ", "="), r.Non2xxByOp[k])
+		}
+		s += " non2xx_by_op=" + strings.Join(keys, ",")
+	}
+	if r.Undeclared > 0 {
+		s += fmt.Sprintf(" undeclared=%d", r.Undeclared)
+	}
+	return s
 }
 
 func fmtMs(ms float64) string {
@@ -97,6 +137,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rawURL := fs.String("url", "", "URL to load (loopback only)")
+	mixName := fs.String("mix", "", "instead of one URL: a mix file (testdata/bench/mix.json) whose requests each worker cycles through, against -base")
+	callback := fs.String("callback", "", "with -mix: the loopback URL that bodies send callbacks to (for @CALLBACK_URL@: createWebhook's url)")
+	anyStatus := fs.Bool("any-status", false, "with -mix: count answers with an undeclared status, without failing (for a server that does not follow the spec, such as constserver)")
+	base := fs.String("base", "", "with -mix: the server's base URL, e.g. http://127.0.0.1:4010 (loopback only)")
 	method := fs.String("method", http.MethodGet, "HTTP method")
 	var hs headers
 	fs.Var(&hs, "H", "request header 'Name: value' (repeatable)")
@@ -138,16 +182,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	if *rawURL == "" || *n <= 0 || *c <= 0 || *warmup < 0 {
-		fmt.Fprintln(stderr, "loadgen: want -url, -n > 0, -c > 0 and -warmup >= 0")
+	if (*rawURL == "") == (*mixName == "") || *n <= 0 || *c <= 0 || *warmup < 0 {
+		fmt.Fprintln(stderr, "loadgen: want -url or -mix (with -base), -n > 0, -c > 0 and -warmup >= 0")
 		fs.Usage()
 		return 2
 	}
-	if err := checkLoopbackURL(*rawURL); err != nil {
+	cfg := config{url: *rawURL, method: *method, headers: hdr, c: *c, n: *n, warmup: *warmup, timeout: *timeout}
+	if *mixName != "" {
+		cfg.base = strings.TrimSuffix(*base, "/")
+		if err := checkLoopbackURL(cfg.base); err != nil {
+			fmt.Fprintf(stderr, "loadgen: -base: %v\n", err)
+			return 2
+		}
+		if *callback != "" {
+			if err := checkLoopbackURL(*callback); err != nil {
+				fmt.Fprintf(stderr, "loadgen: -callback: %v\n", err)
+				return 2
+			}
+		}
+		var err error
+		if cfg.mix, err = readMix(*mixName, *callback); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 2
+		}
+		if _, err := mixRequests(cfg.base, cfg.mix, hdr); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 2
+		}
+	} else if err := checkLoopbackURL(*rawURL); err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 2
 	}
-	res := load(config{url: *rawURL, method: *method, headers: hdr, c: *c, n: *n, warmup: *warmup, timeout: *timeout})
+	res := load(cfg)
 	if *asJSON {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(stdout, string(b))
@@ -156,6 +222,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if res.FirstError != "" {
 		fmt.Fprintf(stderr, "loadgen: first error: %s\n", res.FirstError)
+	}
+	if cfg.mix != nil {
+		// A mix may draw answers the spec allows (a 404): reported in
+		// non2xx and non2xx_by_op, not a failure; an undeclared one is.
+		if res.Errors > 0 || (res.Undeclared > 0 && !*anyStatus) || res.OK == 0 {
+			return 1
+		}
+		return 0
 	}
 	if res.Errors > 0 || res.Non2xx > 0 {
 		return 1
@@ -235,26 +309,54 @@ func load(cfg config) result {
 func phase(hc *http.Client, cfg config, n int) result {
 	lat := make([]time.Duration, n) // -1: failed
 	var next atomic.Int64
-	var ok, non2xx, errs atomic.Int64
+	var ok, non2xx, errs, undeclared atomic.Int64
 	var firstErr sync.Once
 	var firstErrText string
+	var mu sync.Mutex
+	byOp := map[string]int{}
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range min(cfg.c, n) {
+	for w := range min(cfg.c, n) {
 		wg.Go(func() {
-			req, err := http.NewRequest(cfg.method, cfg.url, nil)
-			if err != nil {
-				panic(err) // the URL was parsed already
+			var reqs []*http.Request
+			if cfg.mix != nil {
+				var err error
+				if reqs, err = mixRequests(cfg.base, cfg.mix, cfg.headers); err != nil {
+					panic(err) // checked before the run
+				}
+			} else {
+				req, err := http.NewRequest(cfg.method, cfg.url, nil)
+				if err != nil {
+					panic(err) // the URL was parsed already
+				}
+				req.Header = cfg.headers.Clone()
+				reqs = []*http.Request{req}
 			}
-			req.Header = cfg.headers.Clone()
+			local := map[string]int{}
+			defer func() {
+				mu.Lock()
+				for k, v := range local {
+					byOp[k] += v
+				}
+				mu.Unlock()
+			}()
+			// Each worker cycles through the mix from its own place.
+			j := w % len(reqs)
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(n) {
 					return
 				}
+				req := reqs[j]
+				var e *mixEntry
+				if cfg.mix != nil {
+					e = &cfg.mix[j]
+					setBody(req, e.Body)
+				}
+				j = (j + 1) % len(reqs)
 				t := time.Now()
-				// A request without a body may be reused once its
-				// response body is closed.
+				// A request may be reused once its response body is
+				// closed; a body is set again before each send.
 				resp, err := hc.Do(req)
 				if err != nil {
 					lat[i] = -1
@@ -270,10 +372,18 @@ func phase(hc *http.Client, cfg config, n int) result {
 					lat[i] = -1
 					errs.Add(1)
 					firstErr.Do(func() { firstErrText = err.Error() })
+					continue
 				case resp.StatusCode >= 200 && resp.StatusCode < 300:
 					ok.Add(1)
 				default:
 					non2xx.Add(1)
+					if e != nil {
+						local[opStatus(e.Operation, resp.StatusCode)]++
+					}
+				}
+				if e != nil && !e.declared(resp.StatusCode) {
+					undeclared.Add(1)
+					local[opStatus(e.Operation, resp.StatusCode)+" (undeclared)"]++
 				}
 			}
 		})
@@ -298,6 +408,10 @@ func phase(hc *http.Client, cfg config, n int) result {
 		P90ms:      ms(percentile(got, 90)),
 		P99ms:      ms(percentile(got, 99)),
 		FirstError: firstErrText,
+		Undeclared: int(undeclared.Load()),
+	}
+	if len(byOp) > 0 {
+		r.Non2xxByOp = byOp
 	}
 	if len(got) > 0 {
 		r.MaxMs = ms(got[len(got)-1])

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -197,5 +199,104 @@ func TestAwait(t *testing.T) {
 	t0 := strconv.FormatInt(time.Now().UnixNano(), 10)
 	if code := run([]string{"-await", srv.URL, "-t0", t0, "-timeout", "50ms"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no 200") {
 		t.Errorf("run -await = %d, stderr %q; want 1", code, errb.String())
+	}
+}
+
+func TestMix(t *testing.T) {
+	var bad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Api-Key") != "k1" {
+			bad.Add(1)
+		}
+		switch r.Method + " " + r.URL.RequestURI() {
+		case "GET /a?x=1":
+			if len(b) != 0 || r.Header.Get("Content-Type") != "" {
+				bad.Add(1)
+			}
+		case "POST /b":
+			if string(b) != `{"k":"v"}` || r.Header.Get("Content-Type") != "application/json" {
+				bad.Add(1)
+			}
+			w.WriteHeader(http.StatusCreated)
+		case "DELETE /c":
+			w.WriteHeader(http.StatusNotFound)
+		case "POST /d":
+			if string(b) != `{"url":"http://127.0.0.1:9/hook"}` {
+				bad.Add(1)
+			}
+		default:
+			bad.Add(1)
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	write := func(mix string) string {
+		name := dir + "/mix.json"
+		if err := os.WriteFile(name, []byte(mix), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	mix := write(`{"entries":[
+		{"operation":"a","method":"GET","path":"/a?x=1","weight":2,"declared":[200]},
+		{"operation":"b","method":"POST","path":"/b","body":{"k":"v"},"weight":1,"declared":[201,400]},
+		{"operation":"c","method":"DELETE","path":"/c","weight":1,"declared":[204,404]}]}`)
+	var out, errb bytes.Buffer
+	code := run([]string{"-mix", mix, "-base", srv.URL + "/", "-H", "api-key: k1", "-c", "3", "-n", "400", "-warmup", "8", "-json"}, &out, &errb)
+	var r result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("output %q (%s): %v", out.String(), errb.String(), err)
+	}
+	// 400 requests over a cycle of 4 per worker: a quarter are c's 404s,
+	// give or take a worker's partial cycle.
+	if code != 0 || r.Errors != 0 || r.Undeclared != 0 || r.OK+r.Non2xx != 400 ||
+		r.Non2xx < 90 || r.Non2xx > 110 || r.Non2xxByOp["c 404"] != r.Non2xx {
+		t.Errorf("run = %d, %+v (%s); want 0, ~100 declared 404s of c", code, r, errb.String())
+	}
+	if bad.Load() != 0 {
+		t.Errorf("%d requests not as the mix says", bad.Load())
+	}
+
+	// An answer the operation does not declare fails the run.
+	mix = write(`{"entries":[{"operation":"c","method":"DELETE","path":"/c","weight":1,"declared":[204]}]}`)
+	out.Reset()
+	code = run([]string{"-mix", mix, "-base", srv.URL, "-H", "api-key: k1", "-c", "2", "-n", "10"}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "undeclared=10") {
+		t.Errorf("run = %d, %q; want 1 and undeclared=10", code, out.String())
+	}
+	// ... unless -any-status; but a run with no 2xx at all fails.
+	out.Reset()
+	code = run([]string{"-mix", mix, "-base", srv.URL, "-H", "api-key: k1", "-c", "2", "-n", "10", "-any-status"}, &out, &errb)
+	if code != 1 {
+		t.Errorf("run -any-status, no 2xx = %d, %q; want 1", code, out.String())
+	}
+	mix2 := write(`{"entries":[{"operation":"c","method":"DELETE","path":"/c","weight":1,"declared":[204]},
+		{"operation":"a","method":"GET","path":"/a?x=1","weight":1,"declared":[200]}]}`)
+	out.Reset()
+	code = run([]string{"-mix", mix2, "-base", srv.URL, "-H", "api-key: k1", "-c", "1", "-n", "10", "-any-status"}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "undeclared=5") {
+		t.Errorf("run -any-status = %d, %q; want 0 and undeclared=5", code, out.String())
+	}
+
+	// A callback placeholder gets -callback.
+	mix = write(`{"entries":[{"operation":"d","method":"POST","path":"/d","body":{"url":"@CALLBACK_URL@"},"weight":1}]}`)
+	if code := run([]string{"-mix", mix, "-base", srv.URL, "-callback", "http://127.0.0.1:9/hook", "-H", "api-key: k1", "-n", "3"}, &out, &errb); code != 0 || bad.Load() != 0 {
+		t.Errorf("callback run = %d, %d bad requests", code, bad.Load())
+	}
+
+	// Usage: a mix without a loopback base, or both -url and -mix; a
+	// callback without a loopback -callback.
+	for _, args := range [][]string{
+		{"-mix", mix, "-base", srv.URL, "-n", "1"},
+		{"-mix", mix, "-base", srv.URL, "-callback", "http://example.com/hook", "-n", "1"},
+		{"-mix", mix, "-base", "http://10.0.0.1:4010", "-n", "1"},
+		{"-mix", mix, "-url", srv.URL, "-base", srv.URL, "-n", "1"},
+		{"-mix", dir + "/none.json", "-base", srv.URL, "-n", "1"},
+	} {
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("run(%q) = %d, want 2", args, code)
+		}
 	}
 }
