@@ -225,7 +225,7 @@ func TestCardTransactions(t *testing.T) {
 
 // TestCardTransactionBalancesShown: each transaction carries the sub
 // account's balances after it and what the card may still spend; reads
-// and the sub account's list filter show it.
+// and the sub account's list filter show it; Reset forgets the moves.
 func TestCardTransactionBalancesShown(t *testing.T) {
 	srv := NewServer()
 	defer srv.Close()
@@ -254,6 +254,11 @@ func TestCardTransactionBalancesShown(t *testing.T) {
 	}
 	if ids := listed(t, srv.URL, "/v2/payments/transaction?sub_account_id=sub_00000000000000000000000000000000"); slices.Contains(ids, a["id"].(string)) {
 		t.Errorf("another sub account lists the card's transaction: %v", ids)
+	}
+	// Reset gives the sub account its documented balances back.
+	srv.Reset()
+	if _, sub := call(t, srv.URL, http.MethodGet, subPath, "", nil); sub["available_balance"] != "0.00" || sub["pending_debits"] != "0.00" {
+		t.Errorf("after Reset: %v/%v", sub["available_balance"], sub["pending_debits"])
 	}
 }
 
