@@ -342,6 +342,9 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 	rand.Read(rnd[:])
 	k := p.kind
 	id := token(k.idPrefix(), rnd[:16])
+	if k.param == "transaction_id" {
+		h.cardTxnKinds()
+	}
 
 	h.smu.Lock()
 	var inherit []*kind
@@ -406,7 +409,18 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 		}
 	}
 	obj["id"] = id
-	stamp(obj, h.now())
+	now := h.now()
+	stamp(obj, now)
+	var more []change
+	if isCardTxn(k, obj) {
+		// A card transaction's rules (transactions.go).
+		field, msg, evs := h.cardTxn(obj, req, now)
+		if field != "" {
+			h.smu.Unlock()
+			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, msg, field)
+		}
+		more = append(h.cardTxnEvents(obj), evs...)
+	}
 	// Secrets are the create's answer only.
 	out := obj
 	var secrets map[string]any
@@ -436,7 +450,7 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 			h.secrets[id] = v.(string)
 		}
 	}
-	evs := h.changes(k, "created", obj, nil)
+	evs := append(h.changes(k, "created", obj, nil), more...)
 	b := marshal(out)
 	h.smu.Unlock()
 	h.announce(evs)

@@ -67,6 +67,85 @@
 //     action below an item that answers the item's schema acts on the
 //     stored item, checking what it is sent when its verb names a status
 //     (activate: activated), else storing it;
+//   - a simulated card transaction (simulateCardTransaction; its page is
+//     Simulate an Auth Transaction, docs.solidfi.com/v2/api-reference/
+//     simulation/simulate-an-auth-transaction, "the page" below) is a
+//     stored Transaction with method card_issuing, message incoming,
+//     type, status and amount as sent, the card's sub account and other
+//     ids, and card.id and card.card_holder_id from the stored card; its
+//     merchant is the page's example's (Mom and Pop). Fields not sent take
+//     the page's auth example's values (the page marks none required); an
+//     amount that is not a positive dollar amount with at most two
+//     decimals gets 400 naming amount (the page is silent). Rules
+//     (transactions.go):
+//   - direction: debit for auth and adjust, credit for reverse and refund,
+//     as the page's examples show (the docs state no rule);
+//   - parents: adjust, reverse and refund need a parent_transaction_id
+//     naming a stored card transaction of the same card, else 400
+//     ERROR_CODE_INVALID_FIELD naming parent_transaction_id (the
+//     operation declares 400 and no 404). The page's examples give each
+//     type its parent: an adjust ("Simulate a Settle Transaction") and a
+//     reverse follow a pending auth; a refund follows a settled auth or
+//     adjust, and a settled refund may follow a pending refund ("Refund
+//     Settle" after "Refund Auth"); another parent gets the same 400 (the
+//     docs are silent; the mock's rule). An auth follows nothing: the
+//     docs are silent on an auth sent with one, so the mock is lenient:
+//     it is ignored and the auth's parent_transaction_id is "";
+//   - declines: an auth, and only an auth (adjust, reverse and refund
+//     follow one already approved; the docs are silent), is stored with
+//     status declined and a description giving the reason (the schema
+//     has no decline-reason field; the page documents no way to force a
+//     decline, so these are the mock's rules, from the card's documented
+//     fields) when: the card's status is neither open nor activated
+//     (blocked, closed, locked: "declined: card is blocked"); the card
+//     has controls.allowed.merchants and the merchant is not among them,
+//     or is among controls.blocked.merchants, compared without case
+//     (card-issuance/controls: an allowed list approves a transaction
+//     that matches it, a blocked list declines one); or it goes over
+//     controls.limit.max_spend_amount (the most the card may spend in its
+//     period, Update a Card): for
+//     per_transaction its amount, for daily, weekly, monthly, yearly and
+//     all_time the card's auths created in the period, declined and
+//     reversed ones aside, plus its amount. Periods are calendar periods
+//     in UTC (weeks from Monday), the docs being silent. Not checkable, so
+//     not checked: MCC categories and countries (a v2 card transaction
+//     carries neither), controls.atm_enabled (card-issuance/atm; the
+//     simulation has no ATM flag), the examples' max_spend_per_transaction
+//     and max_spend_count (not in the schema; the page's own approved auth
+//     of 120.00 is over the example card's 100.00), the card's expiry, and
+//     the available balance (v1's card-testing page declined over it; the
+//     v2 docs are silent, and the mock's sub accounts start at 0.00);
+//   - card.available_limit shows the card's limit period and what it may
+//     still spend in it after the transaction, and max_spend_count what
+//     is left of the card's max_spend_count, as the page's auth example
+//     does (500.00 daily, 93.50 spent: 406.50, and 9 of 10); it is
+//     absent when the card has no limit;
+//   - parents move: a settled adjust settles its auth (status settled,
+//     timestamps.settled_at and card.network_settlement_at set), a
+//     reverse marks its auth reversed (pending or settled itself: the
+//     page shows only a settled one), a settled refund settles the
+//     pending refund it follows; a refund of a settled auth is a credit of
+//     its own and leaves it as it is. The new transaction emits
+//     transaction.created and, when declined, transaction.status.declined
+//     (the Create a Webhook example subscribes to it, and no other event
+//     would tell of a decline); a parent that moves emits
+//     transaction.updated and transaction.status.<status>;
+//   - balances: the sub account's available_balance, pending_debits and
+//     pending_credits (SubAccount), and each new transaction's copy of
+//     them as they stand after it (Transaction), move as the page's
+//     examples show: a pending auth moves its amount from the available
+//     balance into pending_debits (simulate_auth_example), a settled auth
+//     takes it from the available balance (simulate_auth_settle_example).
+//     Where the docs are silent, the mock's rules: an adjust's amount is
+//     what its auth now stands at, pending (the hold changes to it) or
+//     settled (the hold is released and the amount taken); a reverse
+//     releases the auth's hold; a pending refund adds to pending_credits,
+//     a settled one to the available balance (taking a pending refund it
+//     settles out of pending_credits). A declined auth moves nothing.
+//     Balances may go below zero, and move no sub_account event;
+//   - listTransactions and getTransaction show card transactions as any
+//     other (listTransactions filters on sub_account_id and the other
+//     ids, as above; it documents no card_id filter);
 //   - a create or an update emits the events the spec's WebhookEventType
 //     lists for it: <kind>.created, <kind>.updated and, when the status
 //     moves, <kind>.status.<status> (card.status.blocked), the kind being
