@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -497,4 +498,35 @@ func TestStoryConcurrent(t *testing.T) {
 		}
 	}
 	t.Logf("%d stories, %d events of what was made before a story's webhook came to it too (solidtest picks webhooks at delivery)", stories, early)
+}
+
+// TestStoryScript runs scripts/story.sh, the same story against `solid
+// mock` with curl and `solid webhooks listen`, as a team in another
+// language would. It builds the CLI, so it is skipped with -short, and
+// where bash, curl or go is missing.
+func TestStoryScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the CLI: not with -short")
+	}
+	for _, tool := range []string{"bash", "curl", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("scripts/story.sh needs %s: %v", tool, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "scripts/story.sh")
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/story.sh: %v\n%s", err, out)
+	}
+	for _, want := range []string{"1. card holder cah_", "7. card crd_", "expected events, in order per resource, and no other"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("scripts/story.sh printed no %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "whsec_") || strings.Contains(string(out), "card_pin_test_") {
+		t.Errorf("scripts/story.sh printed a secret:\n%s", out)
+	}
 }
