@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -502,7 +503,8 @@ func TestStoryConcurrent(t *testing.T) {
 
 // TestStoryScript runs scripts/story.sh, the same story against `solid
 // mock` with curl and `solid webhooks listen`, as a team in another
-// language would. It builds the CLI, so it is skipped with -short, and
+// language would; and again through Prism (--prism) where make check-mock
+// has installed it. It builds the CLI, so it is skipped with -short, and
 // where bash, curl or go is missing.
 func TestStoryScript(t *testing.T) {
 	if testing.Short() {
@@ -513,20 +515,31 @@ func TestStoryScript(t *testing.T) {
 			t.Skipf("scripts/story.sh needs %s: %v", tool, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "scripts/story.sh")
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scripts/story.sh: %v\n%s", err, out)
-	}
-	for _, want := range []string{"1. card holder cah_", "7. card crd_", "expected events, in order per resource, and no other"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("scripts/story.sh printed no %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(string(out), "whsec_") || strings.Contains(string(out), "card_pin_test_") {
-		t.Errorf("scripts/story.sh printed a secret:\n%s", out)
+	for _, tt := range []struct{ name, flag string }{{"mock", ""}, {"through Prism", "--prism"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"scripts/story.sh"}
+			if tt.flag != "" {
+				if _, err := os.Stat("tools/prism/node_modules/.bin/prism"); err != nil {
+					t.Skip("Prism is not installed (make check-mock installs it)")
+				}
+				args = append(args, tt.flag)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "bash", args...)
+			cmd.WaitDelay = 10 * time.Second
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			for _, want := range []string{"1. card holder cah_", "7. card crd_", "expected events, in order per resource, and no other"} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("%s printed no %q:\n%s", strings.Join(args, " "), want, out)
+				}
+			}
+			if strings.Contains(string(out), "whsec_") || strings.Contains(string(out), "card_pin_test_") {
+				t.Errorf("%s printed a secret:\n%s", strings.Join(args, " "), out)
+			}
+		})
 	}
 }

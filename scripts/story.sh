@@ -24,15 +24,31 @@
 # step or an event did not match, 2 the tools could not start. Processes
 # it started are stopped on exit.
 #
+# With --prism, the API calls go through Stoplight Prism (tools/prism,
+# pinned by its lockfile; `make check-mock` installs it) in proxy mode with
+# --errors in front of the mock, which checks every request and answer of
+# the story against openapi.yaml; any violation it logs fails the story.
+#
 # JSON is read with grep and sed on the compact JSON the mock and the
 # listener print, by key and id prefix (no python, no jq).
 set -euo pipefail
+
+prism=
+case ${1:-} in
+--prism) prism=tools/prism/node_modules/.bin/prism ;;
+"") ;;
+*) echo "usage: scripts/story.sh [--prism]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 for tool in curl go; do
 	command -v "$tool" >/dev/null || { echo "story: $tool is needed" >&2; exit 2; }
 done
+if [ -n "$prism" ] && [ ! -x "$prism" ]; then
+	echo "story: $prism missing: make check-mock installs it (npm ci)" >&2
+	exit 2
+fi
 
 tmp=$(mktemp -d)
 pids=()
@@ -56,6 +72,20 @@ for _ in $(seq 100); do
 done
 [ -n "$base" ] || { cat "$tmp/mock.out" >&2; echo "story: the mock did not start" >&2; exit 2; }
 echo "story: solid mock at $base"
+mock=$base # the control API is the mock's own
+if [ -n "$prism" ]; then
+	port=$((20000 + RANDOM % 40000))
+	"$prism" proxy openapi.yaml "$mock" --errors --host 127.0.0.1 --port "$port" >"$tmp/prism.log" 2>&1 &
+	pids+=($!)
+	ready=
+	for _ in $(seq 150); do
+		if grep -q "Prism is listening" "$tmp/prism.log"; then ready=1; break; fi
+		sleep 0.2
+	done
+	[ -n "$ready" ] || { cat "$tmp/prism.log" >&2; echo "story: Prism did not start" >&2; exit 2; }
+	base=http://127.0.0.1:$port
+	echo "story: through Prism (proxy, --errors) at $base"
+fi
 
 KEY=sk_test_solidtest_4f1c2b7e9a0d4c6e8b3a5d7f9e1c3b5a # solidtest.DefaultAPIKey
 SUB=sub_bda1e562657c41e553104b10aad3fe70              # the documented sub account the mock starts with
@@ -209,7 +239,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 for _ in $(seq 50); do
-	curl -sS --max-time 5 -o "$tmp/deliveries" "$base/_solidtest/deliveries" || fail "GET /_solidtest/deliveries failed"
+	curl -sS --max-time 5 -o "$tmp/deliveries" "$mock/_solidtest/deliveries" || fail "GET /_solidtest/deliveries failed"
 	grep -q '"done":false' "$tmp/deliveries" || break
 	sleep 0.1
 done
@@ -230,6 +260,10 @@ if grep -v -e " $holder\$" -e " $card\$" -e " $auth\$" -e " $settle\$" "$got" >"
 fi
 if grep -E 'level=(WARN|ERROR)' "$tmp/listen.err" >&2; then
 	echo "story: solid webhooks listen refused deliveries" >&2
+	status=1
+fi
+if [ -n "$prism" ] && grep -E 'Violation|✖' "$tmp/prism.log" >&2; then
+	echo "story: Prism reported violations" >&2
 	status=1
 fi
 if grep -q '"delivered":false' "$tmp/deliveries"; then
