@@ -72,10 +72,13 @@ func byResource(evs []storyEvent) map[string][]storyEvent {
 }
 
 // receiver is a loopback endpoint serving webhook.Handler with the
-// secret createWebhook answers; until it has one, it answers 503.
+// secret createWebhook answers. A delivery that comes before the secret
+// (the mock may send one the moment the webhook exists) waits for it, up
+// to 5 seconds, then gets 503.
 type receiver struct {
 	srv     *httptest.Server
 	h       atomic.Pointer[http.Handler]
+	ready   chan struct{}   // closed once h is set
 	events  chan storyEvent // every verified event, as it comes
 	refused atomic.Int64    // deliveries answered other than 200
 
@@ -84,8 +87,13 @@ type receiver struct {
 }
 
 func newReceiver(t testing.TB) *receiver {
-	r := &receiver{events: make(chan storyEvent, 4096)}
+	r := &receiver{events: make(chan storyEvent, 4096), ready: make(chan struct{})}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-r.ready:
+		case <-req.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
 		h := r.h.Load()
 		if h == nil {
 			r.refused.Add(1)
@@ -122,6 +130,7 @@ func (r *receiver) verify(secret string) {
 		return nil
 	})
 	r.h.Store(&h)
+	close(r.ready)
 }
 
 func (r *receiver) received() []storyEvent {
