@@ -60,11 +60,14 @@ test-examples:
 	@echo "the SDK's module graph holds no OpenTelemetry module"
 
 ## check-mock: Stoplight Prism in proxy mode with --errors in front of
-## solid mock, a scripted session of every operation; any violation fails.
+## solid mock, a scripted session of every operation, then the story
+## (scripts/story.sh --prism: creates, simulations, webhook events); any
+## violation fails.
 ## Needs the npm registry the first time.
 PRISM := tools/prism/node_modules/.bin/prism
 check-mock: $(PRISM)
 	scripts/check-mock.sh
+	scripts/story.sh --prism
 
 $(PRISM): tools/prism/package.json tools/prism/package-lock.json
 	npm ci --prefix tools/prism --ignore-scripts --no-audit --no-fund

@@ -12,9 +12,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -85,8 +83,10 @@ Usage:
   solid mock [--addr 127.0.0.1:4010] [--card ID]... [--api-key KEY]... [--quiet]
         serve a stateful mock of the API, checked against openapi.yaml
   solid demo [--show-secrets]
-        the cards story against an in-process mock: read a card, mint PIN
-        and show tokens, relabel the card, list cards
+        the cards story against an in-process mock: a card holder, a
+        virtual card, its PIN, a webhook on a local listener, an
+        authorization and its settlement, a freeze; events verified as
+        they come
   solid conformance --card ID [--env sandbox] [--writes] [--json]
         does Solid's API still match openapi.yaml? one line per difference
   solid proxy --target URL [--addr 127.0.0.1:4020]
@@ -525,110 +525,5 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, url string, r
 	if err := srv.Shutdown(sctx); err != nil {
 		srv.Close()
 	}
-	return 0
-}
-
-const demoUsage = `Usage: solid demo [--show-secrets]
-
-Starts the mock in-process and tells the cards story against it, through
-the same code as the real commands: read a card, mint a PIN token, mint a
-show token, relabel the card, list the cards. Tokens are printed redacted
-unless --show-secrets. Needs no key and no network.
-
-Flags:
-`
-
-// runDemo is `solid demo`.
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	show := fs.Bool("show-secrets", false, "print the tokens instead of [REDACTED]")
-	if code, ok := parseFlags(fs, demoUsage, args, stdout, stderr); !ok {
-		return code
-	}
-	if fs.NArg() != 0 {
-		return usageError(fs, demoUsage, stderr, "unexpected arguments %q", fs.Args())
-	}
-	srv := solidtest.NewServer()
-	defer srv.Close()
-	env := func(k string) string {
-		switch k {
-		case "SOLID_API_KEY":
-			return solidtest.DefaultAPIKey
-		case "SOLID_BASE_URL":
-			return srv.URL
-		}
-		return ""
-	}
-	cmds, err := opCommands()
-	if err != nil {
-		fmt.Fprintf(stderr, "solid demo: %v\n", err)
-		return 1
-	}
-	byName := map[string]*opCommand{}
-	for _, c := range cmds {
-		byName[c.name] = c
-	}
-	card := solidtest.DefaultCardID
-	// step runs one command as a user would, and returns its JSON answer.
-	step := func(title string, args ...string) map[string]any {
-		shown := make([]string, len(args))
-		for i, a := range args {
-			shown[i] = a
-			if strings.ContainsAny(a, " {}\"*$") {
-				shown[i] = "'" + a + "'"
-			}
-		}
-		fmt.Fprintf(stdout, "\n%s\n  $ solid %s\n", title, strings.Join(shown, " "))
-		var out bytes.Buffer
-		if code := runOperation(ctx, byName[args[0]], args[1:], env, strings.NewReader(""), &out, stderr); code != 0 {
-			return nil
-		}
-		var m map[string]any
-		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-			fmt.Fprintf(stderr, "solid demo: %v\n", err)
-			return nil
-		}
-		return m
-	}
-	secret := func(v any) string {
-		if *show {
-			return fmt.Sprint(v)
-		}
-		return "[REDACTED] (solid demo --show-secrets prints it)"
-	}
-	fmt.Fprintf(stdout, "Mock of Solid's API (package solidtest, checked against openapi.yaml) at %s\n", srv.URL)
-	fmt.Fprintln(stdout, "Every command below reads SOLID_API_KEY and SOLID_BASE_URL, set here to the mock's.")
-
-	m := step("1. Read the card, to check its status:", "get-card", card)
-	if m == nil {
-		return 1
-	}
-	fmt.Fprintf(stdout, "  card %v: %v, label %q, status %v, last4 %v\n", m["id"], m["type"], m["label"], m["status"], m["last4"])
-
-	if m = step("2. Mint a one-time PIN token (step 1 of setting a PIN):", "create-set-pin-token", card); m == nil {
-		return 1
-	}
-	fmt.Fprintf(stdout, "  set_pin_token: %s\n  Send it to the cardholder's device, where Solid's PIN SDK uses it once to set the PIN.\n", secret(m["set_pin_token"]))
-
-	if m = step("3. Mint a one-time show token (step 1 of showing the card):", "create-show-token", card); m == nil {
-		return 1
-	}
-	fmt.Fprintf(stdout, "  show_token: %s\n  Solid's SDK on the device uses it once to display the number and CVV.\n", secret(m["show_token"]))
-
-	if m = step("4. Relabel the card (a partial update: other fields keep their values):", "update-card", card, "--data", `{"label":"Travel Expense Card"}`); m == nil {
-		return 1
-	}
-	fmt.Fprintf(stdout, "  label is now %q, status still %v\n", m["label"], m["status"])
-
-	if m = step("5. List the cards, a page at a time:", "list-cards", "--limit", "10"); m == nil {
-		return 1
-	}
-	data, _ := m["data"].([]any)
-	for _, d := range data {
-		if c, ok := d.(map[string]any); ok {
-			fmt.Fprintf(stdout, "  %v  %q\n", c["id"], c["label"])
-		}
-	}
-	fmt.Fprintf(stdout, "  total %v, has_more %v\n", m["total"], m["has_more"])
 	return 0
 }

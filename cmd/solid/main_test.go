@@ -78,10 +78,10 @@ func TestRun(t *testing.T) {
 		{name: "mock --addr with a port only", args: []string{"mock", "--addr", "4010"}, code: 2, stderr: `--addr "4010" is not host:port; for port 4010 on this machine write 127.0.0.1:4010`},
 		{name: "mock --latency negative", args: []string{"mock", "--latency", "-1s"}, code: 2, stderr: `--latency -1s is negative`},
 
-		{name: "demo tells the cards story, tokens redacted", args: []string{"demo"}, code: 0,
-			stdout: `(?s)1\. Read the card.*status activated.*set_pin_token: \[REDACTED\].*show_token: \[REDACTED\].*label is now "Travel Expense Card".*total 1, has_more false`},
+		{name: "demo tells the cards story, secrets redacted", args: []string{"demo"}, code: 0,
+			stdout: `(?s)1\. Create a card holder.*set_pin_token: \[REDACTED\].*signing secret: \[REDACTED\].*<- card\.status\.blocked .*\d+ events received`},
 		{name: "demo --show-secrets", args: []string{"demo", "--show-secrets"}, code: 0,
-			stdout: `(?s)set_pin_token: card_pin_test_[0-9a-f]{32}\n.*show_token: card_show_test_[0-9a-f]{32}\n`},
+			stdout: `(?s)set_pin_token: card_pin_test_[0-9a-f]{32}\n.*signing secret: whsec_[0-9a-f]{32}\n`},
 
 		{name: "get-card", args: []string{"get-card", "--base-url", srv.URL, solidtest.DefaultCardID}, env: keyEnv, code: 0,
 			stdout: `^\{.*"id":"` + solidtest.DefaultCardID + `".*\}\n$`},
