@@ -130,7 +130,9 @@ $(SPECTRAL): tools/spectral/package.json tools/spectral/package-lock.json
 	npm ci --prefix tools/spectral --ignore-scripts --no-audit --no-fund
 	touch $@
 
-## demo: mint a PIN token from an in-process mock (no key, no network)
+## demo: the card program's story against an in-process mock: a card holder,
+## a virtual card, a PIN, a webhook on a local listener, an authorization and
+## its settlement, a freeze, and the signed events verified (no key, no network)
 demo:
 	$(GO) run ./cmd/solid demo
 
