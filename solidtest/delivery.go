@@ -119,6 +119,10 @@ type deliveryConfig struct {
 type event struct {
 	typ, resource string
 	body          []byte
+	// targets are the webhooks subscribed when the change was announced:
+	// a webhook registered later does not get an earlier change's event,
+	// however long the event waits in its queue.
+	targets []target
 }
 
 type shard struct {
@@ -250,7 +254,7 @@ func (h *Handler) work(i int) {
 		s.q[0] = event{}
 		s.q = s.q[1:]
 		d.mu.Unlock()
-		for _, t := range h.subscribers(ev.typ) {
+		for _, t := range ev.targets {
 			h.deliver(ev, t)
 		}
 	}

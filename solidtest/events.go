@@ -12,9 +12,11 @@ import (
 // value, say "card.updated") happened to resource, the v2 object as its
 // Retrieve operation answers it. It builds the event's body once, a
 // gen.WebhookEvent with env "sandbox" and programId ProgramID, and queues
-// it for every webhook subscribed to eventType (delivery.go). It returns
-// at once: it never waits for a receiver, and holds no lock of the
-// Handler's but the delivery queue's, so it may be called with smu held.
+// it for every webhook subscribed to eventType now (delivery.go), so a
+// webhook registered later never gets an earlier change's event. It
+// returns at once: it never waits for a receiver. It reads the webhooks
+// under smu, so it is called after the change's lock is released, as
+// announce does.
 //
 // An eventType that is not one of the 78 documented events (say
 // "card.status.active": no event is documented for a card's active
@@ -46,5 +48,9 @@ func (h *Handler) emit(eventType string, resource []byte) {
 		}
 		return
 	}
-	h.enqueue(event{typ: eventType, resource: obj.ID, body: body})
+	targets := h.subscribers(eventType)
+	if len(targets) == 0 {
+		return
+	}
+	h.enqueue(event{typ: eventType, resource: obj.ID, body: body, targets: targets})
 }
