@@ -1,0 +1,85 @@
+package solidtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+)
+
+// BenchmarkMix runs the mixed workload of testdata/bench/mix.json (every
+// operation, by weight, as `MIX=1 make bench-mock` sends it) through one
+// NewHandler in process, with no network: each op is one request, the
+// sequence cycled, state kept from request to request. createWebhook's
+// callback (@CALLBACK_URL@) is a loopback receiver answering 204, so
+// deliveries happen as they would in the process run. It reports req/s.
+//
+//	go test -run '^$' -bench Mix -benchtime 15000x ./solidtest
+func BenchmarkMix(b *testing.B) {
+	raw, err := os.ReadFile("../testdata/bench/mix.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mix struct {
+		Entries []struct {
+			Method string          `json:"method"`
+			Path   string          `json:"path"`
+			Body   json.RawMessage `json:"body"`
+			Weight int             `json:"weight"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal(raw, &mix); err != nil {
+		b.Fatal(err)
+	}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer sink.Close()
+	cb, _ := json.Marshal(sink.URL + "/webhook")
+	type entry struct {
+		method, path string
+		body         []byte
+	}
+	var seq []entry
+	for _, e := range mix.Entries {
+		body := []byte(e.Body)
+		if string(body) == "null" {
+			body = nil
+		}
+		body = bytes.ReplaceAll(body, []byte(`"@CALLBACK_URL@"`), cb)
+		for range e.Weight {
+			seq = append(seq, entry{e.Method, e.Path, body})
+		}
+	}
+	if len(seq) == 0 {
+		b.Fatal("empty mix")
+	}
+	h := NewHandler()
+	defer h.stopDeliveries()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		e := seq[i%len(seq)]
+		var body *bytes.Reader
+		if e.body != nil {
+			body = bytes.NewReader(e.body)
+		} else {
+			body = bytes.NewReader(nil)
+		}
+		req := httptest.NewRequest(e.method, e.path, body)
+		req.Header.Set("api-key", DefaultAPIKey)
+		if e.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code >= 500 {
+			b.Fatalf("%s %s: %d %s", e.method, e.path, w.Code, w.Body.Bytes())
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
