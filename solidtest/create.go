@@ -105,6 +105,7 @@ func (k *kind) insert(id string, obj map[string]any) {
 		k.order = append(k.order, id)
 	}
 	k.byID[id] = obj
+	k.indexNew(id)
 }
 
 // filters returns the query parameters of a list operation that name a

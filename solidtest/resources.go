@@ -102,6 +102,8 @@ type kind struct {
 	// pristine is the state Reset restores.
 	pristine      map[string]map[string]any
 	pristineOrder []string
+	// txns indexes transactions by card (transaction_id only; txnindex.go).
+	txns txnIndex
 }
 
 var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
@@ -434,6 +436,7 @@ func (k *kind) add(id string) {
 		k.pristineOrder = append(k.pristineOrder, id)
 	}
 	k.pristine[id] = clone(obj).(map[string]any)
+	k.reindex(id)
 }
 
 // remove forgets id, which is stored.
@@ -445,6 +448,7 @@ func (k *kind) remove(id string) {
 			break
 		}
 	}
+	k.reindex(id)
 }
 
 func (k *kind) reset() {
@@ -453,6 +457,7 @@ func (k *kind) reset() {
 	for id, obj := range k.pristine {
 		k.byID[id] = clone(obj).(map[string]any)
 	}
+	k.rebuildIndex()
 }
 
 // clone deep-copies a decoded JSON value.

@@ -204,6 +204,7 @@ func (h *Handler) cardTxn(obj, req map[string]any, now time.Time) (field, msg st
 			parent["status"] = "reversed"
 		}
 		touch(parent, now)
+		txns.reindex(pid)
 		evs = h.changes(txns, "updated", parent, before)
 	}
 	return "", "", evs
@@ -266,29 +267,34 @@ func spendLimit(card map[string]any) limit {
 }
 
 // spent sums card's auths in the period now is in, declined and reversed
-// ones aside, by created_at: their amounts and how many.
+// ones aside, by created_at: their amounts and how many. It reads the
+// card's transactions only (txnindex.go), and keeps the sum until one of
+// them changes or the period moves on.
 func (h *Handler) spent(txns *kind, card, period string, now time.Time) (sum, n int64) {
 	if period == "per_transaction" {
 		return 0, 0
 	}
 	from := periodStart(period, now)
-	for _, id := range txns.order {
+	ct := txns.txns.byCard[card]
+	if ct == nil {
+		return 0, 0
+	}
+	if s, ok := ct.sums[period]; ok && s.from.Equal(from) {
+		return s.sum, s.n
+	}
+	for _, id := range ct.ids {
 		t := txns.byID[id]
-		c, _ := t["card"].(map[string]any)
-		if t["method"] != "card_issuing" || t["type"] != "auth" || c == nil || c["id"] != card ||
-			t["status"] == "declined" || t["status"] == "reversed" {
+		if c, _ := txnCard(t); c != card {
 			continue
 		}
-		ts, _ := t["timestamps"].(map[string]any)
-		s, _ := ts["created_at"].(string)
-		at, err := time.Parse(time.RFC3339, s)
-		if err != nil || at.Before(from) {
-			continue
-		}
-		if a, ok := cents(t["amount"]); ok {
+		if a, ok := spendOf(t, from); ok {
 			sum, n = sum+a, n+1
 		}
 	}
+	if ct.sums == nil {
+		ct.sums = map[string]spendSum{}
+	}
+	ct.sums[period] = spendSum{from: from, sum: sum, n: n}
 	return sum, n
 }
 
