@@ -67,7 +67,7 @@ func (h *Handler) act(p *plan, params map[string]string, body []byte) (any, stri
 		merge(obj, sent, false)
 	}
 	touch(obj, h.now())
-	p.kind.reindex(params[p.kind.param])
+	p.kind.changed(params[p.kind.param])
 	return clone(obj), "", h.changes(p.kind, "updated", obj, before)
 }
 

@@ -105,6 +105,7 @@ func (k *kind) insert(id string, obj map[string]any) {
 		k.order = append(k.order, id)
 	}
 	k.byID[id] = obj
+	k.gen++
 	k.indexNew(id)
 }
 
@@ -532,4 +533,9 @@ type evState struct {
 	// secrets are the signing secrets of created webhooks, by id; guarded
 	// by smu.
 	secrets map[string]string
+	// subs are the active webhooks with a known secret, by event type,
+	// as subscribers found them when the webhooks' gen was subsGen;
+	// guarded by smu.
+	subs    map[string][]target
+	subsGen uint64
 }

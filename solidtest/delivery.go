@@ -263,26 +263,24 @@ func (h *Handler) work(i int) {
 // target is a webhook an event is for.
 type target struct{ id, url string }
 
-// subscribers returns the active webhooks whose events include typ.
+// subscribers returns the active webhooks whose events include typ and
+// whose secret is known. It keeps what it found for typ until a webhook
+// is added, changed or removed (the kind's gen moves on).
 func (h *Handler) subscribers(typ string) []target {
-	var out []target
 	h.smu.Lock()
-	if k := h.kinds["webhook_id"]; k != nil {
-		for _, id := range k.order {
-			obj := k.byID[id]
-			if !activeWebhook(obj) {
-				continue
-			}
-			events, _ := obj["events"].([]any)
-			for _, e := range events {
-				if e == typ {
-					u, _ := obj["url"].(string)
-					out = append(out, target{id: id, url: u})
-					break
-				}
-			}
+	k := h.kinds["webhook_id"]
+	if k == nil || len(k.order) == 0 {
+		h.smu.Unlock()
+		return nil
+	}
+	if h.subs != nil && h.subsGen == k.gen {
+		if out, ok := h.subs[typ]; ok {
+			h.smu.Unlock()
+			return out
 		}
 	}
+	gen := k.gen
+	out := h.findSubscribers(k, typ)
 	h.smu.Unlock()
 	// Keep those whose secret is known, looked up outside smu.
 	kept := out[:0]
@@ -291,7 +289,37 @@ func (h *Handler) subscribers(typ string) []target {
 			kept = append(kept, t)
 		}
 	}
+	kept = kept[:len(kept):len(kept)] // callers append to nothing they share
+	h.smu.Lock()
+	if k.gen == gen {
+		if h.subs == nil || h.subsGen != gen {
+			h.subs, h.subsGen = map[string][]target{}, gen
+		}
+		h.subs[typ] = kept
+	}
+	h.smu.Unlock()
 	return kept
+}
+
+// findSubscribers returns the active webhooks of k whose events include
+// typ. The caller holds smu.
+func (h *Handler) findSubscribers(k *kind, typ string) []target {
+	var out []target
+	for _, id := range k.order {
+		obj := k.byID[id]
+		if !activeWebhook(obj) {
+			continue
+		}
+		events, _ := obj["events"].([]any)
+		for _, e := range events {
+			if e == typ {
+				u, _ := obj["url"].(string)
+				out = append(out, target{id: id, url: u})
+				break
+			}
+		}
+	}
+	return out
 }
 
 func activeWebhook(obj map[string]any) bool {

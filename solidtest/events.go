@@ -30,6 +30,11 @@ func (h *Handler) emit(eventType string, resource []byte) {
 		}
 		return
 	}
+	// No webhook subscribed: nothing to build.
+	targets := h.subscribers(eventType)
+	if len(targets) == 0 {
+		return
+	}
 	var obj struct {
 		ID string `json:"id"`
 	}
@@ -46,10 +51,6 @@ func (h *Handler) emit(eventType string, resource []byte) {
 			h.logger.LogAttrs(context.Background(), slog.LevelError, "solidtest webhook event not sent: its resource is not JSON",
 				slog.String("event", eventType))
 		}
-		return
-	}
-	targets := h.subscribers(eventType)
-	if len(targets) == 0 {
 		return
 	}
 	h.enqueue(event{typ: eventType, resource: obj.ID, body: body, targets: targets})

@@ -167,7 +167,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		before := obj["status"]
 		merge(obj, patch, false)
 		touch(obj, h.now())
-		p.kind.reindex(params[p.kind.param])
+		p.kind.changed(params[p.kind.param])
 		out = clone(obj)
 		evs = h.changes(p.kind, "updated", obj, before)
 	case actAction:

@@ -104,6 +104,9 @@ type kind struct {
 	pristineOrder []string
 	// txns indexes transactions by card (transaction_id only; txnindex.go).
 	txns txnIndex
+	// gen moves on at every change of what is stored (subscribers keeps
+	// the webhooks by event type until it does).
+	gen uint64
 }
 
 var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
@@ -436,7 +439,7 @@ func (k *kind) add(id string) {
 		k.pristineOrder = append(k.pristineOrder, id)
 	}
 	k.pristine[id] = clone(obj).(map[string]any)
-	k.reindex(id)
+	k.changed(id)
 }
 
 // remove forgets id, which is stored.
@@ -448,7 +451,7 @@ func (k *kind) remove(id string) {
 			break
 		}
 	}
-	k.reindex(id)
+	k.changed(id)
 }
 
 func (k *kind) reset() {
@@ -457,7 +460,15 @@ func (k *kind) reset() {
 	for id, obj := range k.pristine {
 		k.byID[id] = clone(obj).(map[string]any)
 	}
+	k.gen++
 	k.rebuildIndex()
+}
+
+// changed notes that the stored object id was added, changed in place,
+// or removed: gen moves on, and the transaction index follows.
+func (k *kind) changed(id string) {
+	k.gen++
+	k.reindex(id)
 }
 
 // clone deep-copies a decoded JSON value.

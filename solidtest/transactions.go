@@ -204,7 +204,7 @@ func (h *Handler) cardTxn(obj, req map[string]any, now time.Time) (field, msg st
 			parent["status"] = "reversed"
 		}
 		touch(parent, now)
-		txns.reindex(pid)
+		txns.changed(pid)
 		evs = h.changes(txns, "updated", parent, before)
 	}
 	return "", "", evs
