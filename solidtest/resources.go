@@ -2,7 +2,6 @@ package solidtest
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -681,8 +680,9 @@ func touch(obj map[string]any, now time.Time) {
 	}
 }
 
+// marshal encodes v as json.Marshal does (appendJSON).
 func marshal(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := appendJSON(make([]byte, 0, 512), v)
 	if err != nil {
 		// Decoded JSON always encodes.
 		panic("solidtest: " + err.Error())
