@@ -155,10 +155,12 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		return http.StatusNotFound, appendEnvelope(nil, r.Method, reqID, http.StatusNotFound, codeNotFound, notFoundMsg(param, params[param]), "")
 	}
 	var out any
+	var enc []byte // the answer, encoded under smu
 	var evs []change
 	switch p.act {
 	case actGet:
-		out = clone(p.kind.byID[params[p.kind.param]])
+		// Encoded under smu: no copy needed.
+		enc = marshal(p.kind.byID[params[p.kind.param]])
 	case actUpdate:
 		obj := p.kind.byID[params[p.kind.param]]
 		if m, ok := readable(p.schema, patch).(map[string]any); ok {
@@ -168,7 +170,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		merge(obj, patch, false)
 		touch(obj, h.now())
 		p.kind.changed(params[p.kind.param])
-		out = clone(obj)
+		enc = marshal(obj)
 		evs = h.changes(p.kind, "updated", obj, before)
 	case actAction:
 		var fail string
@@ -181,13 +183,16 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		id := params[p.kind.param]
 		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
 	case actList:
-		out = p.kind.page(r.URL.Query(), p.filters)
+		enc = marshal(p.kind.page(r.URL.Query(), p.filters))
 	case actDelete:
 		p.kind.remove(params[p.kind.param])
 		delete(h.secrets, params[p.kind.param])
 	}
 	h.smu.Unlock()
 	h.announce(evs)
+	if enc != nil {
+		return p.status, enc
+	}
 	if out != nil {
 		return p.status, marshal(out)
 	}

@@ -600,7 +600,7 @@ func (k *kind) page(q url.Values, filters []string) map[string]any {
 	}
 	data := make([]any, 0, to-from)
 	for _, id := range order[from:to] {
-		data = append(data, clone(k.byID[id]))
+		data = append(data, k.byID[id]) // the stored objects: encode under smu
 	}
 	env := map[string]any{"total": len(order), "data": data, "has_more": strconv.FormatBool(more)}
 	if len(data) > 0 {
