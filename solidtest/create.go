@@ -164,13 +164,17 @@ type change struct {
 // ("created", "updated") and, when its status moved from before, the
 // status event, those the spec's WebhookEventType lists.
 func (h *Handler) changes(k *kind, typ string, obj map[string]any, before any) []change {
+	return h.changesEnc(k, typ, obj, before, nil)
+}
+
+// changesEnc is changes with obj's encoding, when the caller has it.
+func (h *Handler) changesEnc(k *kind, typ string, obj map[string]any, before any, b []byte) []change {
 	var types []string
 	types = append(types, k.family()+"."+typ)
 	if st, ok := obj["status"].(string); ok && typ != "created" && st != before {
 		types = append(types, k.family()+".status."+st)
 	}
 	var out []change
-	var b []byte
 	for _, t := range types {
 		if !h.eventTypes()[t] {
 			continue
@@ -452,8 +456,12 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 			h.secrets[id] = v.(string)
 		}
 	}
-	evs := append(h.changes(k, "created", obj, nil), more...)
 	b := marshal(out)
+	enc := b // the event's body: the answer's, when it holds no secret
+	if secrets != nil {
+		enc = nil
+	}
+	evs := append(h.changesEnc(k, "created", obj, nil, enc), more...)
 	h.smu.Unlock()
 	h.announce(evs)
 	return p.status, b

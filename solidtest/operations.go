@@ -171,7 +171,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		touch(obj, h.now())
 		p.kind.changed(params[p.kind.param])
 		enc = marshal(obj)
-		evs = h.changes(p.kind, "updated", obj, before)
+		evs = h.changesEnc(p.kind, "updated", obj, before, enc)
 	case actAction:
 		var fail string
 		out, fail, evs = h.act(p, params, body)
