@@ -106,6 +106,7 @@ func (k *kind) insert(id string, obj map[string]any) {
 	}
 	k.byID[id] = obj
 	k.gen++
+	delete(k.enc, id)
 	k.indexNew(id)
 }
 

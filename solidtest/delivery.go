@@ -523,6 +523,7 @@ func (h *Handler) SubscribeWebhook(url, secret string, events ...string) string 
 	k.add(id)
 	obj := k.byID[id]
 	obj["url"], obj["events"], obj["status"] = url, evs, "active"
+	k.changed(id)
 	k.pristine[id] = clone(obj).(map[string]any)
 	h.smu.Unlock()
 	return id

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -160,7 +161,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 	switch p.act {
 	case actGet:
 		// Encoded under smu: no copy needed.
-		enc = marshal(p.kind.byID[params[p.kind.param]])
+		enc = slices.Clone(p.kind.encoded(params[p.kind.param]))
 	case actUpdate:
 		obj := p.kind.byID[params[p.kind.param]]
 		if m, ok := readable(p.schema, patch).(map[string]any); ok {
@@ -183,7 +184,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		id := params[p.kind.param]
 		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
 	case actList:
-		enc = marshal(p.kind.page(r.URL.Query(), p.filters))
+		enc = p.kind.page(r.URL.Query(), p.filters)
 	case actDelete:
 		p.kind.remove(params[p.kind.param])
 		delete(h.secrets, params[p.kind.param])

@@ -106,6 +106,9 @@ type kind struct {
 	// gen moves on at every change of what is stored (subscribers keeps
 	// the webhooks by event type until it does).
 	gen uint64
+	// enc keeps the stored objects' encodings, by id (encoded); every
+	// change of an object in place must go through changed.
+	enc map[string][]byte
 }
 
 var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
@@ -460,6 +463,7 @@ func (k *kind) reset() {
 		k.byID[id] = clone(obj).(map[string]any)
 	}
 	k.gen++
+	k.enc = nil
 	k.rebuildIndex()
 }
 
@@ -467,6 +471,7 @@ func (k *kind) reset() {
 // or removed: gen moves on, and the transaction index follows.
 func (k *kind) changed(id string) {
 	k.gen++
+	delete(k.enc, id)
 	k.reindex(id)
 }
 
@@ -561,7 +566,7 @@ func merge(dst, patch map[string]any, inMetadata bool) {
 // records remain beyond the page in the direction walked. A cursor that
 // names no record gives an empty page (the spec declares no 400 for lists).
 // The limit was validated against the spec already.
-func (k *kind) page(q url.Values, filters []string) map[string]any {
+func (k *kind) page(q url.Values, filters []string) []byte {
 	order := k.filtered(q, filters)
 	limit := 25
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 && n <= 100 {
@@ -598,16 +603,45 @@ func (k *kind) page(q url.Values, filters []string) map[string]any {
 		to = min(limit, len(order))
 		more = to < len(order)
 	}
-	data := make([]any, 0, to-from)
-	for _, id := range order[from:to] {
-		data = append(data, k.byID[id]) // the stored objects: encode under smu
+	// The envelope as json.Marshal writes the map {"total", "data",
+	// "has_more", "starting_after", "ending_before"}: keys sorted, the
+	// items' kept encodings in data.
+	b := make([]byte, 0, 256)
+	b = append(b, `{"data":[`...)
+	for i, id := range order[from:to] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, k.encoded(id)...)
 	}
-	env := map[string]any{"total": len(order), "data": data, "has_more": strconv.FormatBool(more)}
-	if len(data) > 0 {
-		env["starting_after"] = order[to-1]
-		env["ending_before"] = order[from]
+	b = append(b, ']')
+	if to > from {
+		b = append(b, `,"ending_before":`...)
+		b = appendMarshalString(b, order[from])
 	}
-	return env
+	b = append(b, `,"has_more":`...)
+	b = appendMarshalString(b, strconv.FormatBool(more))
+	if to > from {
+		b = append(b, `,"starting_after":`...)
+		b = appendMarshalString(b, order[to-1])
+	}
+	b = append(b, `,"total":`...)
+	b = strconv.AppendInt(b, int64(len(order)), 10)
+	return append(b, '}')
+}
+
+// encoded is stored object id's encoding, kept until it changes (changed,
+// reset). The caller holds smu and must not modify it.
+func (k *kind) encoded(id string) []byte {
+	if b, ok := k.enc[id]; ok {
+		return b
+	}
+	b := marshal(k.byID[id])
+	if k.enc == nil {
+		k.enc = map[string][]byte{}
+	}
+	k.enc[id] = b
+	return b
 }
 
 // generate makes a value that fits s: its example, else its first enum

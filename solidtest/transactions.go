@@ -175,6 +175,9 @@ func (h *Handler) cardTxn(obj, req map[string]any, now time.Time) (field, msg st
 		bal.available += amount
 	}
 	bal.store(sub, now)
+	if sub != nil {
+		h.kinds["sub_account_id"].changed(subID)
+	}
 	obj["available_balance"], obj["pending_debits"], obj["pending_credits"] = money(bal.available), money(bal.pendingDebits), money(bal.pendingCredits)
 
 	at := now.UTC().Format(time.RFC3339)
