@@ -1,0 +1,40 @@
+package solidtest
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestCardSpendKept: the spend kept per card and period follows
+// declines, reversals, other cards' auths and Reset.
+func TestCardSpendKept(t *testing.T) {
+	h := NewHandler()
+	h.AddCard(otherCard)
+	srv := newServerFor(h)
+	defer srv.Close()
+	auth := func(card, amount, want string) string {
+		t.Helper()
+		body := `{"card_id":"` + card + `","amount":"` + amount + `","type":"auth","status":"pending"}`
+		status, m := call(t, srv.URL, http.MethodPost, simPath, body, nil)
+		if status != http.StatusCreated || m["status"] != want {
+			t.Fatalf("auth of %s on %s: %d %v %v, want %s", amount, card, status, m["status"], m["description"], want)
+		}
+		id, _ := m["id"].(string)
+		return id
+	}
+	first := auth(DefaultCardID, "400.00", "pending")
+	auth(DefaultCardID, "200.00", "declined")
+	auth(otherCard, "450.00", "pending") // the other card's own limit
+	auth(DefaultCardID, "100.00", "pending")
+	auth(DefaultCardID, "0.01", "declined")
+	body := `{"card_id":"` + DefaultCardID + `","amount":"400.00","type":"reverse","status":"settled","parent_transaction_id":"` + first + `"}`
+	if status, m := call(t, srv.URL, http.MethodPost, simPath, body, nil); status != http.StatusCreated {
+		t.Fatalf("reverse: %d %v", status, m)
+	}
+	auth(DefaultCardID, "400.00", "pending") // the reversed 400.00 is spent no more
+	auth(DefaultCardID, "0.01", "declined")
+	h.Reset()
+	auth(DefaultCardID, "500.00", "pending")
+	auth(otherCard, "500.00", "pending")
+	auth(otherCard, "0.01", "declined")
+}
