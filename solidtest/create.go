@@ -89,6 +89,11 @@ func (k *kind) family() string { return strings.TrimSuffix(k.param, "_id") }
 // idPrefix is the prefix of the kind's ids: its seed's id without the 32
 // hex digits ("crd_"), or the seed's id up to its first "_".
 func (k *kind) idPrefix() string {
+	k.prefixOnce.Do(func() { k.prefix = k.findPrefix() })
+	return k.prefix
+}
+
+func (k *kind) findPrefix() string {
 	id, _ := k.seed["id"].(string)
 	if hexTail.MatchString(id) {
 		return hexTail.ReplaceAllString(id, "")
@@ -380,8 +385,7 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 		obj = clone(k.seed).(map[string]any)
 	}
 	overlay, _ := readable(p.schema, req).(map[string]any)
-	props := map[string]*openapi3.Schema{}
-	collect(p.schema, props)
+	props := propsOf(p.schema)
 	respell(overlay, props)
 	if _, ok := overlay["metadata"]; ok {
 		delete(obj, "metadata")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -97,6 +98,22 @@ func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
 }
 
 // collect adds the properties of s and of its allOf parts to props.
+// propsOf is what collect finds in s, kept per schema (the spec's schemas
+// do not change once loaded); callers must not modify it.
+func propsOf(s *openapi3.Schema) map[string]*openapi3.Schema {
+	if m, ok := propsKept.Load(s); ok {
+		return m.(map[string]*openapi3.Schema)
+	}
+	props := map[string]*openapi3.Schema{}
+	if s != nil {
+		collect(s, props)
+	}
+	propsKept.Store(s, props)
+	return props
+}
+
+var propsKept sync.Map // *openapi3.Schema: map[string]*openapi3.Schema
+
 func collect(s *openapi3.Schema, props map[string]*openapi3.Schema) {
 	for n, p := range s.Properties {
 		if p != nil {

@@ -109,6 +109,9 @@ type kind struct {
 	// enc keeps the stored objects' encodings, by id (encoded); every
 	// change of an object in place must go through changed.
 	enc map[string][]byte
+	// prefix is idPrefix's answer, found once: the seed does not change.
+	prefixOnce sync.Once
+	prefix     string
 }
 
 var hexTail = regexp.MustCompile(`[0-9a-f]{32}$`)
@@ -506,8 +509,7 @@ func readable(s *openapi3.Schema, v any) any {
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		props := map[string]*openapi3.Schema{}
-		collect(s, props)
+		props := propsOf(s)
 		ap := s.AdditionalProperties.Schema
 		if len(props) == 0 && ap == nil {
 			return v
