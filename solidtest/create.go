@@ -465,6 +465,9 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (i
 	enc := b // the event's body: the answer's, when it holds no secret
 	if secrets != nil {
 		enc = nil
+	} else {
+		b = k.keep(id, b)
+		enc = b
 	}
 	evs := append(h.changesEnc(k, "created", obj, nil, enc), more...)
 	h.smu.Unlock()

@@ -171,7 +171,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		merge(obj, patch, false)
 		touch(obj, h.now())
 		p.kind.changed(params[p.kind.param])
-		enc = marshal(obj)
+		enc = p.kind.keep(params[p.kind.param], marshal(obj))
 		evs = h.changesEnc(p.kind, "updated", obj, before, enc)
 	case actAction:
 		var fail string

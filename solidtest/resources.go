@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -608,7 +609,11 @@ func (k *kind) page(q url.Values, filters []string) []byte {
 	// The envelope as json.Marshal writes the map {"total", "data",
 	// "has_more", "starting_after", "ending_before"}: keys sorted, the
 	// items' kept encodings in data.
-	b := make([]byte, 0, 256)
+	n := 256 // the envelope around the items
+	for _, id := range order[from:to] {
+		n += len(k.encoded(id)) + 1
+	}
+	b := make([]byte, 0, n)
 	b = append(b, `{"data":[`...)
 	for i, id := range order[from:to] {
 		if i > 0 {
@@ -638,7 +643,14 @@ func (k *kind) encoded(id string) []byte {
 	if b, ok := k.enc[id]; ok {
 		return b
 	}
-	b := marshal(k.byID[id])
+	return k.keep(id, marshal(k.byID[id]))
+}
+
+// keep keeps b as stored object id's encoding, made under smu since its
+// last change, and returns it, its capacity clipped: whoever holds it
+// reads it only.
+func (k *kind) keep(id string, b []byte) []byte {
+	b = slices.Clip(b)
 	if k.enc == nil {
 		k.enc = map[string][]byte{}
 	}
