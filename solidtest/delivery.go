@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -264,8 +265,9 @@ func (h *Handler) work(i int) {
 type target struct{ id, url string }
 
 // subscribers returns the active webhooks whose events include typ and
-// whose secret is known. It keeps what it found for typ until a webhook
-// is added, changed or removed (the kind's gen moves on).
+// whose secret is known. It files every webhook by event type in one pass
+// and keeps that until a webhook is added, changed or removed (the kind's
+// gen moves on).
 func (h *Handler) subscribers(typ string) []target {
 	h.smu.Lock()
 	k := h.kinds["webhook_id"]
@@ -274,52 +276,58 @@ func (h *Handler) subscribers(typ string) []target {
 		return nil
 	}
 	if h.subs != nil && h.subsGen == k.gen {
-		if out, ok := h.subs[typ]; ok {
-			h.smu.Unlock()
-			return out
-		}
+		out := h.subs[typ]
+		h.smu.Unlock()
+		return out
 	}
 	gen := k.gen
-	out := h.findSubscribers(k, typ)
+	all, ids := h.findSubscribers(k)
 	h.smu.Unlock()
 	// Keep those whose secret is known, looked up outside smu.
-	kept := out[:0]
-	for _, t := range out {
-		if _, ok := h.secretOf(t.id); ok {
-			kept = append(kept, t)
-		}
+	known := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		_, known[id] = h.secretOf(id)
 	}
-	kept = kept[:len(kept):len(kept)] // callers append to nothing they share
+	for t, list := range all {
+		kept := list[:0]
+		for _, w := range list {
+			if known[w.id] {
+				kept = append(kept, w)
+			}
+		}
+		all[t] = kept[:len(kept):len(kept)] // callers append to nothing they share
+	}
 	h.smu.Lock()
 	if k.gen == gen {
-		if h.subs == nil || h.subsGen != gen {
-			h.subs, h.subsGen = map[string][]target{}, gen
-		}
-		h.subs[typ] = kept
+		h.subs, h.subsGen = all, gen
 	}
 	h.smu.Unlock()
-	return kept
+	return all[typ]
 }
 
-// findSubscribers returns the active webhooks of k whose events include
-// typ. The caller holds smu.
-func (h *Handler) findSubscribers(k *kind, typ string) []target {
-	var out []target
+// findSubscribers returns the active webhooks of k by the event types
+// they subscribe to, each in k's order, and their ids. The caller holds
+// smu.
+func (h *Handler) findSubscribers(k *kind) (map[string][]target, []string) {
+	out := map[string][]target{}
+	var ids []string
 	for _, id := range k.order {
 		obj := k.byID[id]
 		if !activeWebhook(obj) {
 			continue
 		}
+		ids = append(ids, id)
+		u, _ := obj["url"].(string)
 		events, _ := obj["events"].([]any)
-		for _, e := range events {
-			if e == typ {
-				u, _ := obj["url"].(string)
-				out = append(out, target{id: id, url: u})
-				break
+		for i, e := range events {
+			typ, ok := e.(string)
+			if !ok || slices.Contains(events[:i], e) {
+				continue // a type listed twice gets the event once
 			}
+			out[typ] = append(out[typ], target{id: id, url: u})
 		}
 	}
-	return out
+	return out, ids
 }
 
 func activeWebhook(obj map[string]any) bool {
