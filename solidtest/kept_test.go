@@ -38,3 +38,38 @@ func TestCardSpendKept(t *testing.T) {
 	auth(otherCard, "500.00", "pending")
 	auth(otherCard, "0.01", "declined")
 }
+
+// TestSubscribersKept: the webhooks kept by event type follow webhooks
+// added, deleted and a type listed twice.
+func TestSubscribersKept(t *testing.T) {
+	h := NewHandler()
+	srv := newServerFor(h)
+	defer srv.Close()
+	ids := func(typ string) []string {
+		var out []string
+		for _, w := range h.subscribers(typ) {
+			out = append(out, w.id)
+		}
+		return out
+	}
+	if got := ids("card.updated"); got != nil {
+		t.Fatalf("before any webhook: %v", got)
+	}
+	a := h.SubscribeWebhook("http://127.0.0.1:1/a", "sa", "card.updated", "card.updated")
+	if got := ids("card.updated"); len(got) != 1 || got[0] != a {
+		t.Fatalf("after a: %v", got)
+	}
+	b := h.SubscribeWebhook("http://127.0.0.1:1/b", "sb", "card.updated", "card.created")
+	if got := ids("card.updated"); len(got) != 2 || got[0] != a || got[1] != b {
+		t.Fatalf("after b: %v", got)
+	}
+	if got := ids("card.created"); len(got) != 1 || got[0] != b {
+		t.Fatalf("card.created after b: %v", got)
+	}
+	if status, m := call(t, srv.URL, http.MethodDelete, "/v2/webhook/"+a, "", nil); status/100 != 2 {
+		t.Fatalf("delete a: %d %v", status, m)
+	}
+	if got := ids("card.updated"); len(got) != 1 || got[0] != b {
+		t.Fatalf("after deleting a: %v", got)
+	}
+}
