@@ -181,13 +181,6 @@ type story struct {
 	holder, card, auth, settle string
 	webhookID                  string
 	want                       expectation
-	// early are the events of what was made before the webhook existed
-	// (the card holder's and the card's creation): not expected, but
-	// solidtest picks an event's webhooks when its worker takes it up,
-	// not when it happens, so under load a webhook made a moment later
-	// may be sent them too. Tolerated only as the first events of their
-	// resource, and counted.
-	early expectation
 }
 
 // mine is the set of the story's resources.
@@ -281,9 +274,8 @@ func runStory(ctx context.Context, t testing.TB, c *solid.Client, r *receiver, t
 	}
 	r.verify(w.Secret.Reveal())
 	// The card holder and the card were made before the webhook: no
-	// event of theirs is expected.
-	s.early.created("card_holder", s.holder)
-	s.early.created("card", s.card)
+	// event of theirs is expected (solidtest picks an event's webhooks
+	// when the change is announced).
 
 	// 5. An authorization, pending.
 	amount, auth, pending := "93.50", gen.CardTransactionSimulationTypeAuth, gen.CardTransactionSimulationStatusPending
@@ -356,18 +348,12 @@ func val[T any](p *T) T {
 }
 
 // checkOrder compares what came about each resource of story s with
-// what it expects, in order: exactly s.want, after at most the resource's
-// early events (see story.early), which it returns the number of.
-func checkOrder(t testing.TB, n int, s *story, got []storyEvent) (early int) {
-	w, g, e := byResource(s.want), byResource(got), byResource(s.early)
+// what it expects: exactly s.want, in order per resource.
+func checkOrder(t testing.TB, n int, s *story, got []storyEvent) {
+	w, g := byResource(s.want), byResource(got)
 	for id := range s.mine() {
 		evs := g[id]
-		k := 0
-		for k < len(evs) && k < len(e[id]) && evs[k] == e[id][k] {
-			k++
-		}
-		early += k
-		if !slices.Equal(evs[k:], w[id]) {
+		if !slices.Equal(evs, w[id]) {
 			t.Errorf("story %d: events of %s:\n got %v\nwant %v", n, id, evs, w[id])
 		}
 	}
@@ -376,7 +362,6 @@ func checkOrder(t testing.TB, n int, s *story, got []storyEvent) (early int) {
 			t.Errorf("story %d: unexpected events of %s: %v", n, id, evs)
 		}
 	}
-	return early
 }
 
 func TestStory(t *testing.T) {
@@ -421,16 +406,12 @@ quiet:
 	for {
 		select {
 		case e := <-r.events:
-			if !slices.Contains(s.early, e) {
-				t.Errorf("unexpected event after the expected ones: %v", e)
-			}
+			t.Errorf("unexpected event after the expected ones: %v", e)
 		case <-quiet.C:
 			break quiet
 		}
 	}
-	if k := checkOrder(t, 0, s, r.received()); k > 0 {
-		t.Logf("%d events of what was made before the webhook came too", k)
-	}
+	checkOrder(t, 0, s, r.received())
 	if n := r.refused.Load(); n != 0 {
 		t.Errorf("the receiver refused %d deliveries", n)
 	}
@@ -491,7 +472,6 @@ func TestStoryConcurrent(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	srv.Close()
 
-	early := 0
 	everyone := map[string]bool{}
 	for _, s := range runs {
 		for id := range s.mine() {
@@ -508,12 +488,11 @@ func TestStoryConcurrent(t *testing.T) {
 				t.Errorf("story %d: event of no story: %v", i, e)
 			}
 		}
-		early += checkOrder(t, i, s, own)
+		checkOrder(t, i, s, own)
 		if n := recvs[i].refused.Load(); n != 0 {
 			t.Errorf("story %d: the receiver refused %d deliveries", i, n)
 		}
 	}
-	t.Logf("%d stories, %d events of what was made before a story's webhook came to it too (solidtest picks webhooks at delivery)", stories, early)
 }
 
 // TestStoryScript runs scripts/story.sh, the same story against `solid
