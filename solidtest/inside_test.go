@@ -25,18 +25,7 @@ import (
 // otherwise, "" for none) and returns the answer unchecked.
 func raw(t *testing.T, base, method, path, body string, hdr map[string]string) (int, http.Header, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("api-key", DefaultAPIKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := newRequest(t, base, method, path, body)
 	for k, v := range hdr {
 		if v == "" {
 			req.Header.Del(k)

@@ -33,9 +33,9 @@ func specText(t *testing.T) string {
 	return spec.YAML
 }
 
-// call sends one request with a JSON body (when not empty) and optional
-// headers, checks the answer as send does, and decodes a JSON body.
-func call(t *testing.T, base, method, path, body string, header map[string]string) (int, map[string]any) {
+// newRequest is a request to the mock with DefaultAPIKey and, when body
+// is not empty, a JSON body.
+func newRequest(t *testing.T, base, method, path, body string) *http.Request {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -49,6 +49,14 @@ func call(t *testing.T, base, method, path, body string, header map[string]strin
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return req
+}
+
+// call sends one request with a JSON body (when not empty) and optional
+// headers, checks the answer as send does, and decodes a JSON body.
+func call(t *testing.T, base, method, path, body string, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	req := newRequest(t, base, method, path, body)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
