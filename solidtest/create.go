@@ -108,6 +108,8 @@ func (k *kind) findPrefix() string {
 func (k *kind) insert(id string, obj map[string]any) {
 	if _, ok := k.byID[id]; !ok {
 		k.order = append(k.order, id)
+	} else {
+		k.churn++
 	}
 	k.byID[id] = obj
 	k.gen++
@@ -550,8 +552,10 @@ type evState struct {
 	// by smu.
 	secrets map[string]string
 	// subs are the active webhooks with a known secret, by event type,
-	// as subscribers found them when the webhooks' gen was subsGen;
-	// guarded by smu.
-	subs    map[string][]target
-	subsGen uint64
+	// as subscribers found them when the webhooks' gen was subsGen, their
+	// churn subsChurn and their count subsLen; guarded by smu. Slices
+	// handed out are capped, so appending here never shows through them.
+	subs               map[string][]target
+	subsGen, subsChurn uint64
+	subsLen            int
 }

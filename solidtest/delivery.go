@@ -265,9 +265,10 @@ func (h *Handler) work(i int) {
 type target struct{ id, url string }
 
 // subscribers returns the active webhooks whose events include typ and
-// whose secret is known. It files every webhook by event type in one pass
-// and keeps that until a webhook is added, changed or removed (the kind's
-// gen moves on).
+// whose secret is known. It files the webhooks by event type and keeps
+// that until they change; when the only change is webhooks added, it
+// files just those (a mock under load gains a webhook every few dozen
+// requests, and refiling them all each time grows with their number).
 func (h *Handler) subscribers(typ string) []target {
 	h.smu.Lock()
 	k := h.kinds["webhook_id"]
@@ -276,47 +277,66 @@ func (h *Handler) subscribers(typ string) []target {
 		return nil
 	}
 	if h.subs != nil && h.subsGen == k.gen {
-		out := h.subs[typ]
+		out := capped(h.subs[typ])
 		h.smu.Unlock()
 		return out
 	}
-	gen := k.gen
-	all, ids := h.findSubscribers(k)
+	gen, churn, n := k.gen, k.churn, len(k.order)
+	from := 0
+	var base []target
+	if h.subs != nil && h.subsChurn == churn && h.subsLen <= n {
+		from, base = h.subsLen, capped(h.subs[typ])
+	}
+	found, ids := h.findSubscribers(k, k.order[from:])
 	h.smu.Unlock()
 	// Keep those whose secret is known, looked up outside smu.
 	known := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		_, known[id] = h.secretOf(id)
 	}
-	for t, list := range all {
+	for t, list := range found {
 		kept := list[:0]
 		for _, w := range list {
 			if known[w.id] {
 				kept = append(kept, w)
 			}
 		}
-		all[t] = kept[:len(kept):len(kept)] // callers append to nothing they share
+		found[t] = kept
 	}
 	h.smu.Lock()
-	if k.gen == gen {
-		h.subs, h.subsGen = all, gen
+	defer h.smu.Unlock()
+	if k.gen == gen && h.subsGen != gen {
+		switch {
+		case from == 0:
+			h.subs, h.subsGen, h.subsChurn, h.subsLen = found, gen, churn, n
+		case h.subsChurn == churn && h.subsLen == from:
+			for t, list := range found {
+				h.subs[t] = append(h.subs[t], list...)
+			}
+			h.subsGen, h.subsLen = gen, n
+		}
 	}
-	h.smu.Unlock()
-	return all[typ]
+	if k.gen == gen && h.subsGen == gen {
+		return capped(h.subs[typ])
+	}
+	// The webhooks changed meanwhile: answer as they were at gen.
+	return append(base, found[typ]...)
 }
 
-// findSubscribers returns the active webhooks of k by the event types
-// they subscribe to, each in k's order, and their ids. The caller holds
-// smu.
-func (h *Handler) findSubscribers(k *kind) (map[string][]target, []string) {
+func capped(s []target) []target { return s[:len(s):len(s)] }
+
+// findSubscribers returns the active webhooks among ids, by the event
+// types they subscribe to, each in ids' order, and the ids of the active
+// ones. The caller holds smu.
+func (h *Handler) findSubscribers(k *kind, ids []string) (map[string][]target, []string) {
 	out := map[string][]target{}
-	var ids []string
-	for _, id := range k.order {
+	var active []string
+	for _, id := range ids {
 		obj := k.byID[id]
 		if !activeWebhook(obj) {
 			continue
 		}
-		ids = append(ids, id)
+		active = append(active, id)
 		u, _ := obj["url"].(string)
 		events, _ := obj["events"].([]any)
 		for i, e := range events {
@@ -327,7 +347,7 @@ func (h *Handler) findSubscribers(k *kind) (map[string][]target, []string) {
 			out[typ] = append(out[typ], target{id: id, url: u})
 		}
 	}
-	return out, ids
+	return out, active
 }
 
 func activeWebhook(obj map[string]any) bool {

@@ -1,7 +1,11 @@
 package solidtest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 )
 
@@ -72,4 +76,88 @@ func TestSubscribersKept(t *testing.T) {
 	if got := ids("card.updated"); len(got) != 1 || got[0] != b {
 		t.Fatalf("after deleting a: %v", got)
 	}
+}
+
+// TestSubscribersAddedIncrementally: webhooks created one by one are filed
+// without refiling the others, and the answer is always what filing every
+// webhook from scratch gives, through creates, a delete and a subscribe,
+// also while webhooks are created concurrently.
+func TestSubscribersAddedIncrementally(t *testing.T) {
+	h := NewHandler()
+	srv := newServerFor(h)
+	defer srv.Close()
+	types := []string{"card.created", "card.updated", "transaction.created"}
+	got := func(typ string) []string {
+		var out []string
+		for _, w := range h.subscribers(typ) {
+			out = append(out, w.id)
+		}
+		return out
+	}
+	want := func(typ string) []string {
+		h.smu.Lock()
+		var found map[string][]target
+		if k := h.kinds["webhook_id"]; k != nil {
+			found, _ = h.findSubscribers(k, k.order)
+		}
+		h.smu.Unlock()
+		var out []string
+		for _, w := range found[typ] {
+			if _, ok := h.secretOf(w.id); ok {
+				out = append(out, w.id)
+			}
+		}
+		return out
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, typ := range types {
+			if g, w := got(typ), want(typ); !slices.Equal(g, w) {
+				t.Fatalf("%s, %s: subscribers %v, from scratch %v", step, typ, g, w)
+			}
+		}
+	}
+	create := func(events ...string) string {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"url": "http://127.0.0.1:1/w", "events": events, "description": "d"})
+		status, m := call(t, srv.URL, http.MethodPost, "/v2/webhook", string(body), nil)
+		if status != http.StatusCreated {
+			t.Fatalf("createWebhook: %d %v", status, m)
+		}
+		return m["id"].(string)
+	}
+	check("before any webhook")
+	var made []string
+	for i := range 6 {
+		made = append(made, create(types[i%3], types[(i+1)%3]))
+		check(fmt.Sprintf("after create %d", i))
+	}
+	if status, m := call(t, srv.URL, http.MethodDelete, "/v2/webhook/"+made[2], "", nil); status/100 != 2 {
+		t.Fatalf("delete: %d %v", status, m)
+	}
+	check("after a delete")
+	create("card.updated")
+	check("after a create following the delete")
+	h.SubscribeWebhook("http://127.0.0.1:1/s", "s", "card.created")
+	create("card.created")
+	check("after a subscribe and a create")
+
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				body := `{"url":"http://127.0.0.1:1/c","events":["` + types[g%3] + `"],"description":"c"}`
+				if status, _ := call(t, srv.URL, http.MethodPost, "/v2/webhook", body, nil); status != http.StatusCreated {
+					t.Errorf("concurrent createWebhook: %d", status)
+				}
+				for _, typ := range types {
+					h.subscribers(typ)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	check("after concurrent creates")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -34,7 +35,9 @@ func BenchmarkMix(b *testing.B) {
 	if err := json.Unmarshal(raw, &mix); err != nil {
 		b.Fatal(err)
 	}
+	var delivered atomic.Int64
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		delivered.Add(1)
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer sink.Close()
@@ -82,4 +85,5 @@ func BenchmarkMix(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	b.ReportMetric(float64(delivered.Load())/float64(b.N), "deliveries/req")
 }

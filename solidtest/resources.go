@@ -105,8 +105,10 @@ type kind struct {
 	// txns indexes transactions by card (transaction_id only; txnindex.go).
 	txns txnIndex
 	// gen moves on at every change of what is stored (subscribers keeps
-	// the webhooks by event type until it does).
-	gen uint64
+	// the webhooks by event type until it does); churn at every change but
+	// a new id added at the end of order (subscribers then files just the
+	// new ones).
+	gen, churn uint64
 	// enc keeps the stored objects' encodings, by id (encoded); every
 	// change of an object in place must go through changed.
 	enc map[string][]byte
@@ -467,6 +469,7 @@ func (k *kind) reset() {
 		k.byID[id] = clone(obj).(map[string]any)
 	}
 	k.gen++
+	k.churn++
 	k.enc = nil
 	k.rebuildIndex()
 }
@@ -475,6 +478,7 @@ func (k *kind) reset() {
 // or removed: gen moves on, and the transaction index follows.
 func (k *kind) changed(id string) {
 	k.gen++
+	k.churn++
 	delete(k.enc, id)
 	k.reindex(id)
 }
