@@ -26,11 +26,19 @@
 # out), on the same spec and the same mix. Prism runs from tools/prism
 # (npm ci with its lockfile) when installed there, else from the npx
 # cache. createWebhook's url, where a callback goes, is a loopback sink (a
-# second constant server) that Prism delivers its callback to; solid mock
-# delivers none. Prints one table with the ratios to Prism and to the
-# constant server. Non-2xx answers are counted (the mock answers the two
-# deletes of an id it does not store with their declared 404, Prism, which
-# keeps no state, 204); an answer the operation does not declare fails.
+# second constant server): Prism delivers createWebhook's callback there,
+# solid mock the signed events the mix's webhooks subscribe to (its
+# simulated transactions' events), off the request path. Each worker's
+# delete deletes what its own create made (the mix's "from"), so the
+# mock's webhooks do not pile up over a run. Prints one table with the
+# ratios to Prism and to the constant server. Non-2xx answers are counted
+# (a worker's delete before its first create names an id nobody stores:
+# the mock answers the declared 404, Prism, which keeps no state, 204); an
+# answer the operation does not declare fails.
+#
+# CLIENT: how loadgen sends (default raw: HTTP/1.1 written on each
+# worker's own connection, which leaves the server measured more of the
+# shared cores than Go's http.Client; CLIENT=http for that one).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -48,6 +56,7 @@ PRISM_N32=${PRISM_N32:-$N32}
 PRISM_ARGS=${PRISM_ARGS:-}
 PIN=${PIN:-0}
 MIXFILE=${MIXFILE:-testdata/bench/mix.json}
+CLIENT=${CLIENT:-raw}
 
 CARD=crd_7948d9a96706dd05360a340002de725f
 PATH_=/v2/issuing/card/$CARD/set_pin_token
@@ -165,7 +174,7 @@ json_field() { # json_field JSON NAME
 	sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" <<<"$1"
 }
 
-lg() { "${lg_cpu[@]}" "$tmp/loadgen" "$@"; }
+lg() { "${lg_cpu[@]}" "$tmp/loadgen" -client "$CLIENT" "$@"; }
 
 rows=()
 const_rps32=
@@ -321,8 +330,8 @@ if [ "$MIX" = 1 ]; then
 			"$(awk -v a="$a32" -v b="$c32" 'BEGIN {printf "%.2f", a / b}')"
 	done
 	echo
-	echo "Mix: $nops operations ($MIXFILE), each worker cycling through them from its own place; c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32$([ -z "$prism_i" ] || [ "$PRISM_N1/$PRISM_N32" = "$N1/$N32" ] || echo "; Prism: $PRISM_N1 and $PRISM_N32"). pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no)."
-	[ -z "$prism_i" ] || echo "Prism $(node --version): node on $bin, -v error; it delivers createWebhook's callback to the loopback sink, solid mock delivers none."
+	echo "Mix: $nops operations ($MIXFILE), each worker cycling through them from its own place; c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32$([ -z "$prism_i" ] || [ "$PRISM_N1/$PRISM_N32" = "$N1/$N32" ] || echo "; Prism: $PRISM_N1 and $PRISM_N32"). pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no); loadgen -client $CLIENT."
+	[ -z "$prism_i" ] || echo "Prism $(node --version): node on $bin, -v error; it delivers createWebhook's callback to the loopback sink; solid mock delivers its webhooks' events there."
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	exit 0
 fi
@@ -368,7 +377,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
 [ -z "$PRISM_ARGS" ] || echo "Prism's extra arguments: $PRISM_ARGS"
-echo "c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32. pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no)."
+echo "c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32. pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no); loadgen -client $CLIENT."
 for n in "${notes[@]+"${notes[@]}"}"; do
 	echo "$n"
 done

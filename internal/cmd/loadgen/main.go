@@ -82,6 +82,8 @@ type config struct {
 	// these requests against base, starting at its own place in them.
 	mix  []mixEntry
 	base string
+	// client is clientRaw (also for "") or clientHTTP.
+	client string
 }
 
 // result is what a load run measured. Latencies are of requests that got
@@ -151,6 +153,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	await := fs.String("await", "", "instead of loading, poll this URL until the first 200 and print the ms since -t0")
 	t0 := fs.Int64("t0", 0, "with -await: the start, in Unix nanoseconds (default: now)")
 	timeout := fs.Duration("timeout", 10*time.Second, "with -await: give up after this long; otherwise the per-request timeout")
+	client := fs.String("client", clientRaw, "how requests are sent: raw (HTTP/1.1 written on each worker's own connection: light, so the server measured keeps the CPU) or http (Go's http.Client)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -187,7 +190,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	cfg := config{url: *rawURL, method: *method, headers: hdr, c: *c, n: *n, warmup: *warmup, timeout: *timeout}
+	if *client != clientRaw && *client != clientHTTP {
+		fmt.Fprintf(stderr, "loadgen: -client %q: want raw or http\n", *client)
+		return 2
+	}
+	cfg := config{url: *rawURL, method: *method, headers: hdr, c: *c, n: *n, warmup: *warmup, timeout: *timeout, client: *client}
 	if *mixName != "" {
 		cfg.base = strings.TrimSuffix(*base, "/")
 		if err := checkLoopbackURL(cfg.base); err != nil {
@@ -205,12 +212,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "loadgen: %v\n", err)
 			return 2
 		}
-		if _, err := mixRequests(cfg.base, cfg.mix, hdr); err != nil {
+		if err := checkMix(cfg.base, cfg.mix); err != nil {
 			fmt.Fprintf(stderr, "loadgen: %v\n", err)
 			return 2
 		}
 	} else if err := checkLoopbackURL(*rawURL); err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 2
+	}
+	if u, _, _ := cfg.target(); cfg.client == clientRaw && u.Scheme != "http" {
+		fmt.Fprintln(stderr, "loadgen: -client raw speaks plain http; use -client http for https")
 		return 2
 	}
 	res := load(cfg)
@@ -305,6 +316,21 @@ func load(cfg config) result {
 	return phase(hc, cfg, cfg.n)
 }
 
+// target returns where cfg's requests go (scheme, host and any path
+// prefix) and, without -mix, the one request's path and query.
+func (cfg config) target() (*url.URL, string, error) {
+	if cfg.mix != nil {
+		u, err := url.Parse(cfg.base)
+		return u, "", err
+	}
+	u, err := url.Parse(cfg.url)
+	if err != nil {
+		return nil, "", err
+	}
+	path := u.RequestURI()
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, path, nil
+}
+
 // phase sends n requests from cfg.c workers and measures them.
 func phase(hc *http.Client, cfg config, n int) result {
 	lat := make([]time.Duration, n) // -1: failed
@@ -312,26 +338,24 @@ func phase(hc *http.Client, cfg config, n int) result {
 	var ok, non2xx, errs, undeclared atomic.Int64
 	var firstErr sync.Once
 	var firstErrText string
+	fail := func(i int64, err error) {
+		lat[i] = -1
+		errs.Add(1)
+		firstErr.Do(func() { firstErrText = err.Error() })
+	}
 	var mu sync.Mutex
 	byOp := map[string]int{}
+	target, onePath, err := cfg.target()
+	if err != nil {
+		panic(err) // checked before the run
+	}
+	taken := takenFrom(cfg.mix)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range min(cfg.c, n) {
 		wg.Go(func() {
-			var reqs []*http.Request
-			if cfg.mix != nil {
-				var err error
-				if reqs, err = mixRequests(cfg.base, cfg.mix, cfg.headers); err != nil {
-					panic(err) // checked before the run
-				}
-			} else {
-				req, err := http.NewRequest(cfg.method, cfg.url, nil)
-				if err != nil {
-					panic(err) // the URL was parsed already
-				}
-				req.Header = cfg.headers.Clone()
-				reqs = []*http.Request{req}
-			}
+			s := newSender(cfg.client, target, cfg.headers, hc, cfg.timeout)
+			defer s.close()
 			local := map[string]int{}
 			defer func() {
 				mu.Lock()
@@ -340,50 +364,55 @@ func phase(hc *http.Client, cfg config, n int) result {
 				}
 				mu.Unlock()
 			}()
+			// made holds, by operation, the id of what this worker's last
+			// answer to it made, for an entry that takes it (From).
+			made := map[string]string{}
 			// Each worker cycles through the mix from its own place.
-			j := w % len(reqs)
+			j := 0
+			if len(cfg.mix) > 0 {
+				j = w % len(cfg.mix)
+			}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(n) {
 					return
 				}
-				req := reqs[j]
+				method, path := cfg.method, onePath
+				var body []byte
 				var e *mixEntry
 				if cfg.mix != nil {
 					e = &cfg.mix[j]
-					setBody(req, e.Body)
-				}
-				j = (j + 1) % len(reqs)
-				t := time.Now()
-				// A request may be reused once its response body is
-				// closed; a body is set again before each send.
-				resp, err := hc.Do(req)
-				if err != nil {
-					lat[i] = -1
-					errs.Add(1)
-					firstErr.Do(func() { firstErrText = err.Error() })
-					continue
-				}
-				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[i] = time.Since(t)
-				switch {
-				case err != nil:
-					lat[i] = -1
-					errs.Add(1)
-					firstErr.Do(func() { firstErrText = err.Error() })
-					continue
-				case resp.StatusCode >= 200 && resp.StatusCode < 300:
-					ok.Add(1)
-				default:
-					non2xx.Add(1)
-					if e != nil {
-						local[opStatus(e.Operation, resp.StatusCode)]++
+					j = (j + 1) % len(cfg.mix)
+					method, path, body = e.Method, e.Path, e.Body
+					if id := made[e.From]; e.From != "" && id != "" {
+						path = strings.Replace(path, e.FromID, url.PathEscape(id), 1)
+						delete(made, e.From)
 					}
 				}
-				if e != nil && !e.declared(resp.StatusCode) {
+				keep := e != nil && taken[e.Operation]
+				t := time.Now()
+				status, answer, err := s.send(method, path, body, keep)
+				if err != nil {
+					fail(i, err)
+					continue
+				}
+				lat[i] = time.Since(t)
+				if status >= 200 && status < 300 {
+					ok.Add(1)
+					if keep {
+						if id := answerID(answer); id != "" {
+							made[e.Operation] = id
+						}
+					}
+				} else {
+					non2xx.Add(1)
+					if e != nil {
+						local[opStatus(e.Operation, status)]++
+					}
+				}
+				if e != nil && !e.declared(status) {
 					undeclared.Add(1)
-					local[opStatus(e.Operation, resp.StatusCode)+" (undeclared)"]++
+					local[opStatus(e.Operation, status)+" (undeclared)"]++
 				}
 			}
 		})

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -298,5 +300,118 @@ func TestMix(t *testing.T) {
 		if code := run(args, &out, &errb); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}
+	}
+}
+
+// TestClients: both clients send the same requests and read the same
+// answers, chunked or not, and the raw one keeps one connection per
+// worker until the server closes it.
+func TestClients(t *testing.T) {
+	var conns, seen atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Api-Key") != "k1" || r.URL.RequestURI() != "/p/x?q=1" || (r.Method == http.MethodPost && string(b) != "") {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
+		switch i := seen.Add(1); {
+		case i%7 == 0:
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusNotFound)
+		case i%2 == 0:
+			w.Write([]byte("first part, "))
+			w.(http.Flusher).Flush() // chunked from here
+			w.Write([]byte("second part"))
+		default:
+			w.Write([]byte("ok"))
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	for _, client := range []string{clientRaw, clientHTTP} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			t.Run(client+" "+method, func(t *testing.T) {
+				seen.Store(0)
+				conns.Store(0)
+				r := load(config{url: srv.URL + "/p/x?q=1", method: method, headers: http.Header{"Api-Key": {"k1"}}, c: 2, n: 70, timeout: 5 * time.Second, client: client})
+				if r.OK != 60 || r.Non2xx != 10 || r.Errors != 0 {
+					t.Errorf("got %s, want ok=60 non2xx=10 errors=0", r)
+				}
+				// Two workers, a new connection after each of the ten
+				// closes; http.Client may open a spare one.
+				if n := conns.Load(); n < 2 || n > 14 {
+					t.Errorf("%d connections for 2 workers and 10 closes", n)
+				}
+			})
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-url", srv.URL, "-n", "1", "-client", "fast"}, &out, &errb); code != 2 {
+		t.Errorf("-client fast = %d, want 2", code)
+	}
+}
+
+// TestMixFrom: a delete takes the id its worker's last create made, once;
+// before any create, and after using it, its path is sent as written.
+func TestMixFrom(t *testing.T) {
+	var mu sync.Mutex
+	stored := map[string]bool{}
+	var made atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/w":
+			id := "w_" + strconv.FormatInt(made.Add(1), 10)
+			stored[id] = true
+			w.WriteHeader(http.StatusCreated)
+			json.NewEncoder(w).Encode(map[string]any{"id": id, "url": "x"})
+		case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/w/"):
+			id := strings.TrimPrefix(r.URL.Path, "/w/")
+			if !stored[id] {
+				w.WriteHeader(http.StatusNotFound)
+				return
+			}
+			delete(stored, id)
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}))
+	defer srv.Close()
+	name := t.TempDir() + "/mix.json"
+	os.WriteFile(name, []byte(`{"entries":[
+		{"operation":"createW","method":"POST","path":"/w","body":{},"weight":1,"declared":[201]},
+		{"operation":"deleteW","method":"DELETE","path":"/w/w_0","weight":2,"declared":[204,404],"from":"createW","from_id":"w_0"}]}`), 0o644)
+	for _, client := range []string{clientRaw, clientHTTP} {
+		t.Run(client, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run([]string{"-mix", name, "-base", srv.URL, "-c", "1", "-n", "30", "-json", "-client", client}, &out, &errb)
+			var r result
+			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+				t.Fatalf("output %q (%s): %v", out.String(), errb.String(), err)
+			}
+			// Each cycle: a create, its delete (204), the same delete
+			// again with the path as written (404).
+			if code != 0 || r.OK != 20 || r.Non2xxByOp["deleteW 404"] != 10 {
+				t.Errorf("run = %d, %s; want ok=20 and 10 404s of deleteW", code, r)
+			}
+			mu.Lock()
+			left := len(stored)
+			mu.Unlock()
+			if left != 0 {
+				t.Errorf("%d made and never deleted", left)
+			}
+		})
+	}
+	os.WriteFile(name, []byte(`{"entries":[{"operation":"d","method":"DELETE","path":"/w/x","weight":1,"from":"c","from_id":"y"}]}`), 0o644)
+	var out, errb bytes.Buffer
+	if code := run([]string{"-mix", name, "-base", srv.URL, "-n", "1"}, &out, &errb); code != 2 {
+		t.Errorf("from_id not in the path: run = %d, want 2", code)
 	}
 }

@@ -24,6 +24,12 @@ type mixEntry struct {
 	// Declared are the statuses the operation declares: an answer with
 	// another one counts in Undeclared, and fails the run.
 	Declared []int `json:"declared"`
+	// From names an operation (a create) whose answer's id this entry
+	// takes in place of FromID in its path: a delete deletes what the
+	// same worker made, once. Until the worker has such an id, or once
+	// it is used, the path is sent as written.
+	From   string `json:"from,omitempty"`
+	FromID string `json:"from_id,omitempty"`
 }
 
 // mixFile is the file -mix reads.
@@ -56,6 +62,9 @@ func readMix(name, callback string) ([]mixEntry, error) {
 		if e.Weight < 0 {
 			return nil, fmt.Errorf("%s: entry %d (%s): negative weight", name, i, e.Operation)
 		}
+		if (e.From == "") != (e.FromID == "") || (e.FromID != "" && !strings.Contains(e.Path, e.FromID)) {
+			return nil, fmt.Errorf("%s: entry %d (%s): from and from_id go together, and the path must hold from_id", name, i, e.Operation)
+		}
 		if string(e.Body) == "null" {
 			e.Body = nil
 		}
@@ -76,23 +85,37 @@ func readMix(name, callback string) ([]mixEntry, error) {
 	return seq, nil
 }
 
-// mixRequests builds one worker's requests for seq, against base (a URL
-// without a trailing slash), each with hdr and, with a body, Content-Type
-// application/json. Bodies are set again before each send (setBody).
-func mixRequests(base string, seq []mixEntry, hdr http.Header) ([]*http.Request, error) {
-	reqs := make([]*http.Request, len(seq))
-	for i, e := range seq {
-		req, err := http.NewRequest(e.Method, base+e.Path, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", e.Operation, err)
+// checkMix checks that every entry of seq makes a URL against base.
+func checkMix(base string, seq []mixEntry) error {
+	for _, e := range seq {
+		if _, err := http.NewRequest(e.Method, base+e.Path, nil); err != nil {
+			return fmt.Errorf("%s: %v", e.Operation, err)
 		}
-		req.Header = hdr.Clone()
-		if e.Body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		reqs[i] = req
 	}
-	return reqs, nil
+	return nil
+}
+
+// takenFrom returns the operations of seq whose answers' ids an entry
+// takes (From).
+func takenFrom(seq []mixEntry) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range seq {
+		if e.From != "" {
+			out[e.From] = true
+		}
+	}
+	return out
+}
+
+// answerID returns the top-level "id" of a JSON answer, "" when it has none.
+func answerID(answer []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(answer, &v) != nil {
+		return ""
+	}
+	return v.ID
 }
 
 // setBody gives req a fresh reader over body (nil: none).

@@ -24,12 +24,18 @@
 // does) then delivers them on this machine, never to the documented
 // example's host.
 //
-// One exception, for the mix to stay repeatable against a stateful mock:
-// a DELETE on a resource the mock keeps names an id nobody stores (the
-// seed's id with its hex tail zeroed). Deleting the seed would make every
-// later read of it 404 for the rest of the run; so the mock answers this
-// entry with the 404 the operation declares, and a stateless mock (Prism)
-// with its 2xx. The entry's note says so.
+// Deletes, for the mix to stay repeatable against a stateful mock: a
+// DELETE on a resource the mock keeps deletes what the same loadgen
+// worker's last create of that collection (the POST on the path without
+// its last parameter) made: the entry's from names that create, and
+// loadgen puts the id of its answer in place of from_id, once. So what a
+// worker creates it also deletes, and the mock's state (its webhooks, each
+// sent every event it subscribes to) stays the same size however long the
+// run. Until the worker has such an id, the path names an id nobody
+// stores (the seed's id with its hex tail zeroed): deleting the seed would
+// make every later read of it 404 for the rest of the run; the mock
+// answers that with the 404 the operation declares, a stateless mock
+// (Prism) with its 2xx. The entry's note says so.
 package main
 
 import (
@@ -65,7 +71,11 @@ type Entry struct {
 	Declared  []int           `json:"declared"`
 	// Callback names the body fields set to CallbackURL.
 	Callback []string `json:"callback,omitempty"`
-	Note     string   `json:"note,omitempty"`
+	// From is the create whose answer's id loadgen puts in place of
+	// FromID in Path (see the package doc).
+	From   string `json:"from,omitempty"`
+	FromID string `json:"from_id,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // CallbackURL stands for the URL a callback is sent to; loadgen replaces
@@ -162,6 +172,11 @@ func build(doc *openapi3.T) (*Mix, error) {
 				if method == http.MethodDelete && seeded && name == pathParams(p)[len(pathParams(p))-1] {
 					id = hexTail.ReplaceAllString(id, strings.Repeat("0", 32))
 					e.Note = "an id nobody stores: deleting the seed would make its later reads 404; the mock answers the declared 404, a stateless mock its 2xx"
+					coll := strings.TrimSuffix(p, "/{"+name+"}")
+					if c := paths[coll]; c != nil && c.Post != nil {
+						e.From, e.FromID = c.Post.OperationID, id
+						e.Note = "deletes what the same worker's last " + e.From + " made (loadgen takes the id from its answer), once; before that, " + e.Note
+					}
 				}
 				path = strings.Replace(path, "{"+name+"}", url.PathEscape(id), 1)
 			}
