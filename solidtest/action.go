@@ -1,7 +1,6 @@
 package solidtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,10 +46,8 @@ func actionStatus(path string, k *kind) string {
 
 // act applies an action to the stored item: its answer, or the field that
 // does not match. The caller holds smu and has checked the item exists.
-func (h *Handler) act(p *plan, params map[string]string, body []byte) (any, string, []change) {
+func (h *Handler) act(p *plan, params map[string]string, req map[string]any) (any, string, []change) {
 	obj := p.kind.byID[params[p.kind.param]]
-	var req map[string]any
-	json.Unmarshal(body, &req) // validated against the spec already
 	sent, _ := readable(p.kind.schema, req).(map[string]any)
 	before := obj["status"]
 	if p.sets != "" {

@@ -2,7 +2,6 @@ package solidtest
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -345,13 +344,8 @@ func (h *Handler) parentParam(field string) string {
 }
 
 // create answers a create: see the comment at the top of this file.
-func (h *Handler) create(r *http.Request, reqID string, p *plan, body []byte) (int, []byte) {
-	var req map[string]any
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
-		}
-	}
+// req is the request body, decoded.
+func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]any) (int, []byte) {
 	var rnd [32]byte
 	rand.Read(rnd[:])
 	k := p.kind

@@ -30,6 +30,8 @@ type Handler struct {
 	// its first request, so a request for it skips the generic router (it
 	// is still validated in full). Nil when the spec has no such path.
 	route          *fastRoute
+	keepOnce       sync.Once
+	keepOpts       *openapi3filter.Options // keepValues'
 	prefix, suffix string // the path around {card_id}
 
 	// The API keys the mock knows (state.go).
@@ -169,13 +171,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !tooLarge && r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 	}
-	var op string
-	var params map[string]string
-	var vErr, routeErr error
+	var chk checked
 	trailing := len(rec.Path) > 1 && strings.HasSuffix(rec.Path, "/")
 	if !trailing {
-		op, params, vErr, routeErr = h.validate(r, rec.Path, tooLarge)
+		chk = h.validate(r, rec.Path, tooLarge)
 	}
+	op, params, vErr, routeErr := chk.op, chk.params, chk.vErr, chk.routeErr
 	cardID := params["card_id"]
 	rec.CardID, rec.Operation = cardID, op
 
@@ -271,7 +272,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.note = ignored
 		}
 		if op != fastOp || headerValue(r.Header, "Idempotency-Key") != "" {
-			h.serveOp(w, r, c, rnd[:], h.plan(op), params)
+			h.serveOp(w, r, c, rnd[:], h.plan(op), params, chk.body, chk.val)
 			return
 		}
 		if !h.knownCard(cardID) {

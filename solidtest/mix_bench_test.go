@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,10 +27,13 @@ func BenchmarkMix(b *testing.B) {
 	}
 	var mix struct {
 		Entries []struct {
-			Method string          `json:"method"`
-			Path   string          `json:"path"`
-			Body   json.RawMessage `json:"body"`
-			Weight int             `json:"weight"`
+			Operation string          `json:"operation"`
+			Method    string          `json:"method"`
+			Path      string          `json:"path"`
+			Body      json.RawMessage `json:"body"`
+			Weight    int             `json:"weight"`
+			From      string          `json:"from"`
+			FromID    string          `json:"from_id"`
 		} `json:"entries"`
 	}
 	if err := json.Unmarshal(raw, &mix); err != nil {
@@ -43,18 +47,23 @@ func BenchmarkMix(b *testing.B) {
 	defer sink.Close()
 	cb, _ := json.Marshal(sink.URL + "/webhook")
 	type entry struct {
-		method, path string
-		body         []byte
+		op, method, path string
+		body             []byte
+		from, fromID     string
 	}
 	var seq []entry
+	taken := map[string]bool{}
 	for _, e := range mix.Entries {
+		if e.From != "" {
+			taken[e.From] = true
+		}
 		body := []byte(e.Body)
 		if string(body) == "null" {
 			body = nil
 		}
 		body = bytes.ReplaceAll(body, []byte(`"@CALLBACK_URL@"`), cb)
 		for range e.Weight {
-			seq = append(seq, entry{e.Method, e.Path, body})
+			seq = append(seq, entry{e.Operation, e.Method, e.Path, body, e.From, e.FromID})
 		}
 	}
 	if len(seq) == 0 {
@@ -65,8 +74,15 @@ func BenchmarkMix(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
+	// As loadgen does, a delete deletes what its create made (from).
+	made := map[string]string{}
+	var id struct{ ID string }
 	for i := 0; i < b.N; i++ {
 		e := seq[i%len(seq)]
+		if v := made[e.from]; v != "" {
+			e.path = strings.Replace(e.path, e.fromID, v, 1)
+			delete(made, e.from)
+		}
 		var body *bytes.Reader
 		if e.body != nil {
 			body = bytes.NewReader(e.body)
@@ -82,6 +98,11 @@ func BenchmarkMix(b *testing.B) {
 		h.ServeHTTP(w, req)
 		if w.Code >= 500 {
 			b.Fatalf("%s %s: %d %s", e.method, e.path, w.Code, w.Body.Bytes())
+		}
+		if taken[e.op] && w.Code/100 == 2 {
+			id.ID = ""
+			json.Unmarshal(w.Body.Bytes(), &id)
+			made[e.op] = id.ID
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")

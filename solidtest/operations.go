@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -72,17 +70,18 @@ func (s *idempotency) reset() {
 // key, if any, when it is for the same method and path; its own answer is
 // stored unless it is a 429. See the package documentation for a key
 // reused elsewhere.
-func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, rnd []byte, p *plan, params map[string]string) {
-	var body []byte
-	if p.body && r.Body != nil {
-		body, _ = io.ReadAll(r.Body) // validated already, and bounded
+// body and val are the request body and its decoded value, as validate
+// read them (nil when the operation declares no body).
+func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, rnd []byte, p *plan, params map[string]string, body []byte, val any) {
+	if !p.body {
+		body, val = nil, nil
 	}
 	var idem string
 	if p.write {
 		idem = headerValue(r.Header, "Idempotency-Key")
 	}
 	if idem == "" {
-		status, out := h.answer(r, c.id, p, params, rnd, body)
+		status, out := h.answer(r, c.id, p, params, rnd, body, val)
 		h.answered(c, r, p.op, status, reasonOf(status, out))
 		h.write(w, status, c.id, out)
 		return
@@ -93,7 +92,7 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, r
 	h.idem.mu.Lock()
 	e, ok := h.idem.get(k, h.now())
 	if !ok {
-		e.status, e.body = h.answer(r, c.id, p, params, rnd, body)
+		e.status, e.body = h.answer(r, c.id, p, params, rnd, body, val)
 		e.reqID, e.at, e.method, e.path, e.sum = c.id, h.now(), r.Method, path, sum
 		if e.status != http.StatusTooManyRequests {
 			h.idem.put(k, e)
@@ -130,6 +129,24 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, r
 	h.write(w, e.status, e.reqID, e.body)
 }
 
+// bodyObject returns the request body as an object: val, validate's
+// decoding, else body decoded here (an operation whose body has no JSON
+// schema); false when a body is there but is not a JSON object.
+func bodyObject(body []byte, val any) (map[string]any, bool) {
+	if val != nil {
+		m, ok := val.(map[string]any)
+		return m, ok
+	}
+	if len(body) == 0 {
+		return nil, true
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
 // digest sums a request body, JSON whitespace aside.
 func digest(body []byte) [32]byte {
 	var b bytes.Buffer
@@ -140,15 +157,17 @@ func digest(body []byte) [32]byte {
 }
 
 // answer computes the status and body for one operation.
-func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[string]string, rnd, body []byte) (int, []byte) {
+func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[string]string, rnd, body []byte, val any) (int, []byte) {
+	req, ok := bodyObject(body, val)
+	if !ok {
+		return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
+	}
 	var patch map[string]any
-	if p.act == actUpdate && len(body) > 0 {
-		if err := json.Unmarshal(body, &patch); err != nil {
-			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidRequest, "request body is not a JSON object", "")
-		}
+	if p.act == actUpdate {
+		patch = req
 	}
 	if p.act == actCreate {
-		return h.create(r, reqID, p, body)
+		return h.create(r, reqID, p, req)
 	}
 	h.smu.Lock()
 	if param, ok := h.unknown(p, params); ok {
@@ -161,7 +180,8 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 	switch p.act {
 	case actGet:
 		// Encoded under smu: no copy needed.
-		enc = slices.Clone(p.kind.encoded(params[p.kind.param]))
+		// Kept encodings are never changed in place: no copy needed.
+		enc = p.kind.encoded(params[p.kind.param])
 	case actUpdate:
 		obj := p.kind.byID[params[p.kind.param]]
 		if m, ok := readable(p.schema, patch).(map[string]any); ok {
@@ -175,7 +195,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		evs = h.changesEnc(p.kind, "updated", obj, before, enc)
 	case actAction:
 		var fail string
-		out, fail, evs = h.act(p, params, body)
+		out, fail, evs = h.act(p, params, req)
 		if fail != "" {
 			h.smu.Unlock()
 			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, fail+" does not match the "+notFoundNoun(p.kind.param)+"'s", fail)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -49,12 +50,25 @@ func (h *Handler) initFastPath() {
 // fastOp is the operation validated without the generic router.
 const fastOp = "createSetPinToken"
 
-// validate routes and validates r, returning its operationId and path
-// parameters. routeErr is set when no operation matches; vErr when the
-// operation's checks (security included) fail, when a body declared by
-// the operation is over maxRequestBody (tooLarge: an *http.MaxBytesError),
-// or when the body has a field its schema does not declare.
-func (h *Handler) validate(r *http.Request, path string, tooLarge bool) (op string, params map[string]string, vErr, routeErr error) {
+// checked is what validate found of a request.
+type checked struct {
+	op     string            // its operationId
+	params map[string]string // its path parameters
+	// body is the request body, read once, when the operation declares
+	// one; val is body decoded and validated (schema defaults set,
+	// numbers as float64, as json.Unmarshal gives them), nil without.
+	body []byte
+	val  any
+	// routeErr is set when no operation matches; vErr when the
+	// operation's checks (security included) fail, when a body declared
+	// by the operation is over maxRequestBody (an *http.MaxBytesError), or
+	// when the body has a field its schema does not declare.
+	vErr, routeErr error
+}
+
+// validate routes and validates r (tooLarge: its declared length is over
+// maxRequestBody).
+func (h *Handler) validate(r *http.Request, path string, tooLarge bool) checked {
 	if h.route != nil && r.Method == http.MethodPost &&
 		len(path) > len(h.prefix)+len(h.suffix) && strings.HasPrefix(path, h.prefix) && strings.HasSuffix(path, h.suffix) {
 		seg := path[len(h.prefix) : len(path)-len(h.suffix)]
@@ -68,39 +82,82 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) (op stri
 					Options:    opts,
 				}
 				// createSetPinToken declares no body: none is read.
-				return fastOp, in.PathParams, openapi3filter.ValidateRequest(r.Context(), in), nil
+				return checked{op: fastOp, params: in.PathParams, vErr: openapi3filter.ValidateRequest(r.Context(), in)}
 			}
 		}
 	}
 	rt, err := h.v.FindRoute(r)
 	if err != nil {
-		return "", nil, nil, err
+		return checked{routeErr: err}
 	}
-	op, params = rt.Operation.OperationID, rt.Input.PathParams
+	c := checked{op: rt.Operation.OperationID, params: rt.Input.PathParams}
 	rb := rt.Operation.RequestBody
 	if tooLarge && rb != nil {
-		return op, params, &http.MaxBytesError{Limit: maxRequestBody}, nil
+		c.vErr = &http.MaxBytesError{Limit: maxRequestBody}
+		return c
 	}
-	if err := openapi3filter.ValidateRequest(r.Context(), rt.Input); err != nil {
-		return op, params, err, nil
-	}
-	if rb != nil && rb.Value != nil && r.Body != nil && r.Body != http.NoBody {
-		// Validation read the body and put it back.
-		b, err := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		if err != nil {
-			return op, params, err, nil
+	if rb != nil && r.Body != nil && r.Body != http.NoBody {
+		// Read once here; validation reads this copy.
+		if c.body, c.vErr = io.ReadAll(r.Body); c.vErr != nil {
+			return c
 		}
-		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && len(b) > 0 {
-			var v any
-			if json.Unmarshal(b, &v) == nil {
-				if f, known := unknownField(mt.Schema.Value, v, ""); f != "" {
-					return op, params, &unknownFieldError{field: f, known: known}, nil
-				}
+		r.Body = io.NopCloser(bytes.NewReader(c.body))
+		rt.Input.Options = h.keepValues(rt.Input.Options)
+	}
+	if c.vErr = openapi3filter.ValidateRequest(r.Context(), rt.Input); c.vErr != nil {
+		return c
+	}
+	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+		c.val = floatNumbers(vb.ValidatedValue())
+	}
+	if rb != nil && rb.Value != nil && c.val != nil {
+		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			if f, known := unknownField(mt.Schema.Value, c.val, ""); f != "" {
+				c.vErr = &unknownFieldError{field: f, known: known}
 			}
 		}
 	}
-	return op, params, nil, nil
+	return c
+}
+
+// keepValues returns opts with KeepValidatedValue set, made once: the
+// decoded body is then handed on instead of being decoded again.
+func (h *Handler) keepValues(opts *openapi3filter.Options) *openapi3filter.Options {
+	h.keepOnce.Do(func() {
+		o := openapi3filter.Options{}
+		if opts != nil {
+			o = *opts
+		}
+		o.KeepValidatedValue = true
+		h.keepOpts = &o
+	})
+	return h.keepOpts
+}
+
+// floatNumbers turns the json.Numbers of a decoded value (validation
+// decodes with UseNumber) into float64 in place, as json.Unmarshal would
+// give them, and returns v.
+func floatNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return v
+		}
+		return f
+	case map[string]any:
+		for k, e := range x {
+			switch e.(type) {
+			case json.Number, map[string]any, []any:
+				x[k] = floatNumbers(e)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = floatNumbers(e)
+		}
+	}
+	return v
 }
 
 // allowed lists the methods the spec allows on path, for a 405, from the

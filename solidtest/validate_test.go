@@ -28,10 +28,12 @@ func TestFastPathMatchesRouter(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := &http.Request{Method: "POST", URL: u, Header: http.Header{"Api-Key": {"k"}}}
-		op, params, vErr, routeErr := h.validate(req, u.EscapedPath(), false)
+		c := h.validate(req, u.EscapedPath(), false)
+		op, params, vErr, routeErr := c.op, c.params, c.vErr, c.routeErr
 		h2 := NewHandler()
 		h2.route = nil
-		op2, params2, vErr2, routeErr2 := h2.validate(req, u.EscapedPath(), false)
+		c2 := h2.validate(req, u.EscapedPath(), false)
+		op2, params2, vErr2, routeErr2 := c2.op, c2.params, c2.vErr, c2.routeErr
 		id, id2 := params["card_id"], params2["card_id"]
 		if op != op2 || id != id2 || (vErr == nil) != (vErr2 == nil) || (routeErr == nil) != (routeErr2 == nil) {
 			t.Errorf("%s: fast path (%s %q, %v, %v), router (%s %q, %v, %v)", p, op, id, vErr, routeErr, op2, id2, vErr2, routeErr2)
@@ -244,4 +246,30 @@ func nullOK(s *openapi3.Schema) bool {
 		}
 	}
 	return false
+}
+
+// TestFloatNumbers: the value validation decoded (UseNumber) is, after
+// floatNumbers, what json.Unmarshal gives the same body.
+func TestFloatNumbers(t *testing.T) {
+	for _, body := range []string{
+		`{"a":1,"b":[2.5,{"c":-3e2}],"d":"4","e":null,"f":true,"g":{}}`,
+		`[1,[2],{"x":0.1}]`,
+		`12`,
+		`{"big":123456789012345678901234567890}`,
+	} {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.UseNumber()
+		var got any
+		if err := dec.Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		got = floatNumbers(got)
+		var want any
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want) {
+			t.Errorf("%s: floatNumbers gives %#v, json.Unmarshal %#v", body, got, want)
+		}
+	}
 }
