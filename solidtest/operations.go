@@ -84,6 +84,11 @@ func (h *Handler) serveOp(w http.ResponseWriter, r *http.Request, c *exchange, r
 		status, out := h.answer(r, c.id, p, params, rnd, body, val)
 		h.answered(c, r, p.op, status, reasonOf(status, out))
 		h.write(w, status, c.id, out)
+		if p.act == actList && cap(out) <= maxPooled {
+			// Written (a Write never keeps its slice): reused for the
+			// next page.
+			bufPool.Put(&out)
+		}
 		return
 	}
 	k := c.key + "\x00" + idem
@@ -204,7 +209,9 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		id := params[p.kind.param]
 		out = map[string]any{"id": id, p.field: token(p.prefix, rnd[16:])}
 	case actList:
-		enc = p.kind.page(r.URL.Query(), p.filters)
+		// A page is written and dropped: its buffer goes back to bufPool
+		// (serveOp).
+		enc = p.kind.page((*bufPool.Get().(*[]byte))[:0], r.URL.Query(), p.filters)
 	case actDelete:
 		p.kind.remove(params[p.kind.param])
 		delete(h.secrets, params[p.kind.param])

@@ -1,6 +1,7 @@
 package solidtest
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -573,7 +574,7 @@ func merge(dst, patch map[string]any, inMetadata bool) {
 // records remain beyond the page in the direction walked. A cursor that
 // names no record gives an empty page (the spec declares no 400 for lists).
 // The limit was validated against the spec already.
-func (k *kind) page(q url.Values, filters []string) []byte {
+func (k *kind) page(b []byte, q url.Values, filters []string) []byte {
 	order := k.filtered(q, filters)
 	limit := 25
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 && n <= 100 {
@@ -617,7 +618,7 @@ func (k *kind) page(q url.Values, filters []string) []byte {
 	for _, id := range order[from:to] {
 		n += len(k.encoded(id)) + 1
 	}
-	b := make([]byte, 0, n)
+	b = slices.Grow(b[:0], n)
 	b = append(b, `{"data":[`...)
 	for i, id := range order[from:to] {
 		if i > 0 {
@@ -734,10 +735,18 @@ func touch(obj map[string]any, now time.Time) {
 
 // marshal encodes v as json.Marshal does (appendJSON).
 func marshal(v any) []byte {
-	b, err := appendJSON(make([]byte, 0, 512), v)
+	// Encoded in a pooled buffer and copied out at its size: one
+	// allocation, no larger than needed, for an encoding that is kept.
+	bp := bufPool.Get().(*[]byte)
+	b, err := appendJSON((*bp)[:0], v)
 	if err != nil {
 		// Decoded JSON always encodes.
 		panic("solidtest: " + err.Error())
 	}
-	return b
+	out := bytes.Clone(b)
+	if cap(b) <= maxPooled {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return out
 }

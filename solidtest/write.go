@@ -32,6 +32,10 @@ func notFoundMsg(param, id string) string {
 	return "cannot find " + noun + " by id " + truncate(redact.Secrets(id, ""))
 }
 
+// maxPooled is the largest buffer put back in bufPool: a rare huge list
+// page is left to the collector rather than kept.
+const maxPooled = 256 << 10
+
 var (
 	jsonType = []string{"application/json"}
 	bufPool  = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
