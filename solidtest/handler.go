@@ -30,9 +30,9 @@ type Handler struct {
 	// its first request, so a request for it skips the generic router (it
 	// is still validated in full). Nil when the spec has no such path.
 	route          *fastRoute
-	keepOnce       sync.Once
-	keepOpts       *openapi3filter.Options // keepValues'
-	prefix, suffix string // the path around {card_id}
+	optsOnce       sync.Once
+	checkOpts      *checkOpts // opts'
+	prefix, suffix string     // the path around {card_id}
 
 	// The API keys the mock knows (state.go).
 	mu   sync.RWMutex

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 )
@@ -102,13 +103,34 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) checked 
 			return c
 		}
 		r.Body = io.NopCloser(bytes.NewReader(c.body))
-		rt.Input.Options = h.keepValues(rt.Input.Options)
 	}
-	if c.vErr = openapi3filter.ValidateRequest(r.Context(), rt.Input); c.vErr != nil {
-		return c
-	}
-	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
-		c.val = floatNumbers(vb.ValidatedValue())
+	var v any
+	if mt := jsonContent(r, rb, c.body); mt != nil && checkJSONBodies && json.Unmarshal(c.body, &v) == nil {
+		// A JSON body: decoded once here and validated against its
+		// schema as kin-openapi's ValidateRequestBody does (the same
+		// options and error), after the security and parameters.
+		rt.Input.Options = h.opts(rt.Input.Options).skipBody
+		if c.vErr = openapi3filter.ValidateRequest(r.Context(), rt.Input); c.vErr != nil {
+			return c
+		}
+		if err := mt.Schema.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.DefaultsSet(func() {})); err != nil {
+			c.vErr = &openapi3filter.RequestError{Input: rt.Input, RequestBody: rb.Value, Reason: "doesn't match schema" + schemaID(mt.Schema), Err: err}
+			return c
+		}
+		c.val = v
+	} else {
+		// Anything else (no body, another media type, JSON that
+		// json.Unmarshal refuses): kin-openapi in full, keeping the value
+		// it decodes.
+		if c.body != nil {
+			rt.Input.Options = h.opts(rt.Input.Options).keep
+		}
+		if c.vErr = openapi3filter.ValidateRequest(r.Context(), rt.Input); c.vErr != nil {
+			return c
+		}
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
+			c.val = floatNumbers(vb.ValidatedValue())
+		}
 	}
 	if rb != nil && rb.Value != nil && c.val != nil {
 		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
@@ -120,18 +142,66 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) checked 
 	return c
 }
 
-// keepValues returns opts with KeepValidatedValue set, made once: the
-// decoded body is then handed on instead of being decoded again.
-func (h *Handler) keepValues(opts *openapi3filter.Options) *openapi3filter.Options {
-	h.keepOnce.Do(func() {
+// checkJSONBodies turns on validate's own check of JSON bodies; a test
+// turns it off to compare with kin-openapi's.
+var checkJSONBodies = true
+
+// checkOpts are the validation options of the mock, made once from the
+// validator's.
+type checkOpts struct {
+	// keep has KeepValidatedValue: the body kin-openapi decodes is handed
+	// on instead of being decoded again.
+	keep *openapi3filter.Options
+	// skipBody has ExcludeRequestBody: validate checks a JSON body itself.
+	skipBody *openapi3filter.Options
+}
+
+func (h *Handler) opts(from *openapi3filter.Options) *checkOpts {
+	h.optsOnce.Do(func() {
 		o := openapi3filter.Options{}
-		if opts != nil {
-			o = *opts
+		if from != nil {
+			o = *from
 		}
-		o.KeepValidatedValue = true
-		h.keepOpts = &o
+		keep, skip := o, o
+		keep.KeepValidatedValue = true
+		skip.ExcludeRequestBody = true
+		h.checkOpts = &checkOpts{keep: &keep, skipBody: &skip}
 	})
-	return h.keepOpts
+	return h.checkOpts
+}
+
+// jsonContent returns rb's application/json content when body is one to
+// decode and validate in validate: not empty, sent as application/json
+// (parameters aside), for a schema that is not binary and has no
+// encoding. Otherwise nil, and kin-openapi checks the body in full.
+func jsonContent(r *http.Request, rb *openapi3.RequestBodyRef, body []byte) *openapi3.MediaType {
+	if rb == nil || rb.Value == nil || len(body) == 0 {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(mediaType), "application/json") {
+		return nil
+	}
+	mt := rb.Value.Content.Get(ct)
+	if mt == nil || mt != rb.Value.Content["application/json"] || mt.Schema == nil || mt.Schema.Value == nil ||
+		len(mt.Encoding) > 0 || (mt.Schema.Value.Type.Is("string") && mt.Schema.Value.Format == "binary") {
+		return nil
+	}
+	return mt
+}
+
+// schemaID names a schema in a body error as kin-openapi does: " " and
+// its $ref, else its title, else nothing.
+func schemaID(s *openapi3.SchemaRef) string {
+	id := strings.TrimSpace(s.Ref)
+	if id == "" && s.Value != nil {
+		id = strings.TrimSpace(s.Value.Title)
+	}
+	if id != "" {
+		id = " " + id
+	}
+	return id
 }
 
 // floatNumbers turns the json.Numbers of a decoded value (validation
