@@ -354,26 +354,8 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 		h.cardTxnKinds()
 	}
 
-	h.smu.Lock()
-	var inherit []*kind
-	var parentObjs []map[string]any
-	for _, f := range sortedKeys(p.parents) {
-		v, sent := req[f].(string)
-		if !sent {
-			continue
-		}
-		parent, ok := h.kinds[p.parents[f]].byID[v]
-		if !ok {
-			h.smu.Unlock()
-			status := h.pick(p.op, http.StatusNotFound, http.StatusBadRequest)
-			code := codeNotFound
-			if status != http.StatusNotFound {
-				code = codeInvalidField
-			}
-			return status, appendEnvelope(nil, r.Method, reqID, status, code, notFoundMsg(p.parents[f], v), f)
-		}
-		inherit, parentObjs = append(inherit, h.kinds[p.parents[f]]), append(parentObjs, parent)
-	}
+	// The new object, from the example and the request: nothing stored
+	// is read, so smu is not held yet.
 	var obj map[string]any
 	if ex, ok := p.example.(map[string]any); ok {
 		obj = clone(ex).(map[string]any)
@@ -399,6 +381,35 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 			}
 		}
 	}
+	obj["id"] = id
+	now := h.now()
+	stamp(obj, now)
+	// A card transaction reads and moves what is stored (its card's
+	// spend, its parent, balances): it is made in one hold of smu.
+	// Any other create holds smu to read its parents, then again to
+	// store itself, and is encoded between the two.
+	cardTxn := isCardTxn(k, obj)
+
+	h.smu.Lock()
+	var inherit []*kind
+	var parentObjs []map[string]any
+	for _, f := range sortedKeys(p.parents) {
+		v, sent := req[f].(string)
+		if !sent {
+			continue
+		}
+		parent, ok := h.kinds[p.parents[f]].byID[v]
+		if !ok {
+			h.smu.Unlock()
+			status := h.pick(p.op, http.StatusNotFound, http.StatusBadRequest)
+			code := codeNotFound
+			if status != http.StatusNotFound {
+				code = codeInvalidField
+			}
+			return status, appendEnvelope(nil, r.Method, reqID, status, code, notFoundMsg(p.parents[f], v), f)
+		}
+		inherit, parentObjs = append(inherit, h.kinds[p.parents[f]]), append(parentObjs, parent)
+	}
 	for i, parent := range parentObjs {
 		// An object named after the parent's kind holds its id (a
 		// transaction's card.id).
@@ -415,11 +426,8 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 			}
 		}
 	}
-	obj["id"] = id
-	now := h.now()
-	stamp(obj, now)
 	var more []change
-	if isCardTxn(k, obj) {
+	if cardTxn {
 		// A card transaction's rules (transactions.go).
 		field, msg, evs := h.cardTxn(obj, req, now)
 		if field != "" {
@@ -427,6 +435,9 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, msg, field)
 		}
 		more = append(h.cardTxnEvents(obj), evs...)
+	}
+	if !cardTxn {
+		h.smu.Unlock()
 	}
 	// Secrets are the create's answer only.
 	out := obj
@@ -446,18 +457,23 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 		}
 		secrets[name] = token(prefix, rnd[16:])
 	}
-	k.insert(id, obj)
 	if secrets != nil {
 		out = clone(obj).(map[string]any)
 		for name, v := range secrets {
 			out[name] = v
-			if h.secrets == nil {
-				h.secrets = map[string]string{}
-			}
-			h.secrets[id] = v.(string)
 		}
 	}
 	b := marshal(out)
+	if !cardTxn {
+		h.smu.Lock()
+	}
+	k.insert(id, obj)
+	for _, v := range secrets {
+		if h.secrets == nil {
+			h.secrets = map[string]string{}
+		}
+		h.secrets[id] = v.(string)
+	}
 	enc := b // the event's body: the answer's, when it holds no secret
 	if secrets != nil {
 		enc = nil
