@@ -253,37 +253,57 @@ prism_bin() {
 
 if [ "$MIX" = 1 ]; then
 	[ -f "$MIXFILE" ] || { echo "bench-mock: no mix file $MIXFILE (go run ./internal/cmd/mixgen)" >&2; exit 1; }
-	nops=$(grep -c '"operation":' "$MIXFILE")
-	# The callback sink: where createWebhook's url points.
+	# The operations of the mix, its setup entries aside.
+	nops=$(awk '/"setup":/ {exit} /"operation":/ {n++} END {print n}' "$MIXFILE")
+	# The callback sink: where createWebhook's url points. It counts what
+	# it is sent (GET /_count).
 	sink_port=$(free_port)
-	setsid "${srv_cpu[@]}" "$tmp/constserver" -addr "127.0.0.1:$sink_port" >"$tmp/sink.log" 2>&1 &
+	setsid "${srv_cpu[@]}" "$tmp/constserver" -addr "127.0.0.1:$sink_port" -count >"$tmp/sink.log" 2>&1 &
 	sink_pid=$!
 	pids+=("$sink_pid")
 	sink_url=http://127.0.0.1:$sink_port/webhook
+	# sink_count: the number of requests the sink has answered.
+	sink_count() {
+		local n
+		exec 3<>"/dev/tcp/127.0.0.1/$sink_port"
+		printf 'GET /_count HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+		n=$(tail -n 1 <&3)
+		exec 3<&-
+		echo "$n"
+	}
 
-	names=() r1s=() r32s=() rsss=() starts=()
-	# measure_mix NAME KEY N1 N32 CMD...: one target under the mix.
-	# EXTRA...: loadgen arguments, before the command after "--".
+	names=() r1s=() r32s=() rsss=() starts=() sinks=()
+	# measure_mix NAME KEY N1 N32 [EXTRA...] -- CMD...: one target under
+	# the mix. EXTRA: loadgen arguments; -setup goes to the first run only
+	# (the mix's setup entries: a webhook on every event type).
 	measure_mix() {
 		local name=$1 key=$2 n1=$3 n32=$4
 		shift 4
-		local extra=()
-		while [ "$1" != -- ]; do extra+=("$1"); shift; done
+		local extra=() setup=()
+		while [ "$1" != -- ]; do
+			if [ "$1" = -setup ]; then setup=(-setup); else extra+=("$1"); fi
+			shift
+		done
 		shift
-		local port url r1 r32 spid rss_kb base
+		local port url r1 r32 spid rss_kb base sink0 sink1
 		launch "$name" "$key" 120s "$@" || return 1
 		base=http://127.0.0.1:$port
 		local mixargs=(-mix "$MIXFILE" -base "$base" -callback "$sink_url" -H "api-key: $key" -json "${extra[@]+"${extra[@]}"}")
-		r1=$(lg "${mixargs[@]}" -c 1 -n "$n1" -warmup "$WARMUP1") ||
+		sink0=$(sink_count)
+		r1=$(lg "${mixargs[@]}" "${setup[@]+"${setup[@]}"}" -c 1 -n "$n1" -warmup "$WARMUP1") ||
 			{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
 		r32=$(lg "${mixargs[@]}" -c 32 -n "$n32" -warmup "$WARMUP32") ||
 			{ echo "bench-mock: $name at c=32: $r32" >&2; return 1; }
+		sleep 1 # deliveries run off the request path: let the last ones land
+		sink1=$(sink_count)
 		spid=$(listener_pid "$port")
 		rss_kb=$(hwm_kb "${spid:-$pid}")
 		stop "$pid"
 		names+=("$name") r1s+=("$r1") r32s+=("$r32") rsss+=("$rss_kb") starts+=("$startup")
+		sinks+=("$(awk -v d="$((sink1 - sink0))" -v n="$((n1 + WARMUP1 + n32 + WARMUP32))" 'BEGIN {printf "%.2f", d / n}')")
 		echo "  $name: start-up ${startup} ms; c=1: $r1" >&2
 		echo "  $name: c=32: $r32" >&2
+		echo "  $name: the sink got $((sink1 - sink0)) requests" >&2
 	}
 
 	echo "mixed workload: $nops operations from $MIXFILE; callback sink $sink_url" >&2
@@ -293,6 +313,8 @@ if [ "$MIX" = 1 ]; then
 	measure_mix constant "$MOCK_KEY" "$N1" "$N32" -any-status -- "$tmp/constserver" -addr 127.0.0.1:@PORT@
 	echo "measuring solid mock --quiet" >&2
 	measure_mix "solid mock" "$MOCK_KEY" "$N1" "$N32" -- "$tmp/solid" mock --quiet --addr 127.0.0.1:@PORT@
+	echo "measuring solid mock --quiet, a webhook on every event" >&2
+	measure_mix "solid mock, every event delivered" "$MOCK_KEY" "$N1" "$N32" -setup -- "$tmp/solid" mock --quiet --addr 127.0.0.1:@PORT@
 	prism_i=
 	if [ "$PRISM" = 1 ]; then
 		prism_bin
@@ -311,8 +333,8 @@ if [ "$MIX" = 1 ]; then
 
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1fx", a / b; else printf "-"}'; }
 	echo
-	echo "| target | start-up ms | req/s c=1 | p50/p99 ms c=1 | req/s c=32 | p50/p99 ms c=32 | peak RSS MB | non-2xx c=1 / c=32 | req/s vs Prism c=1 / c=32 | req/s c=32 vs constant |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| target | start-up ms | req/s c=1 | p50/p99 ms c=1 | req/s c=32 | p50/p99 ms c=32 | peak RSS MB | non-2xx c=1 / c=32 | sink POSTs per request | req/s vs Prism c=1 / c=32 | req/s c=32 vs constant |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	c1=$(json_field "${r1s[0]}" req_per_s) c32=$(json_field "${r32s[0]}" req_per_s)
 	p1= p32=
 	if [ -n "$prism_i" ]; then
@@ -322,16 +344,16 @@ if [ "$MIX" = 1 ]; then
 		a1=$(json_field "${r1s[$i]}" req_per_s) a32=$(json_field "${r32s[$i]}" req_per_s)
 		vsp="-"
 		[ -z "$p1" ] || vsp="$(ratio "$a1" "$p1") / $(ratio "$a32" "$p32")"
-		printf '| %s | %s | %.0f | %.2f / %.2f | %.0f | %.2f / %.2f | %.1f | %s / %s | %s | %.2f |\n' \
+		printf '| %s | %s | %.0f | %.2f / %.2f | %.0f | %.2f / %.2f | %.1f | %s / %s | %s | %s | %.2f |\n' \
 			"${names[$i]}" "${starts[$i]}" "$a1" "$(json_field "${r1s[$i]}" p50_ms)" "$(json_field "${r1s[$i]}" p99_ms)" \
 			"$a32" "$(json_field "${r32s[$i]}" p50_ms)" "$(json_field "${r32s[$i]}" p99_ms)" \
 			"$(awk -v k="${rsss[$i]}" 'BEGIN {printf "%.1f", k / 1024}')" \
-			"$(json_field "${r1s[$i]}" non2xx)" "$(json_field "${r32s[$i]}" non2xx)" "$vsp" \
+			"$(json_field "${r1s[$i]}" non2xx)" "$(json_field "${r32s[$i]}" non2xx)" "${sinks[$i]}" "$vsp" \
 			"$(awk -v a="$a32" -v b="$c32" 'BEGIN {printf "%.2f", a / b}')"
 	done
 	echo
 	echo "Mix: $nops operations ($MIXFILE), each worker cycling through them from its own place; c=1: $N1 requests after $WARMUP1 unmeasured; c=32: $N32 after $WARMUP32$([ -z "$prism_i" ] || [ "$PRISM_N1/$PRISM_N32" = "$N1/$N32" ] || echo "; Prism: $PRISM_N1 and $PRISM_N32"). pinned: $([ "$PIN" = 1 ] && echo 'server CPU 0, loadgen CPU 1' || echo no); loadgen -client $CLIENT."
-	[ -z "$prism_i" ] || echo "Prism $(node --version): node on $bin, -v error; it delivers createWebhook's callback to the loopback sink; solid mock delivers its webhooks' events there."
+	[ -z "$prism_i" ] || echo "Prism $(node --version): node on $bin, -v error; it delivers createWebhook's callback to the loopback sink; solid mock delivers its webhooks' events there (the sink's count, per request sent, warm-ups included; the every-event row first registers a webhook on all event types with loadgen -setup)."
 	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 	exit 0
 fi

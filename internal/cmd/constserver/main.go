@@ -2,7 +2,10 @@
 // net/http server that answers every request with the same 200 and JSON
 // body the mock sends for createSetPinToken, doing no other work.
 //
-//	constserver -addr 127.0.0.1:4011
+//	constserver -addr 127.0.0.1:4011 [-count]
+//
+// With -count (the callback sink of the mixed workload) it counts the
+// requests it answers, and GET /_count answers that number instead.
 package main
 
 import (
@@ -13,6 +16,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -21,7 +26,9 @@ var body = []byte(`{"id":"crd_7948d9a96706dd05360a340002de725f","set_pin_token":
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4011", "address to listen on")
+	count := flag.Bool("count", false, "count the requests answered; GET /_count answers the number")
 	flag.Parse()
+	var n atomic.Int64
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "constserver: %v\n", err)
@@ -29,6 +36,13 @@ func main() {
 	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if *count {
+				if r.Method == http.MethodGet && r.URL.Path == "/_count" {
+					w.Write([]byte(strconv.FormatInt(n.Load(), 10)))
+					return
+				}
+				n.Add(1)
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(body)
 		}),

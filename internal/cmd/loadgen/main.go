@@ -153,6 +153,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	await := fs.String("await", "", "instead of loading, poll this URL until the first 200 and print the ms since -t0")
 	t0 := fs.Int64("t0", 0, "with -await: the start, in Unix nanoseconds (default: now)")
 	timeout := fs.Duration("timeout", 10*time.Second, "with -await: give up after this long; otherwise the per-request timeout")
+	setup := fs.Bool("setup", false, "with -mix: send the mix's setup entries once, before the load (a webhook on every event, say)")
 	client := fs.String("client", clientRaw, "how requests are sent: raw (HTTP/1.1 written on each worker's own connection: light, so the server measured keeps the CPU) or http (Go's http.Client)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -194,6 +195,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: -client %q: want raw or http\n", *client)
 		return 2
 	}
+	var setupEntries []mixEntry
 	cfg := config{url: *rawURL, method: *method, headers: hdr, c: *c, n: *n, warmup: *warmup, timeout: *timeout, client: *client}
 	if *mixName != "" {
 		cfg.base = strings.TrimSuffix(*base, "/")
@@ -208,8 +210,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		var err error
-		if cfg.mix, err = readMix(*mixName, *callback); err != nil {
+		if cfg.mix, setupEntries, err = readMix(*mixName, *callback); err != nil {
 			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 2
+		}
+		if *setup && len(setupEntries) == 0 {
+			fmt.Fprintf(stderr, "loadgen: -setup: %s has no setup entries\n", *mixName)
 			return 2
 		}
 		if err := checkMix(cfg.base, cfg.mix); err != nil {
@@ -223,6 +229,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if u, _, _ := cfg.target(); cfg.client == clientRaw && u.Scheme != "http" {
 		fmt.Fprintln(stderr, "loadgen: -client raw speaks plain http; use -client http for https")
 		return 2
+	}
+	if *setup {
+		if err := runSetup(cfg, setupEntries, *anyStatus); err != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", err)
+			return 1
+		}
 	}
 	res := load(cfg)
 	if *asJSON {

@@ -415,3 +415,49 @@ func TestMixFrom(t *testing.T) {
 		t.Errorf("from_id not in the path: run = %d, want 2", code)
 	}
 }
+
+// TestSetup: -setup sends the mix's setup entries once before the load;
+// a setup answer that is not 2xx fails the run; a mix without setup
+// entries is a usage error.
+func TestSetup(t *testing.T) {
+	var setups, loads atomic.Int64
+	var fail atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch {
+		case r.URL.Path == "/hook" && string(b) == `{"url":"http://127.0.0.1:9/cb","events":["a","b"]}`:
+			setups.Add(1)
+			if fail.Load() {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+		case r.URL.Path == "/x":
+			loads.Add(1)
+		default:
+			w.WriteHeader(http.StatusTeapot)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	mix := dir + "/mix.json"
+	os.WriteFile(mix, []byte(`{"entries":[{"operation":"x","method":"GET","path":"/x","weight":1,"declared":[200]}],
+		"setup":[{"operation":"hook","method":"POST","path":"/hook","body":{"url":"@CALLBACK_URL@","events":["a","b"]},"declared":[201]}]}`), 0o644)
+	var out, errb bytes.Buffer
+	args := []string{"-mix", mix, "-base", srv.URL, "-callback", "http://127.0.0.1:9/cb", "-c", "3", "-n", "30", "-setup"}
+	if code := run(args, &out, &errb); code != 0 || setups.Load() != 1 || loads.Load() != 30 {
+		t.Errorf("run = %d (%s); %d setups, %d loads; want 0, 1, 30", code, errb.String(), setups.Load(), loads.Load())
+	}
+	// Without -setup, none is sent.
+	if code := run(args[:len(args)-1], &out, &errb); code != 0 || setups.Load() != 1 {
+		t.Errorf("without -setup: run = %d, %d setups", code, setups.Load())
+	}
+	fail.Store(true)
+	if code := run(args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "setup hook: 400") {
+		t.Errorf("failed setup: run = %d, %q; want 1", code, errb.String())
+	}
+	os.WriteFile(mix, []byte(`{"entries":[{"operation":"x","method":"GET","path":"/x","weight":1}]}`), 0o644)
+	if code := run(args, &out, &errb); code != 2 {
+		t.Errorf("no setup entries: run = %d, want 2", code)
+	}
+}

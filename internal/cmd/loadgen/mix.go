@@ -35,6 +35,8 @@ type mixEntry struct {
 // mixFile is the file -mix reads.
 type mixFile struct {
 	Entries []mixEntry `json:"entries"`
+	// Setup is sent once, in order, before the load, with -setup.
+	Setup []mixEntry `json:"setup"`
 }
 
 // callbackURL is the placeholder a mix puts where a callback is sent to
@@ -43,46 +45,81 @@ const callbackURL = "@CALLBACK_URL@"
 
 // readMix reads a mix file and expands it by weight into the sequence
 // each worker cycles through, with callback, a loopback URL, for the
-// placeholder @CALLBACK_URL@ in bodies (required when one has it).
-func readMix(name, callback string) ([]mixEntry, error) {
+// placeholder @CALLBACK_URL@ in bodies (required when one has it). It
+// returns the file's setup entries too, made ready the same way.
+func readMix(name, callback string) (seq, setup []mixEntry, err error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var m mixFile
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, nil, fmt.Errorf("%s: %v", name, err)
 	}
-	var seq []mixEntry
-	for i, e := range m.Entries {
+	ready := func(what string, i int, e mixEntry) (mixEntry, error) {
 		if e.Method == "" || !strings.HasPrefix(e.Path, "/") {
-			return nil, fmt.Errorf("%s: entry %d (%s): want a method and a path starting with /", name, i, e.Operation)
+			return e, fmt.Errorf("%s: %s %d (%s): want a method and a path starting with /", name, what, i, e.Operation)
 		}
 		if e.Weight < 0 {
-			return nil, fmt.Errorf("%s: entry %d (%s): negative weight", name, i, e.Operation)
+			return e, fmt.Errorf("%s: %s %d (%s): negative weight", name, what, i, e.Operation)
 		}
 		if (e.From == "") != (e.FromID == "") || (e.FromID != "" && !strings.Contains(e.Path, e.FromID)) {
-			return nil, fmt.Errorf("%s: entry %d (%s): from and from_id go together, and the path must hold from_id", name, i, e.Operation)
+			return e, fmt.Errorf("%s: %s %d (%s): from and from_id go together, and the path must hold from_id", name, what, i, e.Operation)
 		}
 		if string(e.Body) == "null" {
 			e.Body = nil
 		}
 		if bytes.Contains(e.Body, []byte(callbackURL)) {
 			if callback == "" {
-				return nil, fmt.Errorf("%s: %s sends a callback: give -callback a loopback URL for it", name, e.Operation)
+				return e, fmt.Errorf("%s: %s sends a callback: give -callback a loopback URL for it", name, e.Operation)
 			}
 			cb, _ := json.Marshal(callback)
 			e.Body = bytes.ReplaceAll(e.Body, []byte(`"`+callbackURL+`"`), cb)
+		}
+		return e, nil
+	}
+	for i, e := range m.Entries {
+		if e, err = ready("entry", i, e); err != nil {
+			return nil, nil, err
 		}
 		for range e.Weight {
 			seq = append(seq, e)
 		}
 	}
 	if len(seq) == 0 {
-		return nil, fmt.Errorf("%s: no entries with a weight", name)
+		return nil, nil, fmt.Errorf("%s: no entries with a weight", name)
 	}
-	return seq, nil
+	for i, e := range m.Setup {
+		if e, err = ready("setup entry", i, e); err != nil {
+			return nil, nil, err
+		}
+		setup = append(setup, e)
+	}
+	return seq, setup, nil
+}
+
+// runSetup sends each setup entry once, in order, against cfg's base: an
+// answer that is not 2xx is an error, unless anyStatus.
+func runSetup(cfg config, setup []mixEntry, anyStatus bool) error {
+	target, _, err := cfg.target()
+	if err != nil {
+		return err
+	}
+	hc := newClient(1, cfg.timeout)
+	defer hc.CloseIdleConnections()
+	s := newSender(cfg.client, target, cfg.headers, hc, cfg.timeout)
+	defer s.close()
+	for _, e := range setup {
+		status, answer, err := s.send(e.Method, e.Path, e.Body, true)
+		if err != nil {
+			return fmt.Errorf("setup %s: %v", e.Operation, err)
+		}
+		if (status < 200 || status > 299) && !anyStatus {
+			return fmt.Errorf("setup %s: %d %.200s", e.Operation, status, answer)
+		}
+	}
+	return nil
 }
 
 // checkMix checks that every entry of seq makes a URL against base.

@@ -166,3 +166,33 @@ func TestMixAgainstMock(t *testing.T) {
 		}
 	}
 }
+
+// The setup is createWebhook subscribed to every event type the spec
+// lists, and the mock takes it.
+func TestMixSetup(t *testing.T) {
+	m := readMix(t)
+	if len(m.Setup) != 1 || m.Setup[0].Operation != "createWebhook" {
+		t.Fatalf("setup %+v, want one createWebhook", m.Setup)
+	}
+	doc, err := openapi3.NewLoader().LoadFromFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Events []string }
+	if err := json.Unmarshal(m.Setup[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	all := doc.Components.Schemas["WebhookEventType"].Value.Enum
+	if len(body.Events) != len(all) || len(all) < 70 {
+		t.Errorf("setup subscribes to %d event types, the spec lists %d", len(body.Events), len(all))
+	}
+	h := solidtest.NewHandler()
+	r := httptest.NewRequest(http.MethodPost, m.Setup[0].Path, bytes.NewReader(bytes.ReplaceAll(m.Setup[0].Body, []byte(CallbackURL), []byte("http://127.0.0.1:9/webhook"))))
+	r.Header.Set("api-key", solidtest.DefaultAPIKey)
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusCreated {
+		t.Errorf("setup against the mock: %d %s", w.Code, w.Body.String())
+	}
+}
