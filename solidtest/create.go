@@ -164,6 +164,7 @@ func (k *kind) filtered(q url.Values, filters []string) []string {
 // change is a change to announce once the state lock is released.
 type change struct {
 	typ string
+	id  string // the resource's
 	obj []byte
 }
 
@@ -182,6 +183,7 @@ func (h *Handler) changesEnc(k *kind, typ string, obj map[string]any, before any
 		types = append(types, k.family()+".status."+st)
 	}
 	var out []change
+	id, _ := obj["id"].(string)
 	for _, t := range types {
 		if !h.eventTypes()[t] {
 			continue
@@ -189,7 +191,7 @@ func (h *Handler) changesEnc(k *kind, typ string, obj map[string]any, before any
 		if b == nil {
 			b = marshal(obj)
 		}
-		out = append(out, change{t, b})
+		out = append(out, change{t, id, b})
 	}
 	return out
 }
@@ -200,7 +202,7 @@ func (h *Handler) announce(evs []change) {
 		if h.onEmit != nil {
 			h.onEmit(e.typ, e.obj)
 		}
-		h.emit(e.typ, e.obj)
+		h.emitID(e.typ, e.id, e.obj)
 	}
 }
 

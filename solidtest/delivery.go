@@ -61,9 +61,12 @@ const DeliveryTimeout = 5 * time.Second
 const MaxRecordedDeliveries = 1000
 
 const (
-	deliveryEnv       = "sandbox"
-	deliveryShards    = 4    // workers at most; a resource always uses the same one
-	deliveryQueue     = 1024 // events waiting, per shard
+	deliveryEnv    = "sandbox"
+	deliveryShards = 4 // workers at most; a resource always uses the same one
+	// deliveryQueue is the events waiting, per shard: a burst of some
+	// 30,000 events waits; only a sustained overload drops.
+	deliveryQueue = 8192
+
 	defaultAttempts   = 5
 	defaultBackoff    = 100 * time.Millisecond
 	defaultMaxBackoff = 2 * time.Second
@@ -168,6 +171,9 @@ func (d *deliverer) init(cfg deliveryConfig) {
 	}
 	d.cfg = cfg
 	d.tr = http.DefaultTransport.(*http.Transport).Clone()
+	// Each worker keeps its connection to a receiver (the default keeps
+	// two per host, so a third worker would dial anew for every event).
+	d.tr.MaxIdleConnsPerHost = deliveryShards
 	d.client = &http.Client{
 		Transport: d.tr,
 		Timeout:   DeliveryTimeout,

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/solidsdk/solid-go/gen"
 	"github.com/solidsdk/solid-go/internal/specval"
 	"github.com/solidsdk/solid-go/webhook"
 )
@@ -566,5 +567,49 @@ func TestLaterWebhookGetsNoEarlierEvent(t *testing.T) {
 	}
 	if events, calls := later.got(); len(events) != 0 || calls != 0 {
 		t.Errorf("a webhook registered after both changes got %d events (%d calls), want none", len(events), calls)
+	}
+}
+
+// TestEventBodyAsMarshal: the event body built by hand is what
+// json.Marshal makes of the gen.WebhookEvent, for encodings of the mock's
+// own and for what emit makes of a resource given to it.
+func TestEventBodyAsMarshal(t *testing.T) {
+	objs := []map[string]any{
+		{"id": "crd_1", "status": "active", "n": 1.5, "nested": map[string]any{"a": []any{"x", nil, true}}},
+		{"id": "txn_<&>", "description": "line\u2028break \"quoted\" é", "amount": "10.00"},
+		{},
+	}
+	for _, obj := range objs {
+		enc := marshal(obj)
+		env, program := deliveryEnv, ProgramID
+		want, err := json.Marshal(gen.WebhookEvent{EventType: "card.updated", Env: &env, ProgramId: &program, Data: json.RawMessage(enc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendEvent(nil, "card.updated", enc); !bytes.Equal(got, want) {
+			t.Errorf("appendEvent:\n got %s\nwant %s", got, want)
+		}
+	}
+	// emit compacts and escapes what it is given first.
+	h := NewHandler()
+	defer h.stopDeliveries()
+	got := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer srv.Close()
+	h.SubscribeWebhook(srv.URL, "whsec_x", "card.updated")
+	raw := []byte("{ \"id\": \"crd_9\",\n \"name\": \"<b>\" }")
+	h.emit("card.updated", raw)
+	env, program := deliveryEnv, ProgramID
+	want, _ := json.Marshal(gen.WebhookEvent{EventType: "card.updated", Env: &env, ProgramId: &program, Data: json.RawMessage(raw)})
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Errorf("emit sent\n %s\nwant %s", b, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no delivery")
 	}
 }

@@ -3,9 +3,11 @@ package solidtest
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,7 +22,16 @@ import (
 // deliveries happen as they would in the process run. It reports req/s.
 //
 //	go test -run '^$' -bench Mix -benchtime 15000x ./solidtest
+//
+// every-event first subscribes a webhook to every event type: each change
+// the mix makes is then delivered, and events/req and deliveries/req say
+// how many (deliveries counted once the queue has drained).
 func BenchmarkMix(b *testing.B) {
+	b.Run("mix", func(b *testing.B) { benchMix(b, false) })
+	b.Run("every-event", func(b *testing.B) { benchMix(b, true) })
+}
+
+func benchMix(b *testing.B, everyEvent bool) {
 	raw, err := os.ReadFile("../testdata/bench/mix.json")
 	if err != nil {
 		b.Fatal(err)
@@ -71,6 +82,11 @@ func BenchmarkMix(b *testing.B) {
 	}
 	h := NewHandler()
 	defer h.stopDeliveries()
+	var events atomic.Int64
+	h.onEmit = func(string, []byte) { events.Add(1) }
+	if everyEvent {
+		h.SubscribeWebhook(sink.URL+"/all", "whsec_bench", slices.Sorted(maps.Keys(h.eventTypes()))...)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -106,5 +122,15 @@ func BenchmarkMix(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	b.StopTimer()
+	// Deliveries run off the request path: wait for the queue to drain.
+	for last, stable := int64(-1), 0; stable < 5; time.Sleep(20 * time.Millisecond) {
+		if n := delivered.Load(); n == last {
+			stable++
+		} else {
+			last, stable = n, 0
+		}
+	}
+	b.ReportMetric(float64(events.Load())/float64(b.N), "events/req")
 	b.ReportMetric(float64(delivered.Load())/float64(b.N), "deliveries/req")
 }

@@ -219,7 +219,8 @@ func (h *Handler) cardTxnEvents(obj map[string]any) []change {
 	if obj["status"] != "declined" || !h.eventTypes()["transaction.status.declined"] {
 		return nil
 	}
-	return []change{{"transaction.status.declined", marshal(obj)}}
+	id, _ := obj["id"].(string)
+	return []change{{"transaction.status.declined", id, marshal(obj)}}
 }
 
 // settled marks a transaction settled at at: timestamps.settled_at and,
