@@ -336,9 +336,8 @@ func (h *Handler) parentParam(field string) string {
 	if h.kindInit[field] != nil {
 		return field
 	}
-	bare := strings.ReplaceAll(field, "_", "")
 	for param := range h.kindInit {
-		if strings.ReplaceAll(param, "_", "") == bare {
+		if sameLetters(param, field) {
 			return param
 		}
 	}
@@ -374,9 +373,8 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 	// A field sent under another spelling of a stored field
 	// (cardholder_id, card_holder_id) sets both.
 	for f, v := range overlay {
-		bare := strings.ReplaceAll(f, "_", "")
 		for g := range obj {
-			if g != f && strings.ReplaceAll(g, "_", "") == bare && (props[g] == nil || !props[g].Deprecated) {
+			if g != f && sameLetters(g, f) && (props[g] == nil || !props[g].Deprecated) {
 				if _, sent := req[g]; !sent {
 					obj[g] = clone(v)
 				}
@@ -497,9 +495,8 @@ func respell(overlay map[string]any, props map[string]*openapi3.Schema) {
 		if props[f] == nil || !props[f].Deprecated {
 			continue
 		}
-		bare := strings.ReplaceAll(f, "_", "")
 		for g, s := range props {
-			if g != f && s != nil && !s.Deprecated && strings.ReplaceAll(g, "_", "") == bare {
+			if g != f && s != nil && !s.Deprecated && sameLetters(g, f) {
 				if _, sent := overlay[g]; !sent {
 					overlay[g] = v
 				}
@@ -513,9 +510,8 @@ func respell(overlay map[string]any, props map[string]*openapi3.Schema) {
 // sentAs reports whether overlay has a field spelt like f without its
 // underscores (cardholder_id for card_holder_id).
 func sentAs(overlay map[string]any, f string) bool {
-	bare := strings.ReplaceAll(f, "_", "")
 	for g := range overlay {
-		if strings.ReplaceAll(g, "_", "") == bare {
+		if sameLetters(g, f) {
 			return true
 		}
 	}
@@ -570,4 +566,26 @@ type evState struct {
 	subs               map[string][]target
 	subsGen, subsChurn uint64
 	subsLen            int
+}
+
+// sameLetters reports whether a and b are the same once their underscores
+// are dropped (cardholder_id, card_holder_id), without allocating.
+func sameLetters(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i] == '_' {
+			i++
+		}
+		for j < len(b) && b[j] == '_' {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
 }

@@ -56,8 +56,7 @@ func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		props := map[string]*openapi3.Schema{}
-		collect(s, props)
+		props := propsOf(s)
 		ap := s.AdditionalProperties
 		open := len(props) == 0 || (ap.Has != nil && *ap.Has) || ap.Schema != nil
 		keys := make([]string, 0, len(v))
@@ -95,6 +94,55 @@ func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
 		}
 	}
 	return "", nil
+}
+
+// hasUnknown reports whether unknownField finds a field, cheaply: in no
+// order, and without listing what is known.
+func hasUnknown(s *openapi3.Schema, v any) bool {
+	if s == nil {
+		return false
+	}
+	for _, alts := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+		if len(alts) == 0 {
+			continue
+		}
+		for _, a := range alts {
+			if !hasUnknown(a.Value, v) {
+				return false
+			}
+		}
+		return true
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		props := propsOf(s)
+		ap := s.AdditionalProperties
+		open := len(props) == 0 || (ap.Has != nil && *ap.Has) || ap.Schema != nil
+		for k, x := range v {
+			sub, ok := props[k]
+			switch {
+			case ok:
+			case ap.Schema != nil:
+				sub = ap.Schema.Value
+			case open:
+				continue
+			default:
+				return true
+			}
+			if hasUnknown(sub, x) {
+				return true
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for _, x := range v {
+				if hasUnknown(s.Items.Value, x) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // collect adds the properties of s and of its allOf parts to props.

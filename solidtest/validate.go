@@ -134,6 +134,9 @@ func (h *Handler) validate(r *http.Request, path string, tooLarge bool) checked 
 	}
 	if rb != nil && rb.Value != nil && c.val != nil {
 		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			if !hasUnknown(mt.Schema.Value, c.val) {
+				return c
+			}
 			if f, known := unknownField(mt.Schema.Value, c.val, ""); f != "" {
 				c.vErr = &unknownFieldError{field: f, known: known}
 			}
