@@ -233,7 +233,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 	} else {
 		v = generate(p.schema, 0)
 	}
-	return p.status, marshal(substitute(v, p.params, params))
+	return p.status, marshal(chosen(substitute(v, p.params, params), p.schema, req))
 }
 
 // unknown returns the first path parameter of p that names a kind the
