@@ -44,9 +44,10 @@ func actionStatus(path string, k *kind) string {
 	return ""
 }
 
-// act applies an action to the stored item: its answer, or the field that
+// act applies an action to the stored item: its answer (the kept
+// encoding), or the field that
 // does not match. The caller holds smu and has checked the item exists.
-func (h *Handler) act(p *plan, params map[string]string, req map[string]any) (any, string, []change) {
+func (h *Handler) act(p *plan, params map[string]string, req map[string]any) ([]byte, string, []change) {
 	obj := p.kind.byID[params[p.kind.param]]
 	sent, _ := readable(p.kind.schema, req).(map[string]any)
 	before := obj["status"]
@@ -64,8 +65,10 @@ func (h *Handler) act(p *plan, params map[string]string, req map[string]any) (an
 		merge(obj, sent, false)
 	}
 	touch(obj, h.now())
-	p.kind.changed(params[p.kind.param])
-	return clone(obj), "", h.changes(p.kind, "updated", obj, before)
+	id := params[p.kind.param]
+	p.kind.changed(id)
+	enc := p.kind.keep(id, marshal(obj))
+	return enc, "", h.changesEnc(p.kind, "updated", obj, before, enc)
 }
 
 // notFoundNoun is the resource a path parameter names: "card" for card_id.

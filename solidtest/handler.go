@@ -30,6 +30,7 @@ type Handler struct {
 	// its first request, so a request for it skips the generic router (it
 	// is still validated in full). Nil when the spec has no such path.
 	route          *fastRoute
+	keyedRoutes    sync.Map // *routers.Route: *keyedRoute (validate.go)
 	optsOnce       sync.Once
 	checkOpts      *checkOpts // opts'
 	prefix, suffix string     // the path around {card_id}

@@ -200,7 +200,7 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 		evs = h.changesEnc(p.kind, "updated", obj, before, enc)
 	case actAction:
 		var fail string
-		out, fail, evs = h.act(p, params, req)
+		enc, fail, evs = h.act(p, params, req)
 		if fail != "" {
 			h.smu.Unlock()
 			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, fail+" does not match the "+notFoundNoun(p.kind.param)+"'s", fail)

@@ -2,6 +2,7 @@ package solidtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -353,5 +354,57 @@ func TestJSONBodyCheckMatchesKin(t *testing.T) {
 	}
 	if n < 200 {
 		t.Errorf("only %d bodies compared", n)
+	}
+}
+
+// TestKeyCheckMatchesKin: with and without validate's own check of the
+// api-key header, every operation of the mix gets the same verdict, with
+// the key, without it and with an empty one.
+func TestKeyCheckMatchesKin(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/bench/mix.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mix struct {
+		Entries []struct {
+			Operation, Method, Path string
+			Body                    json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(raw, &mix); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler()
+	verdict := func(method, path, body string, key []string) string {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if key != nil {
+			req.Header["Api-Key"] = key
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		c := h.validate(req, req.URL.EscapedPath(), false)
+		return fmt.Sprintf("%s %v %v %v", c.op, c.vErr, c.routeErr, errors.Is(c.vErr, specval.ErrNoAPIKey))
+	}
+	n := 0
+	for _, e := range mix.Entries {
+		body := ""
+		if len(e.Body) > 0 && string(e.Body) != "null" {
+			body = string(e.Body)
+		}
+		for _, key := range [][]string{{DefaultAPIKey}, nil, {""}, {"other"}} {
+			checkKeys = true
+			own := verdict(e.Method, e.Path, body, key)
+			checkKeys = false
+			kin := verdict(e.Method, e.Path, body, key)
+			checkKeys = true
+			if own != kin {
+				t.Errorf("%s, key %q:\nown %s\nkin %s", e.Operation, key, own, kin)
+			}
+			n++
+		}
+	}
+	if n < 200 {
+		t.Errorf("only %d requests compared", n)
 	}
 }
