@@ -294,13 +294,24 @@ if [ "$MIX" = 1 ]; then
 			{ echo "bench-mock: $name at c=1: $r1" >&2; return 1; }
 		r32=$(lg "${mixargs[@]}" -c 32 -n "$n32" -warmup "$WARMUP32") ||
 			{ echo "bench-mock: $name at c=32: $r32" >&2; return 1; }
-		sleep 1 # deliveries run off the request path: let the last ones land
+		# Deliveries run off the request path: wait until the sink's
+		# count holds still (at most 20 s), and ask the mock what it
+		# dropped (its control API; another server has none).
+		local last=-1 same=0 tries=0
 		sink1=$(sink_count)
+		while [ "$same" -lt 3 ] && [ "$tries" -lt 100 ]; do
+			sleep 0.2
+			last=$sink1 sink1=$(sink_count) tries=$((tries + 1))
+			if [ "$sink1" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		done
+		local dropped
+		dropped=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /_solidtest/deliveries HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 &&
+			sed -n 's/^Solidtest-Dropped-Events: *\([0-9]*\).*/\1/p' <&3; exec 3<&-)
 		spid=$(listener_pid "$port")
 		rss_kb=$(hwm_kb "${spid:-$pid}")
 		stop "$pid"
 		names+=("$name") r1s+=("$r1") r32s+=("$r32") rsss+=("$rss_kb") starts+=("$startup")
-		sinks+=("$(awk -v d="$((sink1 - sink0))" -v n="$((n1 + WARMUP1 + n32 + WARMUP32))" 'BEGIN {printf "%.2f", d / n}')")
+		sinks+=("$(awk -v d="$((sink1 - sink0))" -v n="$((n1 + WARMUP1 + n32 + WARMUP32))" 'BEGIN {printf "%.2f", d / n}')${dropped:+ ($dropped dropped)}")
 		echo "  $name: start-up ${startup} ms; c=1: $r1" >&2
 		echo "  $name: c=32: $r32" >&2
 		echo "  $name: the sink got $((sink1 - sink0)) requests" >&2

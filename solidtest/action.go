@@ -45,8 +45,8 @@ func actionStatus(path string, k *kind) string {
 }
 
 // act applies an action to the stored item: its answer (the kept
-// encoding), or the field that
-// does not match. The caller holds smu and has checked the item exists.
+// encoding), or the field that does not match. The caller holds smu and
+// has checked the item exists.
 func (h *Handler) act(p *plan, params map[string]string, req map[string]any) ([]byte, string, []change) {
 	obj := p.kind.byID[params[p.kind.param]]
 	sent, _ := readable(p.kind.schema, req).(map[string]any)
