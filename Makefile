@@ -154,8 +154,9 @@ bench:
 ## bench-mock: the mock as a process under load beside a constant server
 ## (scripts/bench-mock.sh with internal/cmd/loadgen; PRISM=1 adds Prism;
 ## MIX=1 sends every operation of testdata/bench/mix.json instead of one,
-## to constant, solid mock --quiet and Prism -v error). Loopback only; not
-## in make ci
+## to constant, solid mock --quiet (also with a webhook on every event)
+## and Prism -v error; CLIENT=http loads through Go's http.Client).
+## Loopback only; not in make ci
 bench-mock:
 	scripts/bench-mock.sh
 
