@@ -30,7 +30,7 @@ package solid
 import "github.com/solidsdk/solid-go/internal/spec"
 
 // Version is the SDK's version; it is sent in the User-Agent header.
-const Version = "0.5.0"
+const Version = "0.6.0"
 
 // OpenAPISpec returns the OpenAPI document the client was generated from,
 // for request validators and mock servers. Each call returns a fresh copy.
