@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/solidsdk/solid-go/internal/specval"
@@ -31,9 +30,7 @@ func TestProvisionAnswersTheWalletAsked(t *testing.T) {
 		t.Run(tt.wallet, func(t *testing.T) {
 			var secrets []string
 			for range 2 {
-				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2/issuing/card/"+DefaultCardID+"/provision", strings.NewReader(tt.body))
-				req.Header.Set("api-key", DefaultAPIKey)
-				req.Header.Set("Content-Type", "application/json")
+				req := newRequest(t, srv.URL, http.MethodPost, "/v2/issuing/card/"+DefaultCardID+"/provision", tt.body)
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)

@@ -57,20 +57,16 @@ func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
 	switch v := v.(type) {
 	case map[string]any:
 		props := propsOf(s)
-		ap := s.AdditionalProperties
-		open := len(props) == 0 || (ap.Has != nil && *ap.Has) || ap.Schema != nil
 		keys := make([]string, 0, len(v))
 		for k := range v {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			sub, ok := props[k]
+			sub, declared := fieldSchema(s, props, k)
 			switch {
-			case ok:
-			case ap.Schema != nil:
-				sub = ap.Schema.Value
-			case open:
+			case sub != nil:
+			case declared:
 				continue
 			default:
 				known := make([]string, 0, len(props))
@@ -96,6 +92,21 @@ func unknownField(s *openapi3.Schema, v any, at string) (string, []string) {
 	return "", nil
 }
 
+// fieldSchema is what object schema s (props its properties) says of a
+// field k: its schema, or nil with declared true when s takes any field
+// there (no properties, or additionalProperties: true); declared is
+// false for a field s does not take.
+func fieldSchema(s *openapi3.Schema, props map[string]*openapi3.Schema, k string) (sub *openapi3.Schema, declared bool) {
+	if sub, ok := props[k]; ok {
+		return sub, true
+	}
+	ap := s.AdditionalProperties
+	if ap.Schema != nil {
+		return ap.Schema.Value, true
+	}
+	return nil, len(props) == 0 || (ap.Has != nil && *ap.Has)
+}
+
 // hasUnknown reports whether unknownField finds a field, cheaply: in no
 // order, and without listing what is known.
 func hasUnknown(s *openapi3.Schema, v any) bool {
@@ -116,20 +127,12 @@ func hasUnknown(s *openapi3.Schema, v any) bool {
 	switch v := v.(type) {
 	case map[string]any:
 		props := propsOf(s)
-		ap := s.AdditionalProperties
-		open := len(props) == 0 || (ap.Has != nil && *ap.Has) || ap.Schema != nil
 		for k, x := range v {
-			sub, ok := props[k]
-			switch {
-			case ok:
-			case ap.Schema != nil:
-				sub = ap.Schema.Value
-			case open:
-				continue
-			default:
+			sub, declared := fieldSchema(s, props, k)
+			if !declared {
 				return true
 			}
-			if hasUnknown(sub, x) {
+			if sub != nil && hasUnknown(sub, x) {
 				return true
 			}
 		}

@@ -279,25 +279,32 @@ func TestFloatNumbers(t *testing.T) {
 	}
 }
 
+// mixEntry is a request of testdata/bench/mix.json, the mixed workload:
+// every operation of the spec with a documented body.
+type mixEntry struct {
+	Operation, Method, Path string
+	Body                    json.RawMessage
+}
+
+func readMixFile(t *testing.T) (mix struct{ Entries []mixEntry }) {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/bench/mix.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &mix); err != nil {
+		t.Fatal(err)
+	}
+	return mix
+}
+
 // TestJSONBodyCheckMatchesKin: validate's own check of a JSON body gives
 // what kin-openapi's ValidateRequestBody gives (the same error message,
 // or none, and the same decoded value), over every documented request
 // body of the mix and, for each top-level field, the body without it and
 // with a value of the wrong type, and a few malformed bodies.
 func TestJSONBodyCheckMatchesKin(t *testing.T) {
-	raw, err := os.ReadFile("../testdata/bench/mix.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mix struct {
-		Entries []struct {
-			Operation, Method, Path string
-			Body                    json.RawMessage
-		}
-	}
-	if err := json.Unmarshal(raw, &mix); err != nil {
-		t.Fatal(err)
-	}
+	mix := readMixFile(t)
 	h := NewHandler()
 	check := func(method, path, ct, body string) (string, any) {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -361,19 +368,7 @@ func TestJSONBodyCheckMatchesKin(t *testing.T) {
 // api-key header, every operation of the mix gets the same verdict, with
 // the key, without it and with an empty one.
 func TestKeyCheckMatchesKin(t *testing.T) {
-	raw, err := os.ReadFile("../testdata/bench/mix.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mix struct {
-		Entries []struct {
-			Operation, Method, Path string
-			Body                    json.RawMessage
-		}
-	}
-	if err := json.Unmarshal(raw, &mix); err != nil {
-		t.Fatal(err)
-	}
+	mix := readMixFile(t)
 	h := NewHandler()
 	verdict := func(method, path, body string, key []string) string {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))

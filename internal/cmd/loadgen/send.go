@@ -103,13 +103,7 @@ func (s *rawSender) send(method, path string, body []byte, keep bool) (int, []by
 		s.close()
 		return 0, nil, err
 	}
-	var answer []byte
-	if keep {
-		answer, err = io.ReadAll(resp.Body)
-	} else {
-		_, err = io.Copy(io.Discard, resp.Body)
-	}
-	resp.Body.Close()
+	answer, err := readAnswer(resp, keep)
 	if err != nil || resp.Close {
 		s.close()
 	}
@@ -117,6 +111,18 @@ func (s *rawSender) send(method, path string, body []byte, keep bool) (int, []by
 		return 0, nil, err
 	}
 	return resp.StatusCode, answer, nil
+}
+
+// readAnswer reads resp's body to its end and closes it: the body when
+// keep is set, else nothing.
+func readAnswer(resp *http.Response, keep bool) (answer []byte, err error) {
+	if keep {
+		answer, err = io.ReadAll(resp.Body)
+	} else {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	resp.Body.Close()
+	return answer, err
 }
 
 func (s *rawSender) close() {
@@ -159,13 +165,7 @@ func (s *httpSender) send(method, path string, body []byte, keep bool) (int, []b
 	if err != nil {
 		return 0, nil, err
 	}
-	var answer []byte
-	if keep {
-		answer, err = io.ReadAll(resp.Body)
-	} else {
-		_, err = io.Copy(io.Discard, resp.Body)
-	}
-	resp.Body.Close()
+	answer, err := readAnswer(resp, keep)
 	if err != nil {
 		return 0, nil, err
 	}
