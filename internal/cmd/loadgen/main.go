@@ -20,7 +20,17 @@
 //
 // A mix's non-2xx answers are counted by operation and status
 // (non2xx_by_op) and reported; they fail the run only when the status is
-// not one the operation declares (undeclared), unless -any-status.
+// not one the operation declares (undeclared), unless -any-status. An
+// entry with "from" (a delete) takes the id the worker's last answer to
+// that operation (its create) made, in place of "from_id" in its path,
+// once. With -setup, the mix's "setup" entries are sent once, in order,
+// before the load (a webhook on every event type, say); each must answer
+// 2xx.
+//
+// -client picks how requests are sent: raw (the default) writes HTTP/1.1
+// on each worker's own keep-alive connection and reads the answer with
+// http.ReadResponse, which leaves more of the machine to the server
+// measured; http sends through Go's http.Client.
 //
 // With -await it instead polls URL (about every millisecond) until the first
 // 200 and prints the milliseconds since -t0 (Unix nanoseconds; default: when

@@ -24,6 +24,11 @@
 // does) then delivers them on this machine, never to the documented
 // example's host.
 //
+// Setup: the mix's "setup" holds the entry with a callback
+// (createWebhook) with its body's enum-array fields set to the whole enum
+// (events: every event type the spec lists); loadgen -setup sends it once
+// before the load, so every change a stateful mock makes is delivered.
+//
 // Deletes, for the mix to stay repeatable against a stateful mock: a
 // DELETE on a resource the mock keeps deletes what the same loadgen
 // worker's last create of that collection (the POST on the path without
