@@ -3,6 +3,8 @@ package solidtest
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"maps"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -21,7 +23,8 @@ func chosen(v any, s *openapi3.Schema, req map[string]any) any {
 	if !ok || s == nil || req == nil {
 		return v
 	}
-	for field, ref := range s.Properties {
+	for _, field := range slices.Sorted(maps.Keys(s.Properties)) {
+		ref := s.Properties[field]
 		if ref.Value == nil || len(ref.Value.Enum) < 2 {
 			continue
 		}
