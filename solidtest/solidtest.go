@@ -111,8 +111,10 @@
 //     not checked: MCC categories and countries (a v2 card transaction
 //     carries neither), controls.atm_enabled (card-issuance/atm; the
 //     simulation has no ATM flag), the examples' max_spend_per_transaction
-//     and max_spend_count (not in the schema; the page's own approved auth
-//     of 120.00 is over the example card's 100.00), the card's expiry, and
+//     and max_spend_count as limits (the schema declares them read-only,
+//     and the page's own approved auth of 120.00 is over the example
+//     card's 100.00; max_spend_count only shows what is left), the
+//     card's expiry, and
 //     the available balance (v1's card-testing page declined over it; the
 //     v2 docs are silent, and the mock's sub accounts start at 0.00);
 //   - card.available_limit shows the card's limit period and what it may
