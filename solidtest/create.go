@@ -435,8 +435,7 @@ func (h *Handler) create(r *http.Request, reqID string, p *plan, req map[string]
 			return http.StatusBadRequest, appendEnvelope(nil, r.Method, reqID, http.StatusBadRequest, codeInvalidField, msg, field)
 		}
 		more = append(h.cardTxnEvents(obj), evs...)
-	}
-	if !cardTxn {
+	} else {
 		h.smu.Unlock()
 	}
 	// Secrets are the create's answer only.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -32,24 +31,7 @@ func BenchmarkMix(b *testing.B) {
 }
 
 func benchMix(b *testing.B, everyEvent bool) {
-	raw, err := os.ReadFile("../testdata/bench/mix.json")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var mix struct {
-		Entries []struct {
-			Operation string          `json:"operation"`
-			Method    string          `json:"method"`
-			Path      string          `json:"path"`
-			Body      json.RawMessage `json:"body"`
-			Weight    int             `json:"weight"`
-			From      string          `json:"from"`
-			FromID    string          `json:"from_id"`
-		} `json:"entries"`
-	}
-	if err := json.Unmarshal(raw, &mix); err != nil {
-		b.Fatal(err)
-	}
+	mix := readMixFile(b)
 	var delivered atomic.Int64
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		delivered.Add(1)

@@ -184,7 +184,6 @@ func (h *Handler) answer(r *http.Request, reqID string, p *plan, params map[stri
 	var evs []change
 	switch p.act {
 	case actGet:
-		// Encoded under smu: no copy needed.
 		// Kept encodings are never changed in place: no copy needed.
 		enc = p.kind.encoded(params[p.kind.param])
 	case actUpdate:

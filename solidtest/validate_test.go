@@ -279,21 +279,27 @@ func TestFloatNumbers(t *testing.T) {
 	}
 }
 
-// mixEntry is a request of testdata/bench/mix.json, the mixed workload:
-// every operation of the spec with a documented body.
+// mixEntry is a request of testdata/bench/mix.json, the mixed workload
+// (internal/cmd/mixgen): every operation of the spec with a documented
+// body, and for a delete the create whose id it takes.
 type mixEntry struct {
-	Operation, Method, Path string
-	Body                    json.RawMessage
+	Operation string          `json:"operation"`
+	Method    string          `json:"method"`
+	Path      string          `json:"path"`
+	Body      json.RawMessage `json:"body"`
+	Weight    int             `json:"weight"`
+	From      string          `json:"from"`
+	FromID    string          `json:"from_id"`
 }
 
-func readMixFile(t *testing.T) (mix struct{ Entries []mixEntry }) {
-	t.Helper()
+func readMixFile(tb testing.TB) (mix struct{ Entries []mixEntry }) {
+	tb.Helper()
 	raw, err := os.ReadFile("../testdata/bench/mix.json")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := json.Unmarshal(raw, &mix); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return mix
 }

@@ -278,11 +278,14 @@ func subscribeAll(doc *openapi3.T, entries []Entry) ([]Entry, error) {
 		if len(e.Callback) == 0 {
 			continue
 		}
-		item := doc.Paths.Find(strings.SplitN(e.Path, "?", 2)[0])
-		if item == nil || item.GetOperation(e.Method) == nil || item.GetOperation(e.Method).RequestBody == nil {
+		var op *openapi3.Operation
+		if item := doc.Paths.Find(strings.SplitN(e.Path, "?", 2)[0]); item != nil {
+			op = item.GetOperation(e.Method)
+		}
+		if op == nil || op.RequestBody == nil {
 			return nil, fmt.Errorf("%s: cannot find its operation at %s", e.Operation, e.Path)
 		}
-		mt := item.GetOperation(e.Method).RequestBody.Value.Content.Get("application/json")
+		mt := op.RequestBody.Value.Content.Get("application/json")
 		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 			continue
 		}
